@@ -1,0 +1,16 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from accounts import views as account_views
+
+admin.site.site_header = "SuperGrid administration"
+admin.site.site_title = "SuperGrid admin"
+admin.site.index_title = "Operate the SuperGrid"
+
+urlpatterns = [
+    path("", account_views.home, name="home"),
+    path("profile/", account_views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("", include("federations.urls")),
+]

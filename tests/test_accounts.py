@@ -1,0 +1,148 @@
+import pytest
+from allauth.account.models import EmailAddress
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertRedirects
+
+from accounts.models import User
+
+from .factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize("name", ["a", "A1", "flower-user_2", "9lives", "x" * 39])
+def test_valid_usernames_pass_model_validation(name):
+    UserFactory.build(username=name).full_clean(exclude=["password"])
+
+
+@pytest.mark.parametrize(
+    "name", ["", "-dash", "_under", "has space", "sl/ash", "dot.ted", "x" * 40, "ålice", "аlice", "a@b"]
+)
+def test_invalid_usernames_fail_model_validation(name):
+    with pytest.raises(ValidationError) as excinfo:
+        UserFactory.build(username=name).full_clean(exclude=["password"])
+    assert "username" in excinfo.value.message_dict
+
+
+def test_username_uniqueness_ignores_case_in_the_database():
+    UserFactory(username="Alice")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="aLICE", email="other@example.com")
+
+
+def test_database_refuses_a_username_that_breaks_the_rule():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        User.objects.create(username="bad name")
+
+
+def test_flwr_aid_is_a_stable_unique_uuid():
+    first, second = UserFactory(), UserFactory()
+    aid = first.flwr_aid
+    assert len(aid) == 36
+    assert aid != second.flwr_aid
+    first.username = "renamed"
+    first.save()
+    first.refresh_from_db()
+    assert first.flwr_aid == aid
+
+
+def test_new_accounts_have_no_deployment_access():
+    assert UserFactory().has_deployment_access is False
+
+
+def signup(client, **overrides):
+    data = {
+        "username": "newcomer",
+        "email": "newcomer@example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        **overrides,
+    }
+    return client.post(reverse("account_signup"), data)
+
+
+def test_signup_creates_the_account_and_lands_on_the_dashboard(client):
+    response = signup(client)
+    assertRedirects(response, reverse("federations:dashboard"))
+    user = User.objects.get(username="newcomer")
+    assert user.email == "newcomer@example.com"
+    assert client.get(reverse("profile")).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "message"),
+    [
+        ({"username": "ALICE"}, "username", "That username is taken"),
+        ({"username": "two words"}, "username", "no spaces"),
+        ({"username": "x" * 40}, "username", "at most 39 characters"),
+        ({"username": "-leading"}, "username", "starting with a letter or digit"),
+        ({"password1": "password", "password2": "password"}, "password1", "too common"),
+        ({"password1": "12345678901", "password2": "12345678901"}, "password1", "entirely numeric"),
+        ({"email": "alice@example.com"}, "email", "already registered"),
+        ({"email": "not-an-email"}, "email", "valid email"),
+    ],
+)
+def test_refused_signups_show_the_error_next_to_the_field(client, overrides, field, message):
+    UserFactory(username="alice", email="alice@example.com")
+    EmailAddress.objects.create(user=User.objects.get(username="alice"), email="alice@example.com", primary=True)
+    response = signup(client, **overrides)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["form"].errors[field])
+    assertContains(response, f'id="id_{field}_error"')
+    assert not User.objects.filter(email="newcomer@example.com").exists()
+
+
+def test_sign_in_with_username_in_another_case_or_email(client, user):
+    for login in ("ALICE", "alice@example.com"):
+        client.logout()
+        response = client.post(reverse("account_login"), {"login": login, "password": PASSWORD})
+        assertRedirects(response, reverse("federations:dashboard"), fetch_redirect_response=False)
+
+
+def test_wrong_password_is_refused_with_a_message(client, user):
+    response = client.post(reverse("account_login"), {"login": "alice", "password": "nope"})
+    assert response.status_code == 200
+    assertContains(response, "not correct")
+
+
+def test_repeated_failed_sign_ins_are_rate_limited(client, user):
+    for _ in range(5):
+        client.post(reverse("account_login"), {"login": "alice", "password": "wrong"})
+    response = client.post(reverse("account_login"), {"login": "alice", "password": PASSWORD})
+    assert response.status_code == 200
+    assertContains(response, "Too many failed login attempts")
+
+
+def test_password_reset_sends_an_email(client, user, mailoutbox):
+    response = client.post(reverse("account_reset_password"), {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert len(mailoutbox) == 1
+    assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+def test_sign_out_needs_post_and_ends_the_session(client, user):
+    client.force_login(user)
+    response = client.post(reverse("account_logout"))
+    assert response.status_code == 302
+    assertRedirects(client.get(reverse("profile")), f"{reverse('account_login')}?next=/profile/")
+
+
+def test_profile_sends_anonymous_visitors_to_sign_in(client):
+    response = client.get(reverse("profile"))
+    assertRedirects(response, f"{reverse('account_login')}?next=/profile/")
+
+
+def test_profile_shows_the_account(client, user):
+    client.force_login(user)
+    response = client.get(reverse("profile"))
+    assertContains(response, user.flwr_aid)
+    assertContains(response, "alice@example.com")
+    assertContains(response, "Not granted")
+
+
+def test_landing_page_sends_signed_in_users_to_the_dashboard(client, user):
+    assertContains(client.get("/"), "Sign up")
+    client.force_login(user)
+    assertRedirects(client.get("/"), reverse("federations:dashboard"))

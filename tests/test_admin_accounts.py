@@ -1,0 +1,41 @@
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains
+
+from .factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def operator_client(client):
+    client.force_login(UserFactory(username="root-op", is_staff=True, is_superuser=True))
+    return client
+
+
+def test_grant_deployment_access_action(operator_client):
+    bob, carol, dave = UserFactory(username="bob"), UserFactory(username="carol"), UserFactory(username="dave")
+    response = operator_client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "grant_deployment_access", "_selected_action": [bob.pk, carol.pk]},
+        follow=True,
+    )
+    assertContains(response, "Granted deployment access to 2 user(s).")
+    bob.refresh_from_db(), carol.refresh_from_db(), dave.refresh_from_db()
+    assert (bob.has_deployment_access, carol.has_deployment_access, dave.has_deployment_access) == (True, True, False)
+
+
+def test_user_admin_searches_and_filters(operator_client):
+    UserFactory(username="searchable", has_deployment_access=True)
+    UserFactory(username="zz-no-access")
+    url = reverse("admin:accounts_user_changelist")
+    assertContains(operator_client.get(url, {"q": "searchab"}), "searchable")
+    response = operator_client.get(url, {"has_deployment_access__exact": "1"})
+    assertContains(response, "searchable")
+    assert "zz-no-access" not in response.content.decode()
+
+
+def test_regular_users_cannot_open_the_admin(client):
+    client.force_login(UserFactory())
+    response = client.get(reverse("admin:accounts_user_changelist"))
+    assert response.status_code == 302
