@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
-from .models import User
+from .models import DeploymentAccessRequest, User
 
 
 @admin.register(User)
@@ -19,5 +19,34 @@ class UserAdmin(DjangoUserAdmin):
 
     @admin.action(description="Grant deployment access", permissions=["change"])
     def grant_deployment_access(self, request, queryset):
-        updated = services.grant_deployment_access(users=queryset)
+        updated = services.grant_deployment_access(users=queryset, operator=request.user)
         self.message_user(request, f"Granted deployment access to {updated} user(s).", messages.SUCCESS)
+
+
+@admin.register(DeploymentAccessRequest)
+class DeploymentAccessRequestAdmin(admin.ModelAdmin):
+    list_display = ("user", "status", "created_at", "decided_at", "decided_by")
+    list_filter = ("status",)
+    search_fields = ("user__username", "user__email", "reason")
+    list_select_related = ("user", "decided_by")
+    readonly_fields = ("user", "reason", "status", "created_at", "decided_at", "decided_by")
+    actions = ["approve", "deny"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def decide(self, request, queryset, *, approve: bool):
+        decided = sum(
+            services.decide_deployment_access(access_request=item, operator=request.user, approve=approve)
+            for item in queryset
+        )
+        verb = "Approved" if approve else "Denied"
+        self.message_user(request, f"{verb} {decided} request(s).", messages.SUCCESS)
+
+    @admin.action(description="Approve selected requests (grant deployment access)", permissions=["change"])
+    def approve(self, request, queryset):
+        self.decide(request, queryset, approve=True)
+
+    @admin.action(description="Deny selected requests", permissions=["change"])
+    def deny(self, request, queryset):
+        self.decide(request, queryset, approve=False)

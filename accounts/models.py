@@ -63,3 +63,37 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+
+class DeploymentAccessRequest(models.Model):
+    """A user's request for deployment access; operators approve or deny it in the admin."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        APPROVED = "approved", "Approved"
+        DENIED = "denied", "Denied"
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="deployment_access_requests")
+    reason = models.TextField(max_length=2000)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="pending"), name="accounts_one_open_access_request"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status__in=["pending", "approved", "denied"]), name="accounts_access_request_status"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Deployment access for {self.user} ({self.status})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING

@@ -1,6 +1,20 @@
+from django import forms
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_POST
+
+from . import services
+
+
+class DeploymentAccessForm(forms.Form):
+    reason = forms.CharField(
+        label="Reason",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What you want to run on real SuperNodes, and with whom.",
+    )
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -9,6 +23,35 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+def render_profile(request: HttpRequest, access_form: DeploymentAccessForm | None = None, status: int = 200):
+    context = {
+        "account": request.user,
+        "access_request": request.user.deployment_access_requests.first(),
+        "access_form": access_form or DeploymentAccessForm(),
+        "nav_section": "profile",
+    }
+    return render(request, "accounts/profile.html", context, status=status)
+
+
 @login_required
+@require_GET
 def profile(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/profile.html", {"account": request.user})
+    return render_profile(request)
+
+
+@login_required
+@require_POST
+def request_deployment_access(request: HttpRequest) -> HttpResponse:
+    form = DeploymentAccessForm(request.POST)
+    if form.is_valid():
+        try:
+            services.request_deployment_access(user=request.user, reason=form.cleaned_data["reason"])
+        except services.AccountError as error:
+            if error.field is None:
+                messages.error(request, error.message)
+                return redirect("profile")
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, "Request sent. An operator will review it; the answer appears here.")
+            return redirect("profile")
+    return render_profile(request, access_form=form, status=400)

@@ -1,10 +1,23 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
 app_name = "federations"
 
+federation_patterns = [
+    path("", views.overview, name="overview"),
+    path("runs/", views.runs, name="runs"),
+    path("supernodes/", views.federation_supernodes, name="federation_supernodes"),
+    path("members/", views.members, name="members"),
+    path("activity/", views.activity, name="activity"),
+    path("settings/", views.settings, name="settings"),
+    path("archive/", views.archive, name="archive"),
+]
+
 urlpatterns = [
     path("federations/", views.dashboard, name="dashboard"),
+    path("federations/archived/", views.archived, name="archived"),
+    path("federations/new/", views.create, name="create"),
     path("supernodes/", views.supernodes, name="supernodes"),
+    path("@<str:owner>/<str:name>/", include(federation_patterns)),
 ]

@@ -4,6 +4,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from accounts.models import User
+from federations import services
+from federations.models import Federation, Membership
 
 # Development-only credentials, printed on purpose so a new user can sign in at once.
 DEMO_ACCOUNTS = [
@@ -52,4 +54,17 @@ class Command(BaseCommand):
         return user
 
     def seed_data(self, users: dict[str, User]) -> None:
-        """Demo data of the other apps; each step is idempotent."""
+        """Demo federations: each is created once, found by name on later runs."""
+        alice, bob = users["alice"], users["bob"]
+        demo = [
+            ("fedavg-playground", Federation.Kind.SIMULATION, "Try FedAvg on simulated SuperNodes.", False),
+            ("hospital-network", Federation.Kind.DEPLOYMENT, "Real SuperNodes at partner sites.", False),
+            ("pilot-2025", Federation.Kind.SIMULATION, "Last year's pilot, kept for reference.", True),
+        ]
+        for name, kind, description, archived in demo:
+            federation = Federation.objects.filter(owner=alice, name=name).first()
+            if federation is None:
+                federation = services.create_federation(owner=alice, name=name, kind=kind, description=description)
+                Membership.objects.get_or_create(federation=federation, user=bob)
+                if archived:
+                    services.archive_federation(federation=federation, actor=alice)

@@ -1,0 +1,107 @@
+from django.contrib import admin, messages
+from django.db.models import Count
+
+from . import services
+from .models import Activity, Federation, Membership
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    fields = ("user", "role", "joined_at")
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        # Members join through invitations (services), never by hand-made rows.
+        return False
+
+
+class ArchivedFilter(admin.SimpleListFilter):
+    title = "archived"
+    parameter_name = "archived"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Archived"), ("no", "Active")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.archived()
+        if self.value() == "no":
+            return queryset.active()
+        return queryset
+
+
+@admin.register(Federation)
+class FederationAdmin(admin.ModelAdmin):
+    list_display = ("handle", "kind", "member_count", "num_supernodes", "created_at", "archived_at")
+    list_filter = ("kind", ArchivedFilter)
+    search_fields = ("name", "owner__username", "description")
+    list_select_related = ("owner",)
+    readonly_fields = (
+        "owner",
+        "description",
+        "name",
+        "kind",
+        "created_at",
+        "archived_at",
+        "num_supernodes",
+        "client_resources_num_cpus",
+        "client_resources_num_gpus",
+        "simulation_backend",
+        "simulation_verbose",
+    )
+    fields = readonly_fields
+    inlines = [MembershipInline]
+    actions = ["unarchive"]
+
+    def get_search_results(self, request, queryset, search_term):
+        # "@owner/name" (or "owner/name") finds that federation.
+        term = search_term.strip().lstrip("@")
+        if "/" in term:
+            owner, _, name = term.partition("/")
+            return queryset.filter(owner__username__iexact=owner, name__istartswith=name), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(_member_count=Count("memberships"))
+
+    @admin.display(description="federation", ordering="name")
+    def handle(self, obj):
+        return obj.handle
+
+    @admin.display(description="members", ordering="_member_count")
+    def member_count(self, obj):
+        return obj._member_count
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Unarchive selected federations", permissions=["change"])
+    def unarchive(self, request, queryset):
+        count = 0
+        for federation in queryset.archived():
+            services.unarchive_federation(federation=federation, operator=request.user)
+            count += 1
+        self.message_user(request, f"Unarchived {count} federation(s).", messages.SUCCESS)
+
+
+@admin.register(Activity)
+class ActivityAdmin(admin.ModelAdmin):
+    list_display = ("created_at", "federation", "actor", "verb", "target")
+    list_filter = ("verb",)
+    search_fields = ("federation__name", "federation__owner__username", "actor__username", "target")
+    list_select_related = ("federation__owner", "actor")
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

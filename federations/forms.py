@@ -1,0 +1,71 @@
+from django import forms
+
+from .models import (
+    DEFAULT_SIMULATED_SUPERNODES,
+    FEDERATION_NAME_MAX_LENGTH,
+    MAX_SIMULATED_SUPERNODES,
+    MIN_SIMULATED_SUPERNODES,
+    Federation,
+)
+
+NUM_SUPERNODES_ATTRS = {"min": MIN_SIMULATED_SUPERNODES, "max": MAX_SIMULATED_SUPERNODES, "inputmode": "numeric"}
+
+
+class FederationCreateForm(forms.Form):
+    kind = forms.ChoiceField(
+        label="Type",
+        choices=Federation.Kind.choices,
+        initial=Federation.Kind.SIMULATION,
+        widget=forms.RadioSelect,
+    )
+    name = forms.CharField(
+        label="Federation name",
+        max_length=64,
+        help_text="1–32 letters, digits or hyphens, starting with a letter. Its id will be @you/name.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "maxlength": FEDERATION_NAME_MAX_LENGTH}),
+    )
+    num_supernodes = forms.IntegerField(
+        label="Number of simulated SuperNodes",
+        required=False,
+        initial=DEFAULT_SIMULATED_SUPERNODES,
+        help_text=f"Simulation only: {MIN_SIMULATED_SUPERNODES} to {MAX_SIMULATED_SUPERNODES}.",
+        widget=forms.NumberInput(attrs=NUM_SUPERNODES_ATTRS),
+    )
+    description = forms.CharField(
+        label="Description",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional: what this federation is for.",
+    )
+
+
+class FederationSettingsForm(forms.Form):
+    num_supernodes = forms.IntegerField(
+        label="Number of simulated SuperNodes",
+        help_text=f"{MIN_SIMULATED_SUPERNODES} to {MAX_SIMULATED_SUPERNODES}; used by the next runs.",
+        widget=forms.NumberInput(attrs=NUM_SUPERNODES_ATTRS),
+    )
+    description = forms.CharField(
+        label="Description", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, federation: Federation, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not federation.is_simulation:
+            del self.fields["num_supernodes"]
+
+
+class ArchiveForm(forms.Form):
+    confirm = forms.CharField(label="Federation name", widget=forms.TextInput(attrs={"autocomplete": "off"}))
+
+    def __init__(self, *args, federation: Federation, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.federation = federation
+        self.fields["confirm"].help_text = f"Type {federation.handle} to confirm."
+
+    def clean_confirm(self):
+        typed = self.cleaned_data["confirm"].strip()
+        if typed != self.federation.handle:
+            raise forms.ValidationError(f"Type {self.federation.handle} exactly to archive this federation.")
+        return typed

@@ -1,0 +1,218 @@
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+# Flower's federation name rule: 1-32 characters, a letter first, then letters, digits and "-".
+FEDERATION_NAME_MAX_LENGTH = 32
+FEDERATION_NAME_DB_REGEX = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
+MIN_SIMULATED_SUPERNODES = 1
+MAX_SIMULATED_SUPERNODES = 1000
+DEFAULT_SIMULATED_SUPERNODES = 10
+
+validate_federation_name = RegexValidator(
+    regex=r"^[A-Za-z][A-Za-z0-9-]{0,31}\Z",
+    message="Use 1 to 32 letters, digits or hyphens, starting with a letter (no spaces or slashes).",
+    code="invalid_federation_name",
+)
+
+
+@dataclass(frozen=True)
+class SimulationSettings:
+    """What Flower's ``SimulationConfig`` needs for a simulation federation."""
+
+    num_supernodes: int
+    client_resources_num_cpus: int
+    client_resources_num_gpus: float
+    backend: str
+    verbose: bool
+
+
+class FederationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self):
+        return self.filter(archived_at__isnull=False)
+
+    def visible_to(self, user):
+        return self.filter(memberships__user=user)
+
+    def get_by_handle(self, owner: str, name: str):
+        return self.select_related("owner").get(owner__username__iexact=owner, name__iexact=name)
+
+    def with_counts(self):
+        return self.annotate(member_count=Count("memberships", distinct=True))
+
+
+class Federation(models.Model):
+    class Kind(models.TextChoices):
+        SIMULATION = "simulation", "Simulation"
+        DEPLOYMENT = "deployment", "Deployment"
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_federations")
+    name = models.CharField(max_length=FEDERATION_NAME_MAX_LENGTH, validators=[validate_federation_name])
+    kind = models.CharField(max_length=16, choices=Kind.choices)
+    description = models.TextField(blank=True, max_length=1000)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+
+    # Simulation config: set on simulation federations only (a check constraint says so).
+    num_supernodes = models.PositiveIntegerField(
+        "number of simulated SuperNodes",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(MIN_SIMULATED_SUPERNODES), MaxValueValidator(MAX_SIMULATED_SUPERNODES)],
+    )
+    client_resources_num_cpus = models.PositiveIntegerField("CPUs per simulated SuperNode", null=True, blank=True)
+    client_resources_num_gpus = models.FloatField("GPUs per simulated SuperNode", null=True, blank=True)
+    simulation_backend = models.CharField(max_length=16, blank=True, default="")
+    simulation_verbose = models.BooleanField(null=True, blank=True)
+
+    objects = FederationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["owner__username", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                "owner",
+                Lower("name"),
+                name="federations_name_unique_per_owner_ci",
+                violation_error_message="You already have a federation with that name.",
+            ),
+            models.CheckConstraint(condition=Q(name__regex=FEDERATION_NAME_DB_REGEX), name="federations_name_format"),
+            models.CheckConstraint(condition=Q(kind__in=["simulation", "deployment"]), name="federations_kind_valid"),
+            models.CheckConstraint(
+                condition=(
+                    Q(
+                        kind="simulation",
+                        num_supernodes__gte=MIN_SIMULATED_SUPERNODES,
+                        num_supernodes__lte=MAX_SIMULATED_SUPERNODES,
+                        client_resources_num_cpus__gte=1,
+                        client_resources_num_gpus__gte=0,
+                        simulation_verbose__isnull=False,
+                    )
+                    & ~Q(simulation_backend="")
+                )
+                | Q(
+                    kind="deployment",
+                    num_supernodes__isnull=True,
+                    client_resources_num_cpus__isnull=True,
+                    client_resources_num_gpus__isnull=True,
+                    simulation_backend="",
+                    simulation_verbose__isnull=True,
+                ),
+                name="federations_simulation_config_only_on_simulation",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.handle
+
+    @property
+    def handle(self) -> str:
+        """The federation's id and display name, as Flower writes it: ``@owner/name``."""
+        return f"@{self.owner.username}/{self.name}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_simulation(self) -> bool:
+        return self.kind == self.Kind.SIMULATION
+
+    @property
+    def simulation_settings(self) -> SimulationSettings | None:
+        if not self.is_simulation:
+            return None
+        return SimulationSettings(
+            num_supernodes=self.num_supernodes,
+            client_resources_num_cpus=self.client_resources_num_cpus,
+            client_resources_num_gpus=self.client_resources_num_gpus,
+            backend=self.simulation_backend,
+            verbose=self.simulation_verbose,
+        )
+
+    def url_kwargs(self) -> dict[str, str]:
+        return {"owner": self.owner.username, "name": self.name}
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", "Owner"
+        MEMBER = "member", "Member"
+
+    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["federation", "joined_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["federation", "user"], name="federations_one_membership_per_user"),
+            models.UniqueConstraint(
+                fields=["federation"], condition=Q(role="owner"), name="federations_one_owner_membership"
+            ),
+            models.CheckConstraint(condition=Q(role__in=["owner", "member"]), name="federations_role_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.federation} ({self.role})"
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == self.Role.OWNER
+
+
+class Activity(models.Model):
+    """One immutable row per state change: who did what to what, when."""
+
+    class Verb(models.TextChoices):
+        CREATED = "created", "Created"
+        SIMULATION_CONFIG_CHANGED = "simulation_config_changed", "Simulation config changed"
+        DESCRIPTION_CHANGED = "description_changed", "Description changed"
+        ARCHIVED = "archived", "Archived"
+        UNARCHIVED = "unarchived", "Unarchived"
+
+    SENTENCES = {
+        Verb.CREATED: "created the federation",
+        Verb.SIMULATION_CONFIG_CHANGED: "set the number of simulated SuperNodes to {target}",
+        Verb.DESCRIPTION_CHANGED: "changed the description",
+        Verb.ARCHIVED: "archived the federation",
+        Verb.UNARCHIVED: "unarchived the federation",
+    }
+
+    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verb = models.CharField(max_length=40, choices=Verb.choices)
+    target = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name_plural = "activities"
+        indexes = [models.Index(fields=["federation", "-created_at", "-id"], name="federations_activity_feed")]
+
+    def __str__(self) -> str:
+        return f"{self.actor or 'An operator'} {self.describe()}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise ValidationError("Activity rows are immutable.")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise ValidationError("Activity rows are immutable.")
+
+    def describe(self) -> str:
+        """The event as the end of a sentence that starts with the actor's name."""
+        return self.SENTENCES[self.verb].format(target=self.target)

@@ -1,0 +1,246 @@
+import pytest
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
+
+from federations.models import Activity, Federation, Membership
+
+from .factories import FederationFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+TABS = ["overview", "runs", "federation_supernodes", "members", "activity"]
+
+
+def url(federation, view):
+    return reverse(f"federations:{view}", kwargs=federation.url_kwargs())
+
+
+def snapshot(federation):
+    federation.refresh_from_db()
+    return (
+        federation.num_supernodes,
+        federation.description,
+        federation.archived_at,
+        Activity.objects.count(),
+        Membership.objects.count(),
+    )
+
+
+@pytest.mark.parametrize("view", [*TABS, "settings"])
+def test_anonymous_visitors_are_sent_to_sign_in(client, federation, view):
+    target = url(federation, view)
+    assertRedirects(client.get(target), f"{reverse('account_login')}?next={target}", fetch_redirect_response=False)
+
+
+@pytest.mark.parametrize("view", [*TABS, "settings"])
+def test_outsiders_get_404_for_every_federation_page(client, federation, outsider, view):
+    client.force_login(outsider)
+    assert client.get(url(federation, view)).status_code == 404
+
+
+@pytest.mark.parametrize("view", ["settings", "archive"])
+def test_outsiders_get_404_for_every_change(client, federation, outsider, view):
+    client.force_login(outsider)
+    before = snapshot(federation)
+    response = client.post(url(federation, view), {"confirm": federation.handle, "num_supernodes": 3})
+    assert response.status_code == 404
+    assert snapshot(federation) == before
+
+
+def test_post_only_urls_answer_405_to_get_whoever_asks(client, federation, outsider):
+    client.force_login(outsider)
+    assert client.get(url(federation, "archive")).status_code == 405
+    assert client.get("/@nobody/nothing/archive/").status_code == 405
+
+
+def test_unknown_federation_is_404_like_a_hidden_one(client, outsider):
+    client.force_login(outsider)
+    assert client.get("/@nobody/nothing/").status_code == 404
+
+
+@pytest.mark.parametrize("view", TABS)
+def test_members_see_every_tab(client, federation, member, view):
+    client.force_login(member)
+    response = client.get(url(federation, view))
+    assert response.status_code == 200
+    assertContains(response, "@olivia/fedavg-lab")
+    assertNotContains(response, ">Settings</a>")
+
+
+def test_members_get_403_for_settings_and_archive(client, federation, member):
+    client.force_login(member)
+    before = snapshot(federation)
+    assertContains(client.get(url(federation, "settings")), "Only the owner", status_code=403)
+    response = client.post(url(federation, "settings"), {"num_supernodes": 3, "description": "x"})
+    assertContains(response, "Only the owner", status_code=403)
+    response = client.post(url(federation, "archive"), {"confirm": federation.handle})
+    assertContains(response, "Only the owner can archive", status_code=403)
+    assert snapshot(federation) == before
+
+
+@pytest.mark.parametrize("view", [*TABS, "settings"])
+def test_owner_sees_every_tab_including_settings(client, federation, owner, view):
+    client.force_login(owner)
+    response = client.get(url(federation, view))
+    assert response.status_code == 200
+    assertContains(response, ">Settings</a>")
+
+
+def test_tabs_render_only_the_body_for_htmx(client, federation, owner):
+    client.force_login(owner)
+    response = client.get(url(federation, "members"), headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert body.lstrip().startswith('<div id="federation-body">')
+    assert "<html" not in body
+    assert "olivia" in body
+    assert "HX-Request" in response.headers["Vary"]
+    restore = client.get(
+        url(federation, "members"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
+    )
+    assert "<html" in restore.content.decode()
+
+
+def test_get_never_changes_anything(client, federation, owner):
+    client.force_login(owner)
+    before = snapshot(federation)
+    for view in [*TABS, "settings"]:
+        client.get(url(federation, view), {"num_supernodes": 3, "confirm": federation.handle})
+    assert client.get(url(federation, "archive")).status_code == 405
+    assert snapshot(federation) == before
+
+
+def test_owner_changes_count_and_description(client, federation, owner):
+    client.force_login(owner)
+    response = client.post(url(federation, "settings"), {"num_supernodes": "42", "description": "Now bigger"})
+    assertRedirects(response, url(federation, "settings"))
+    federation.refresh_from_db()
+    assert (federation.num_supernodes, federation.description) == (42, "Now bigger")
+    assertContains(client.get(url(federation, "activity")), "set the number of simulated SuperNodes to 42")
+
+
+@pytest.mark.parametrize("count", ["0", "-1", "1001", "abc", ""])
+def test_settings_refuse_bad_counts_with_a_field_error(client, federation, owner, count):
+    client.force_login(owner)
+    before = snapshot(federation)
+    response = client.post(url(federation, "settings"), {"num_supernodes": count, "description": "x"})
+    assert response.status_code == 200
+    assert response.context["settings_form"].errors["num_supernodes"]
+    assert snapshot(federation) == before
+
+
+def test_archive_with_the_wrong_name_does_nothing(client, federation, owner):
+    client.force_login(owner)
+    before = snapshot(federation)
+    response = client.post(url(federation, "archive"), {"confirm": "fedavg-lab"})
+    assertContains(response, "Type @olivia/fedavg-lab exactly", status_code=400)
+    assert snapshot(federation) == before
+
+
+def test_archive_moves_the_federation_to_archived(client, federation, owner, member):
+    client.force_login(owner)
+    response = client.post(url(federation, "archive"), {"confirm": " @olivia/fedavg-lab "})
+    assertRedirects(response, reverse("federations:archived"))
+    federation.refresh_from_db()
+    assert federation.is_archived
+    assertNotContains(client.get(reverse("federations:dashboard")), "@olivia/fedavg-lab")
+    assertContains(client.get(reverse("federations:archived")), "@olivia/fedavg-lab")
+    client.force_login(member)
+    assertContains(client.get(url(federation, "overview")), "It is read-only")
+
+
+def test_archived_federation_refuses_changes_with_403(client, archived_federation, owner):
+    client.force_login(owner)
+    before = snapshot(archived_federation)
+    response = client.post(url(archived_federation, "settings"), {"num_supernodes": 3, "description": "x"})
+    assertContains(response, "archived and read-only", status_code=403)
+    response = client.get(url(archived_federation, "settings"))
+    assertContains(response, "can no longer change")
+    assertNotContains(response, "Save changes")
+    again = client.post(url(archived_federation, "archive"), {"confirm": archived_federation.handle}, follow=True)
+    assertContains(again, "already archived")
+    assert snapshot(archived_federation) == before
+
+
+def test_dashboard_lists_active_federations_with_label_role_and_counts(client, federation, member):
+    client.force_login(member)
+    response = client.get(reverse("federations:dashboard"))
+    assertContains(response, "@olivia/fedavg-lab")
+    assertContains(response, "Simulation")
+    assertContains(response, "<td>Member</td>", html=True)
+    assertContains(response, "10 simulated")
+    assertNotContains(response, "Archive @olivia/fedavg-lab")
+
+
+def test_owner_gets_the_archive_button_on_the_dashboard(client, federation, owner):
+    client.force_login(owner)
+    assertContains(client.get(reverse("federations:dashboard")), 'aria-label="Archive @olivia/fedavg-lab"')
+
+
+def test_empty_dashboard_explains_and_offers_new_federation(client, outsider):
+    client.force_login(outsider)
+    response = client.get(reverse("federations:dashboard"))
+    assertContains(response, "No federations yet")
+    assertContains(response, "New Federation")
+
+
+@pytest.mark.parametrize("size", [3, 60])
+def test_dashboard_query_count_is_fixed(client, owner, django_assert_max_num_queries, size):
+    others = UserFactory.create_batch(3)
+    for _ in range(size):
+        FederationFactory(owner=owner, members=others)
+    client.force_login(owner)
+    with django_assert_max_num_queries(6):
+        response = client.get(reverse("federations:dashboard"))
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("size", [3, 60])
+@pytest.mark.parametrize("view", ["overview", "members", "activity", "settings"])
+def test_federation_page_query_count_is_fixed(client, owner, django_assert_max_num_queries, size, view):
+    federation = FederationFactory(owner=owner, members=UserFactory.create_batch(size))
+    client.force_login(owner)
+    with django_assert_max_num_queries(7):
+        response = client.get(url(federation, view))
+    assert response.status_code == 200
+
+
+def test_create_simulation_federation_goes_to_its_page(client, owner):
+    client.force_login(owner)
+    response = client.post(
+        reverse("federations:create"),
+        {"kind": "simulation", "name": "first", "num_supernodes": "5", "description": ""},
+    )
+    federation = Federation.objects.get(owner=owner, name="first")
+    assertRedirects(response, url(federation, "overview"))
+    assert federation.num_supernodes == 5
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"name": "with space"}, "name"),
+        ({"name": "a/b"}, "name"),
+        ({"name": "1abc"}, "name"),
+        ({"name": "x" * 33}, "name"),
+        ({"name": "ſtuff"}, "name"),
+        ({"name": ""}, "name"),
+        ({"name": "TAKEN"}, "name"),
+        ({"num_supernodes": "0"}, "num_supernodes"),
+        ({"num_supernodes": "-1"}, "num_supernodes"),
+        ({"num_supernodes": "1001"}, "num_supernodes"),
+        ({"num_supernodes": "abc"}, "num_supernodes"),
+        ({"kind": "deployment"}, "kind"),
+        ({"kind": "hybrid"}, "kind"),
+    ],
+)
+def test_create_refuses_bad_input_next_to_the_field(client, owner, data, field):
+    FederationFactory(owner=owner, name="taken")
+    client.force_login(owner)
+    count = Federation.objects.count()
+    response = client.post(
+        reverse("federations:create"), {"kind": "simulation", "name": "fine", "num_supernodes": "3", **data}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors[field]
+    assertContains(response, f'id="id_{field}_error"')
+    assert Federation.objects.count() == count
