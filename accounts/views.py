@@ -5,6 +5,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from federations.models import Invitation
+
 from . import services
 
 
@@ -28,6 +30,7 @@ def render_profile(request: HttpRequest, access_form: DeploymentAccessForm | Non
         "account": request.user,
         "access_request": request.user.deployment_access_requests.first(),
         "access_form": access_form or DeploymentAccessForm(),
+        "invitations": Invitation.objects.inbox(request.user),
         "nav_section": "profile",
     }
     return render(request, "accounts/profile.html", context, status=status)

@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.db.models import Count
 
 from . import services
-from .models import Activity, Federation, Membership
+from .models import Activity, Federation, Invitation, Membership
 
 
 class MembershipInline(admin.TabularInline):
@@ -96,6 +96,28 @@ class ActivityAdmin(admin.ModelAdmin):
     search_fields = ("federation__name", "federation__owner__username", "actor__username", "target")
     list_select_related = ("federation__owner", "actor")
     date_hierarchy = "created_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    list_display = ("federation", "invitee", "inviter", "effective_status", "created_at", "expires_at", "responded_at")
+    list_filter = ("status",)
+    search_fields = ("invitee__username", "inviter__username", "federation__name", "federation__owner__username")
+    list_select_related = ("federation__owner", "invitee", "inviter")
+    date_hierarchy = "created_at"
+
+    @admin.display(description="status")
+    def effective_status(self, obj):
+        return obj.get_effective_status_display()
 
     def has_add_permission(self, request):
         return False

@@ -69,3 +69,12 @@ class ArchiveForm(forms.Form):
         if typed != self.federation.handle:
             raise forms.ValidationError(f"Type {self.federation.handle} exactly to archive this federation.")
         return typed
+
+
+class InviteForm(forms.Form):
+    username = forms.CharField(
+        label="Username",
+        max_length=64,
+        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+        help_text="The person's SuperGrid username (their Flower account name).",
+    )

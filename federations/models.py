@@ -180,6 +180,12 @@ class Activity(models.Model):
         DESCRIPTION_CHANGED = "description_changed", "Description changed"
         ARCHIVED = "archived", "Archived"
         UNARCHIVED = "unarchived", "Unarchived"
+        INVITED = "invited", "Invited"
+        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
+        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
+        INVITATION_DECLINED = "invitation_declined", "Invitation declined"
+        MEMBER_LEFT = "member_left", "Member left"
+        MEMBER_REMOVED = "member_removed", "Member removed"
 
     SENTENCES = {
         Verb.CREATED: "created the federation",
@@ -187,6 +193,12 @@ class Activity(models.Model):
         Verb.DESCRIPTION_CHANGED: "changed the description",
         Verb.ARCHIVED: "archived the federation",
         Verb.UNARCHIVED: "unarchived the federation",
+        Verb.INVITED: "invited {target}",
+        Verb.INVITATION_REVOKED: "revoked the invitation for {target}",
+        Verb.INVITATION_ACCEPTED: "accepted the invitation and joined",
+        Verb.INVITATION_DECLINED: "declined the invitation",
+        Verb.MEMBER_LEFT: "left the federation",
+        Verb.MEMBER_REMOVED: "removed {target}",
     }
 
     federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")
@@ -216,3 +228,92 @@ class Activity(models.Model):
     def describe(self) -> str:
         """The event as the end of a sentence that starts with the actor's name."""
         return self.SENTENCES[self.verb].format(target=self.target)
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        """Pending and not yet past its expiry: the only invitations anyone can act on."""
+        return self.filter(status=Invitation.Status.PENDING, expires_at__gt=now or timezone.now())
+
+    def stale(self, now=None):
+        """Stored as pending but past expires_at: expired in every respect but the column."""
+        return self.filter(status=Invitation.Status.PENDING, expires_at__lte=now or timezone.now())
+
+    def inbox(self, user):
+        """The user's pending invitations, newest first, with what the profile shows of each."""
+        return (
+            self.pending()
+            .filter(invitee=user)
+            .select_related("federation__owner", "inviter")
+            .order_by("-created_at", "-id")
+        )
+
+    def ended(self, now=None):
+        now = now or timezone.now()
+        return self.exclude(status=Invitation.Status.PENDING, expires_at__gt=now)
+
+
+class Invitation(models.Model):
+    """An invitation to join a federation, bound to the invitee's account. Never deleted."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        ACCEPTED = "accepted", "Accepted"
+        DECLINED = "declined", "Declined"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="invitations")
+    invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="sent_invitations"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    responded_at = models.DateTimeField(null=True, blank=True)
+    reason = models.CharField(max_length=200, blank=True, help_text="Why it was revoked, when not by the owner.")
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["federation", "invitee"],
+                condition=Q(status="pending"),
+                name="federations_one_pending_invitation",
+                violation_error_message="This user already has a pending invitation.",
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["pending", "accepted", "declined", "revoked", "expired"]),
+                name="federations_invitation_status_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="pending", responded_at__isnull=True) | ~Q(status="pending"),
+                name="federations_pending_invitation_unanswered",
+            ),
+        ]
+        indexes = [models.Index(fields=["invitee", "status"], name="federations_invitation_inbox")]
+
+    def __str__(self) -> str:
+        return f"{self.invitee} to {self.federation} ({self.effective_status})"
+
+    def is_expired(self, now=None) -> bool:
+        return self.status == self.Status.PENDING and self.expires_at <= (now or timezone.now())
+
+    @property
+    def effective_status(self) -> str:
+        """The status as users see it: a pending invitation past its expiry is expired."""
+        return self.Status.EXPIRED if self.is_expired() else self.status
+
+    def get_effective_status_display(self) -> str:
+        return self.Status(self.effective_status).label
+
+    @property
+    def is_pending(self) -> bool:
+        return self.effective_status == self.Status.PENDING
+
+    @property
+    def ended_at(self):
+        return self.expires_at if self.is_expired() else self.responded_at

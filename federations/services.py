@@ -4,20 +4,25 @@ Each function is atomic, locks the federation row, checks the rule, and writes o
 Refusals raise a ``FederationError`` whose message is shown to the user as it is.
 """
 
+from datetime import timedelta
 from enum import Enum
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
 
+from . import notifications
 from .models import (
     DEFAULT_SIMULATED_SUPERNODES,
     MAX_SIMULATED_SUPERNODES,
     MIN_SIMULATED_SUPERNODES,
     Activity,
     Federation,
+    Invitation,
     Membership,
     validate_federation_name,
 )
@@ -42,13 +47,18 @@ class Action(Enum):
     VIEW = "view"
     CHANGE_SETTINGS = "change settings"
     ARCHIVE = "archive"
+    INVITE = "invite"
+    REMOVE_MEMBER = "remove member"
+    LEAVE = "leave"
 
 
 OWNER_ONLY = {
     Action.CHANGE_SETTINGS: "Only the owner can change the settings.",
     Action.ARCHIVE: "Only the owner can archive the federation.",
+    Action.INVITE: "Only the owner can invite users or revoke invitations.",
+    Action.REMOVE_MEMBER: "Only the owner can remove members.",
 }
-REFUSED_WHEN_ARCHIVED = {Action.CHANGE_SETTINGS}
+REFUSED_WHEN_ARCHIVED = {Action.CHANGE_SETTINGS, Action.INVITE, Action.REMOVE_MEMBER, Action.LEAVE}
 
 
 def check_allowed(federation: Federation, membership: Membership | None, action: Action) -> None:
@@ -57,6 +67,8 @@ def check_allowed(federation: Federation, membership: Membership | None, action:
         raise NotAllowed("You are not a member of this federation.")
     if action in OWNER_ONLY and not membership.is_owner:
         raise NotAllowed(OWNER_ONLY[action])
+    if action == Action.LEAVE and membership.is_owner:
+        raise NotAllowed("The owner cannot leave the federation; archive it instead.")
     if action in REFUSED_WHEN_ARCHIVED and federation.is_archived:
         raise NotAllowed(ARCHIVED_REASON)
 
@@ -167,8 +179,12 @@ def archive_federation(*, federation: Federation, actor: User) -> Federation:
     check_allowed(federation, membership_of(federation, actor), Action.ARCHIVE)
     if federation.is_archived:
         return federation
-    federation.archived_at = timezone.now()
+    now = timezone.now()
+    federation.archived_at = now
     federation.save(update_fields=["archived_at"])
+    federation.invitations.filter(status=Invitation.Status.PENDING).update(
+        status=Invitation.Status.REVOKED, responded_at=now, reason="The federation was archived."
+    )
     record(federation, actor, Activity.Verb.ARCHIVED)
     return federation
 
@@ -185,3 +201,176 @@ def unarchive_federation(*, federation: Federation, operator: User) -> Federatio
     federation.save(update_fields=["archived_at"])
     record(federation, operator, Activity.Verb.UNARCHIVED)
     return federation
+
+
+# Members and invitations
+
+
+class InvitationNotFound(FederationError):
+    """Not the user's invitation, or none at all: answered like a missing page (HTTP 404)."""
+
+
+def departed_member_hooks(federation: Federation, user: User) -> None:
+    """What else ends when a user stops being a member. The SuperNodes issue takes their nodes out here."""
+
+
+def expire_stale_invitations(federation: Federation) -> None:
+    """Write down what time already decided, so a new pending invitation can take the slot."""
+    federation.invitations.stale().update(status=Invitation.Status.EXPIRED)
+
+
+def consume_invite_quota(user: User) -> bool:
+    """Fixed-window rate limit on sending invitations ("30/h" style); False when used up."""
+    count, _, period = settings.INVITATION_RATE_LIMIT.partition("/")
+    seconds = {"s": 1, "m": 60, "h": 3600, "d": 86400}[period or "h"]
+    window = int(timezone.now().timestamp() // seconds)
+    key = f"invite-rate:{user.pk}:{window}"
+    cache.add(key, 0, timeout=seconds)
+    try:
+        return cache.incr(key) <= int(count)
+    except ValueError:  # the key expired between add and incr
+        cache.set(key, 1, timeout=seconds)
+        return True
+
+
+def find_invitee(username: str) -> User:
+    username = (username or "").strip().lstrip("@")
+    if not username:
+        raise FederationError("Enter the username of the person to invite.", field="username")
+    invitee = User.objects.filter(username__iexact=username, is_active=True).first()
+    if invitee is None:
+        raise FederationError(f"There is no account with the username “{username}”.", field="username")
+    return invitee
+
+
+@transaction.atomic
+def invite(*, federation: Federation, inviter: User, username: str) -> Invitation:
+    federation = lock(federation)
+    check_allowed(federation, membership_of(federation, inviter), Action.INVITE)
+    invitee = find_invitee(username)
+    if invitee.pk == inviter.pk:
+        raise FederationError("You cannot invite yourself.", field="username")
+    if federation.memberships.filter(user=invitee).exists():
+        raise FederationError(f"{invitee.username} is already a member.", field="username")
+    expire_stale_invitations(federation)
+    if federation.invitations.pending().filter(invitee=invitee).exists():
+        raise FederationError(f"{invitee.username} already has a pending invitation.", field="username")
+    if federation.invitations.pending().count() >= settings.INVITATION_PENDING_LIMIT:
+        raise FederationError(
+            f"This federation already has {settings.INVITATION_PENDING_LIMIT} pending invitations. "
+            "Revoke some or wait for answers before inviting more.",
+            field="username",
+        )
+    if not consume_invite_quota(inviter):
+        raise FederationError(
+            "You are sending invitations too quickly. Wait a while and try again.", field="username"
+        )
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        federation=federation,
+        invitee=invitee,
+        inviter=inviter,
+        created_at=now,
+        expires_at=now + timedelta(days=settings.INVITATION_LIFETIME_DAYS),
+    )
+    record(federation, inviter, Activity.Verb.INVITED, invitee.username)
+    notifications.after_commit(notifications.INVITED, invitation)
+    return invitation
+
+
+def lock_invitation(federation: Federation, invitation_id) -> Invitation:
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("invitee")
+        .filter(pk=invitation_id, federation=federation)
+        .first()
+    )
+    if invitation is None:
+        raise InvitationNotFound("No such invitation.")
+    return invitation
+
+
+def ended_reason(invitation: Invitation) -> str:
+    return {
+        Invitation.Status.ACCEPTED: "This invitation was already accepted.",
+        Invitation.Status.DECLINED: "This invitation was already declined.",
+        Invitation.Status.REVOKED: "This invitation was revoked.",
+        Invitation.Status.EXPIRED: "This invitation has expired.",
+    }[invitation.effective_status]
+
+
+@transaction.atomic
+def revoke_invitation(*, federation: Federation, actor: User, invitation_id) -> Invitation:
+    federation = lock(federation)
+    check_allowed(federation, membership_of(federation, actor), Action.INVITE)
+    invitation = lock_invitation(federation, invitation_id)
+    if not invitation.is_pending:
+        raise FederationError(ended_reason(invitation))
+    invitation.status = Invitation.Status.REVOKED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "responded_at"])
+    record(federation, actor, Activity.Verb.INVITATION_REVOKED, invitation.invitee.username)
+    return invitation
+
+
+def invitation_for(user: User, invitation_id) -> Invitation:
+    """The user's own invitation; anyone else's, or a missing one, is not found."""
+    invitation = Invitation.objects.select_related("federation").filter(pk=invitation_id, invitee=user).first()
+    if invitation is None:
+        raise InvitationNotFound("No such invitation.")
+    return invitation
+
+
+def answer_invitation(user: User, invitation_id, accept: bool) -> Invitation:
+    federation = lock(invitation_for(user, invitation_id).federation)
+    invitation = lock_invitation(federation, invitation_id)
+    if federation.is_archived:
+        raise FederationError(f"{federation.handle} is archived; its invitations have ended.")
+    if not invitation.is_pending:
+        raise FederationError(ended_reason(invitation))
+    invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["status", "responded_at"])
+    if accept:
+        Membership.objects.get_or_create(federation=federation, user=user, defaults={"role": Membership.Role.MEMBER})
+    verb = Activity.Verb.INVITATION_ACCEPTED if accept else Activity.Verb.INVITATION_DECLINED
+    record(federation, user, verb, user.username)
+    notifications.after_commit(notifications.ACCEPTED if accept else notifications.DECLINED, invitation)
+    return invitation
+
+
+@transaction.atomic
+def accept_invitation(*, user: User, invitation_id) -> Invitation:
+    return answer_invitation(user, invitation_id, accept=True)
+
+
+@transaction.atomic
+def decline_invitation(*, user: User, invitation_id) -> Invitation:
+    return answer_invitation(user, invitation_id, accept=False)
+
+
+@transaction.atomic
+def leave_federation(*, federation: Federation, user: User) -> None:
+    federation = lock(federation)
+    membership = membership_of(federation, user)
+    check_allowed(federation, membership, Action.LEAVE)
+    membership.delete()
+    departed_member_hooks(federation, user)
+    record(federation, user, Activity.Verb.MEMBER_LEFT, user.username)
+
+
+@transaction.atomic
+def remove_member(*, federation: Federation, actor: User, username: str) -> User:
+    federation = lock(federation)
+    check_allowed(federation, membership_of(federation, actor), Action.REMOVE_MEMBER)
+    target = (
+        federation.memberships.select_related("user").filter(user__username__iexact=(username or "").strip()).first()
+    )
+    if target is None:
+        raise FederationError(f"{username} is not a member of {federation.handle}.")
+    if target.is_owner:
+        raise NotAllowed("The owner cannot be removed.")
+    target.delete()
+    departed_member_hooks(federation, target.user)
+    record(federation, actor, Activity.Verb.MEMBER_REMOVED, target.user.username)
+    return target.user

@@ -9,6 +9,10 @@ federation_patterns = [
     path("runs/", views.runs, name="runs"),
     path("supernodes/", views.federation_supernodes, name="federation_supernodes"),
     path("members/", views.members, name="members"),
+    path("members/invite/", views.invite, name="invite"),
+    path("members/<str:username>/remove/", views.remove_member, name="remove_member"),
+    path("invitations/<int:invitation_id>/revoke/", views.revoke_invitation, name="revoke_invitation"),
+    path("leave/", views.leave, name="leave"),
     path("activity/", views.activity, name="activity"),
     path("settings/", views.settings, name="settings"),
     path("archive/", views.archive, name="archive"),
@@ -19,5 +23,7 @@ urlpatterns = [
     path("federations/archived/", views.archived, name="archived"),
     path("federations/new/", views.create, name="create"),
     path("supernodes/", views.supernodes, name="supernodes"),
+    path("invitations/<int:invitation_id>/accept/", views.accept_invitation, name="accept_invitation"),
+    path("invitations/<int:invitation_id>/decline/", views.decline_invitation, name="decline_invitation"),
     path("@<str:owner>/<str:name>/", include(federation_patterns)),
 ]

@@ -1,8 +1,9 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, IntegerField, Value, When
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.cache import patch_vary_headers
@@ -10,8 +11,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import services
 from .access import load_federation
-from .forms import ArchiveForm, FederationCreateForm, FederationSettingsForm
-from .models import Federation, Membership
+from .forms import ArchiveForm, FederationCreateForm, FederationSettingsForm, InviteForm
+from .models import Federation, Invitation, Membership
 
 DASHBOARD_PAGE_SIZE = 50
 ACTIVITY_PAGE_SIZE = 25
@@ -120,16 +121,156 @@ def federation_supernodes(request: HttpRequest, owner: str, name: str) -> HttpRe
     return render_tab(request, federation, membership, "supernodes")
 
 
-@login_required
-@require_GET
-def members(request: HttpRequest, owner: str, name: str) -> HttpResponse:
-    federation, membership = load_federation(request.user, owner, name)
+RECENT_ENDED_INVITATIONS = 10
+
+
+def members_context(federation: Federation, membership: Membership, invite_form: InviteForm | None = None) -> dict:
     member_rows = (
         federation.memberships.select_related("user")
         .annotate(owner_first=Case(When(role="owner", then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("owner_first", "joined_at", "user__username")
     )
-    return render_tab(request, federation, membership, "members", {"members": member_rows})
+    invitations = federation.invitations.select_related("invitee", "inviter")
+    return {
+        "members": member_rows,
+        "pending_invitations": invitations.pending().order_by("created_at"),
+        "ended_invitations": invitations.ended()[:RECENT_ENDED_INVITATIONS] if membership.is_owner else [],
+        "invite_form": invite_form,
+    }
+
+
+def render_members(request, federation, membership, invite_form=None, status=200) -> HttpResponse:
+    extra = members_context(federation, membership, invite_form)
+    if wants_partial(request) and request.htmx.target == "members-section":
+        context = {"federation": federation, "membership": membership, **extra}
+        response = render(request, "federations/tabs/members.html#members-section", context, status=status)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    return render_tab(request, federation, membership, "members", extra, status=status)
+
+
+@login_required
+@require_GET
+def members(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, membership = load_federation(request.user, owner, name)
+    return render_members(request, federation, membership)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invite(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, membership = load_federation(request.user, owner, name, services.Action.INVITE)
+    form = InviteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invite(
+                federation=federation, inviter=request.user, username=form.cleaned_data["username"]
+            )
+        except services.FederationError as error:
+            form.add_error("username", error.message)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.invitee.username}.")
+            if wants_partial(request):
+                return render_members(request, federation, membership)
+            return redirect("federations:members", **federation.url_kwargs())
+    status = 400 if form.errors else 200
+    return render_members(request, federation, membership, invite_form=form, status=status)
+
+
+def refused(request, federation, membership, error: services.FederationError) -> HttpResponse:
+    """A refusal on the members tab: 403 for a missing right, otherwise a message on the tab."""
+    if isinstance(error, services.NotAllowed):
+        raise PermissionDenied(error.message)
+    messages.error(request, error.message)
+    if wants_partial(request):
+        return render_members(request, federation, membership, status=409)
+    return redirect("federations:members", **federation.url_kwargs())
+
+
+@login_required
+@require_POST
+def revoke_invitation(request: HttpRequest, owner: str, name: str, invitation_id: int) -> HttpResponse:
+    federation, membership = load_federation(request.user, owner, name, services.Action.INVITE)
+    try:
+        invitation = services.revoke_invitation(
+            federation=federation, actor=request.user, invitation_id=invitation_id
+        )
+    except services.InvitationNotFound:
+        raise Http404("No such invitation.") from None
+    except services.FederationError as error:
+        return refused(request, federation, membership, error)
+    messages.success(request, f"Revoked the invitation for {invitation.invitee.username}.")
+    if wants_partial(request):
+        return render_members(request, federation, membership)
+    return redirect("federations:members", **federation.url_kwargs())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_member(request: HttpRequest, owner: str, name: str, username: str) -> HttpResponse:
+    federation, membership = load_federation(request.user, owner, name, services.Action.REMOVE_MEMBER)
+    target = federation.memberships.select_related("user").filter(user__username__iexact=username).first()
+    if target is None:
+        raise Http404("No such member.")
+    if request.method == "POST":
+        try:
+            services.remove_member(federation=federation, actor=request.user, username=target.user.username)
+        except services.FederationError as error:
+            return refused(request, federation, membership, error)
+        messages.success(request, f"Removed {target.user.username} from {federation.handle}.")
+        return redirect("federations:members", **federation.url_kwargs())
+    if target.is_owner:
+        raise PermissionDenied("The owner cannot be removed.")
+    context = {"federation": federation, "target": target, "nav_section": "federations"}
+    return render(request, "federations/confirm_remove.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def leave(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, membership = load_federation(request.user, owner, name, services.Action.LEAVE)
+    if request.method == "POST":
+        try:
+            services.leave_federation(federation=federation, user=request.user)
+        except services.FederationError as error:
+            return refused(request, federation, membership, error)
+        messages.success(request, f"You left {federation.handle}.")
+        return redirect("federations:dashboard")
+    context = {"federation": federation, "nav_section": "federations"}
+    return render(request, "federations/confirm_leave.html", context)
+
+
+def answer_invitation(request: HttpRequest, invitation_id: int, accept: bool) -> HttpResponse:
+    service = services.accept_invitation if accept else services.decline_invitation
+    try:
+        invitation = service(user=request.user, invitation_id=invitation_id)
+    except services.InvitationNotFound:
+        raise Http404("No such invitation.") from None
+    except services.FederationError as error:
+        messages.error(request, error.message)
+        status = 409
+    else:
+        handle = invitation.federation.handle
+        messages.success(request, f"You joined {handle}." if accept else f"You declined the invitation to {handle}.")
+        status = 200
+    if wants_partial(request):
+        context = {"invitations": Invitation.objects.inbox(request.user), "oob": True}
+        response = render(request, "accounts/profile.html#invitation-inbox", context, status=status)
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def accept_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    return answer_invitation(request, invitation_id, accept=True)
+
+
+@login_required
+@require_POST
+def decline_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    return answer_invitation(request, invitation_id, accept=False)
 
 
 @login_required

@@ -213,3 +213,12 @@ LOGGING = {
 }
 
 ACCOUNT_FORMS = {"login": "accounts.forms.SuperGridLoginForm", "signup": "accounts.forms.SuperGridSignupForm"}
+
+# Invitations: lifetime, the cap on pending invitations per federation, and sending rate limit.
+INVITATION_LIFETIME_DAYS = int(os.environ.get("INVITATION_LIFETIME_DAYS", "14"))
+INVITATION_PENDING_LIMIT = int(os.environ.get("INVITATION_PENDING_LIMIT", "50"))
+INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30/h")
+
+# Background work (notification emails). The immediate backend runs tasks in-process after commit,
+# so development needs no worker; a failing task is recorded, never raised into the request.
+TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}

@@ -5,7 +5,7 @@ from django.db import transaction
 
 from accounts.models import User
 from federations import services
-from federations.models import Federation, Membership
+from federations.models import Federation
 
 # Development-only credentials, printed on purpose so a new user can sign in at once.
 DEMO_ACCOUNTS = [
@@ -55,7 +55,7 @@ class Command(BaseCommand):
 
     def seed_data(self, users: dict[str, User]) -> None:
         """Demo federations: each is created once, found by name on later runs."""
-        alice, bob = users["alice"], users["bob"]
+        alice, bob, carol = users["alice"], users["bob"], users["carol"]
         demo = [
             ("fedavg-playground", Federation.Kind.SIMULATION, "Try FedAvg on simulated SuperNodes.", False),
             ("hospital-network", Federation.Kind.DEPLOYMENT, "Real SuperNodes at partner sites.", False),
@@ -65,6 +65,10 @@ class Command(BaseCommand):
             federation = Federation.objects.filter(owner=alice, name=name).first()
             if federation is None:
                 federation = services.create_federation(owner=alice, name=name, kind=kind, description=description)
-                Membership.objects.get_or_create(federation=federation, user=bob)
+                invitation = services.invite(federation=federation, inviter=alice, username=bob.username)
+                services.accept_invitation(user=bob, invitation_id=invitation.pk)
                 if archived:
                     services.archive_federation(federation=federation, actor=alice)
+        playground = Federation.objects.get(owner=alice, name="fedavg-playground")
+        if not playground.invitations.filter(invitee=carol).exists():
+            services.invite(federation=playground, inviter=alice, username=carol.username)

@@ -1,0 +1,54 @@
+"""Emails about invitations, sent after the change commits, through Django's tasks API.
+
+A failing mail server is logged and never breaks the action that caused the email.
+"""
+
+import logging
+
+from django.core.mail import send_mail
+from django.db import transaction
+from django.tasks import task
+from django.urls import reverse
+
+logger = logging.getLogger(__name__)
+
+INVITED = "invited"
+ACCEPTED = "accepted"
+DECLINED = "declined"
+
+
+def after_commit(event: str, invitation) -> None:
+    transaction.on_commit(lambda: enqueue(event, invitation.pk), robust=True)
+
+
+def enqueue(event: str, invitation_id: int) -> None:
+    try:
+        send_invitation_email.enqueue(event, invitation_id)
+    except Exception:
+        logger.exception("Could not queue the %s email for invitation %s", event, invitation_id)
+
+
+@task
+def send_invitation_email(event: str, invitation_id: int) -> None:
+    from .models import Invitation
+
+    invitation = Invitation.objects.select_related("federation__owner", "invitee", "inviter").get(pk=invitation_id)
+    federation = invitation.federation
+    if event == INVITED:
+        recipient = invitation.invitee
+        subject = f"{invitation.inviter} invited you to {federation.handle}"
+        body = (
+            f"{invitation.inviter} invited you to join the federation {federation.handle} on SuperGrid.\n\n"
+            f"Accept or decline on your profile: {reverse('profile')}\n"
+            f"The invitation expires on {invitation.expires_at:%d %b %Y}.\n"
+        )
+    else:
+        recipient = federation.owner
+        subject = f"{invitation.invitee} {event} your invitation to {federation.handle}"
+        body = f"{invitation.invitee} {event} your invitation to join {federation.handle}.\n"
+    if not recipient.email:
+        return
+    try:
+        send_mail(subject, body, None, [recipient.email])
+    except Exception:
+        logger.exception("Could not send the %s email for invitation %s", event, invitation_id)
