@@ -262,9 +262,7 @@ def invite(*, federation: Federation, inviter: User, username: str) -> Invitatio
             field="username",
         )
     if not consume_invite_quota(inviter):
-        raise FederationError(
-            "You are sending invitations too quickly. Wait a while and try again.", field="username"
-        )
+        raise FederationError("You are sending invitations too quickly. Wait a while and try again.", field="username")
     now = timezone.now()
     invitation = Invitation.objects.create(
         federation=federation,

@@ -192,9 +192,7 @@ def refused(request, federation, membership, error: services.FederationError) ->
 def revoke_invitation(request: HttpRequest, owner: str, name: str, invitation_id: int) -> HttpResponse:
     federation, membership = load_federation(request.user, owner, name, services.Action.INVITE)
     try:
-        invitation = services.revoke_invitation(
-            federation=federation, actor=request.user, invitation_id=invitation_id
-        )
+        invitation = services.revoke_invitation(federation=federation, actor=request.user, invitation_id=invitation_id)
     except services.InvitationNotFound:
         raise Http404("No such invitation.") from None
     except services.FederationError as error:

@@ -7,35 +7,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('federations', '0001_initial'),
+        ("federations", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='activity',
-            name='verb',
-            field=models.CharField(choices=[('created', 'Created'), ('simulation_config_changed', 'Simulation config changed'), ('description_changed', 'Description changed'), ('archived', 'Archived'), ('unarchived', 'Unarchived'), ('invited', 'Invited'), ('invitation_revoked', 'Invitation revoked'), ('invitation_accepted', 'Invitation accepted'), ('invitation_declined', 'Invitation declined'), ('member_left', 'Member left'), ('member_removed', 'Member removed')], max_length=40),
+            model_name="activity",
+            name="verb",
+            field=models.CharField(
+                choices=[
+                    ("created", "Created"),
+                    ("simulation_config_changed", "Simulation config changed"),
+                    ("description_changed", "Description changed"),
+                    ("archived", "Archived"),
+                    ("unarchived", "Unarchived"),
+                    ("invited", "Invited"),
+                    ("invitation_revoked", "Invitation revoked"),
+                    ("invitation_accepted", "Invitation accepted"),
+                    ("invitation_declined", "Invitation declined"),
+                    ("member_left", "Member left"),
+                    ("member_removed", "Member removed"),
+                ],
+                max_length=40,
+            ),
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('declined', 'Declined'), ('revoked', 'Revoked'), ('expired', 'Expired')], default='pending', max_length=10)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField()),
-                ('responded_at', models.DateTimeField(blank=True, null=True)),
-                ('reason', models.CharField(blank=True, help_text='Why it was revoked, when not by the owner.', max_length=200)),
-                ('federation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='federations.federation')),
-                ('invitee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to=settings.AUTH_USER_MODEL)),
-                ('inviter', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sent_invitations', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Pending"),
+                            ("accepted", "Accepted"),
+                            ("declined", "Declined"),
+                            ("revoked", "Revoked"),
+                            ("expired", "Expired"),
+                        ],
+                        default="pending",
+                        max_length=10,
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField()),
+                ("responded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "reason",
+                    models.CharField(
+                        blank=True, help_text="Why it was revoked, when not by the owner.", max_length=200
+                    ),
+                ),
+                (
+                    "federation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="federations.federation",
+                    ),
+                ),
+                (
+                    "invitee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "inviter",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sent_invitations",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'indexes': [models.Index(fields=['invitee', 'status'], name='federations_invitation_inbox')],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('federation', 'invitee'), name='federations_one_pending_invitation', violation_error_message='This user already has a pending invitation.'), models.CheckConstraint(condition=models.Q(('status__in', ['pending', 'accepted', 'declined', 'revoked', 'expired'])), name='federations_invitation_status_valid'), models.CheckConstraint(condition=models.Q(models.Q(('responded_at__isnull', True), ('status', 'pending')), models.Q(('status', 'pending'), _negated=True), _connector='OR'), name='federations_pending_invitation_unanswered')],
+                "ordering": ["-created_at", "-id"],
+                "indexes": [models.Index(fields=["invitee", "status"], name="federations_invitation_inbox")],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("federation", "invitee"),
+                        name="federations_one_pending_invitation",
+                        violation_error_message="This user already has a pending invitation.",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["pending", "accepted", "declined", "revoked", "expired"])),
+                        name="federations_invitation_status_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("responded_at__isnull", True), ("status", "pending")),
+                            models.Q(("status", "pending"), _negated=True),
+                            _connector="OR",
+                        ),
+                        name="federations_pending_invitation_unanswered",
+                    ),
+                ],
             },
         ),
     ]
