@@ -6,6 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
 from federations.models import Invitation
+from flower_bridge.services import active_cli_sessions
 
 from . import services
 
@@ -31,6 +32,7 @@ def render_profile(request: HttpRequest, access_form: DeploymentAccessForm | Non
         "access_request": request.user.deployment_access_requests.first(),
         "access_form": access_form or DeploymentAccessForm(),
         "invitations": Invitation.objects.inbox(request.user),
+        "cli_sessions": active_cli_sessions(request.user),
         "nav_section": "profile",
     }
     return render(request, "accounts/profile.html", context, status=status)

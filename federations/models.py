@@ -186,6 +186,8 @@ class Activity(models.Model):
         INVITATION_DECLINED = "invitation_declined", "Invitation declined"
         MEMBER_LEFT = "member_left", "Member left"
         MEMBER_REMOVED = "member_removed", "Member removed"
+        SUPERNODE_ADDED = "supernode_added", "SuperNode added"
+        SUPERNODE_REMOVED = "supernode_removed", "SuperNode removed"
 
     SENTENCES = {
         Verb.CREATED: "created the federation",
@@ -199,6 +201,8 @@ class Activity(models.Model):
         Verb.INVITATION_DECLINED: "declined the invitation",
         Verb.MEMBER_LEFT: "left the federation",
         Verb.MEMBER_REMOVED: "removed {target}",
+        Verb.SUPERNODE_ADDED: "added SuperNode {target}",
+        Verb.SUPERNODE_REMOVED: "removed SuperNode {target}",
     }
 
     federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")
@@ -317,3 +321,23 @@ class Invitation(models.Model):
     @property
     def ended_at(self):
         return self.expires_at if self.is_expired() else self.responded_at
+
+
+class FederationNode(models.Model):
+    """A SuperNode (registered in the SuperLink) that takes part in a deployment federation."""
+
+    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="nodes")
+    # Flower node ids are unsigned 64-bit integers; kept as their decimal text.
+    node_id = models.CharField(max_length=20)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="federation_nodes")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["federation", "node_id"], name="federations_node_once_per_federation"),
+            models.CheckConstraint(condition=Q(node_id__regex=r"^[0-9]{1,20}$"), name="federations_node_id_digits"),
+        ]
+
+    def __str__(self) -> str:
+        return f"SuperNode {self.node_id} in {self.federation}"

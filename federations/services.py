@@ -22,6 +22,7 @@ from .models import (
     MIN_SIMULATED_SUPERNODES,
     Activity,
     Federation,
+    FederationNode,
     Invitation,
     Membership,
     validate_federation_name,
@@ -50,6 +51,8 @@ class Action(Enum):
     INVITE = "invite"
     REMOVE_MEMBER = "remove member"
     LEAVE = "leave"
+    ADD_SUPERNODE = "add supernode"
+    REMOVE_SUPERNODE = "remove supernode"
 
 
 OWNER_ONLY = {
@@ -58,7 +61,14 @@ OWNER_ONLY = {
     Action.INVITE: "Only the owner can invite users or revoke invitations.",
     Action.REMOVE_MEMBER: "Only the owner can remove members.",
 }
-REFUSED_WHEN_ARCHIVED = {Action.CHANGE_SETTINGS, Action.INVITE, Action.REMOVE_MEMBER, Action.LEAVE}
+REFUSED_WHEN_ARCHIVED = {
+    Action.CHANGE_SETTINGS,
+    Action.INVITE,
+    Action.REMOVE_MEMBER,
+    Action.LEAVE,
+    Action.ADD_SUPERNODE,
+    Action.REMOVE_SUPERNODE,
+}
 
 
 def check_allowed(federation: Federation, membership: Membership | None, action: Action) -> None:
@@ -211,7 +221,8 @@ class InvitationNotFound(FederationError):
 
 
 def departed_member_hooks(federation: Federation, user: User) -> None:
-    """What else ends when a user stops being a member. The SuperNodes issue takes their nodes out here."""
+    """What else ends when a user stops being a member: their SuperNodes leave the federation."""
+    FederationNode.objects.filter(federation=federation, owner=user).delete()
 
 
 def expire_stale_invitations(federation: Federation) -> None:
@@ -372,3 +383,35 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
     departed_member_hooks(federation, target.user)
     record(federation, actor, Activity.Verb.MEMBER_REMOVED, target.user.username)
     return target.user
+
+
+# SuperNodes in federations (the SuperLink holds the nodes; the portal holds who is where)
+
+
+@transaction.atomic
+def add_supernode(*, federation: Federation, actor: User, node_id: int) -> FederationNode:
+    """Add the actor's own registered node (ownership is checked against the SuperLink by the caller)."""
+    federation = lock(federation)
+    check_allowed(federation, membership_of(federation, actor), Action.ADD_SUPERNODE)
+    if federation.is_simulation:
+        raise FederationError("Simulation federations use simulated SuperNodes; real ones cannot be added.")
+    if federation.nodes.filter(node_id=str(node_id)).exists():
+        raise FederationError(f"SuperNode {node_id} is already in {federation.handle}.")
+    node = FederationNode.objects.create(federation=federation, node_id=str(node_id), owner=actor)
+    record(federation, actor, Activity.Verb.SUPERNODE_ADDED, str(node_id))
+    return node
+
+
+@transaction.atomic
+def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> None:
+    """The node's owner, or the federation's owner, takes a node out."""
+    federation = lock(federation)
+    membership = membership_of(federation, actor)
+    check_allowed(federation, membership, Action.REMOVE_SUPERNODE)
+    node = federation.nodes.filter(node_id=str(node_id)).first()
+    if node is None:
+        raise FederationError(f"SuperNode {node_id} is not in {federation.handle}.")
+    if node.owner_id != actor.pk and not membership.is_owner:
+        raise NotAllowed("Only the SuperNode's owner or the federation's owner can remove it.")
+    node.delete()
+    record(federation, actor, Activity.Verb.SUPERNODE_REMOVED, str(node_id))

@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "federations",
+    "flower_bridge",
 ]
 
 MIDDLEWARE = [
@@ -210,6 +211,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {"django.tasks": {"level": "WARNING"}},
 }
 
 ACCOUNT_FORMS = {"login": "accounts.forms.SuperGridLoginForm", "signup": "accounts.forms.SuperGridSignupForm"}
@@ -222,3 +224,19 @@ INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30/h")
 # Background work (notification emails). The immediate backend runs tasks in-process after commit,
 # so development needs no worker; a failing task is recorded, never raised into the request.
 TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+
+# The Flower SuperLink run beside the portal (manage.py superlink) and the CLI login it offers.
+PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+SUPERLINK_ADDRESS = os.environ.get("SUPERLINK_ADDRESS", "127.0.0.1:9093")
+SUPERLINK_DATABASE = os.environ.get("SUPERLINK_DATABASE", str(VAR_DIR / "superlink.db"))
+SUPERLINK_TLS_DIR = Path(os.environ.get("SUPERLINK_TLS_DIR", VAR_DIR / "tls"))
+SUPERLINK_SSL_CERTFILE = os.environ.get("SUPERLINK_SSL_CERTFILE", "")
+SUPERLINK_SSL_KEYFILE = os.environ.get("SUPERLINK_SSL_KEYFILE", "")
+SUPERLINK_SSL_CA_CERTFILE = os.environ.get("SUPERLINK_SSL_CA_CERTFILE", "")
+CLI_LOGIN_LIFETIME_SECONDS = int(os.environ.get("CLI_LOGIN_LIFETIME_SECONDS", "600"))
+CLI_ACCESS_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CLI_ACCESS_TOKEN_LIFETIME_SECONDS", "3600"))
+CLI_REFRESH_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CLI_REFRESH_TOKEN_LIFETIME_SECONDS", str(30 * 86400)))
+PORTAL_TOKEN_LIFETIME_SECONDS = 300
+# How long the SuperLink may answer "which nodes are in which federation" from memory before
+# re-reading (changes made inside the SuperLink process invalidate it at once).
+SUPERLINK_NODE_CACHE_SECONDS = float(os.environ.get("SUPERLINK_NODE_CACHE_SECONDS", "2"))

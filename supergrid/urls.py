@@ -20,5 +20,6 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
+    path("", include("flower_bridge.urls")),
     path("", include("federations.urls")),
 ]
