@@ -25,8 +25,7 @@ seed: migrate
 	$(PY) manage.py seed_demo
 
 run: seed
-	@echo "SuperGrid: http://$(HOST):$(PORT)/  (Ctrl-C stops it)"
-	$(PY) manage.py runserver $(HOST):$(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/run-portal
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -89,7 +89,7 @@ def membership_of(federation: Federation, user: User) -> Membership | None:
 
 def lock(federation: Federation) -> Federation:
     """Re-read the federation under a row lock; later checks see the committed state."""
-    return Federation.objects.select_for_update().select_related("owner").get(pk=federation.pk)
+    return Federation.objects.select_for_update(of=("self",)).select_related("owner").get(pk=federation.pk)
 
 
 def record(federation: Federation, actor: User | None, verb: Activity.Verb, target: str = "") -> Activity:
@@ -289,7 +289,7 @@ def invite(*, federation: Federation, inviter: User, username: str) -> Invitatio
 
 def lock_invitation(federation: Federation, invitation_id) -> Invitation:
     invitation = (
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("invitee")
         .filter(pk=invitation_id, federation=federation)
         .first()

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from flower_bridge.runs import federation_runs
+
 from . import services
 from .access import load_federation
 from .forms import ArchiveForm, FederationCreateForm, FederationSettingsForm, InviteForm
@@ -111,7 +113,7 @@ def overview(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 @require_GET
 def runs(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     federation, membership = load_federation(request.user, owner, name)
-    return render_tab(request, federation, membership, "runs")
+    return render_tab(request, federation, membership, "runs", {"runs": federation_runs(request.user, federation)})
 
 
 @login_required

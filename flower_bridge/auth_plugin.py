@@ -3,16 +3,17 @@
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import close_old_connections
 from flwr.common.constant import ACCESS_TOKEN_KEY, REFRESH_TOKEN_KEY
 from flwr.supercore.auth.typing import AccountAuthCredentials, AccountAuthLoginDetails, AccountInfo
 from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.superlink.auth_plugin import ControlAuthnPlugin
 
 from . import services
+from .db import release_connections
 
 OIDC = "oidc"
 POLL_INTERVAL_SECONDS = 2
+SESSION_ENDED = "This CLI session was revoked or has expired. Run `flwr login` to sign in again."
 
 
 def metadata_value(metadata: Sequence[tuple[str, str | bytes]], key: str) -> str:
@@ -33,11 +34,11 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         pass
 
     def get_login_details(self) -> AccountAuthLoginDetails:
-        close_old_connections()
+        release_connections()
         try:
             authorization, device_code = services.start_device_authorization()
         finally:
-            close_old_connections()
+            release_connections()
         return AccountAuthLoginDetails(
             authn_type=OIDC,
             device_code=device_code,
@@ -47,7 +48,7 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         )
 
     def get_auth_tokens(self, device_code: str) -> AccountAuthCredentials | None:
-        close_old_connections()
+        release_connections()
         try:
             issued = services.exchange_device_code(device_code)
         except services.LoginError as error:
@@ -55,7 +56,7 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
                 ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, error.message, public_details=error.message
             ) from None
         finally:
-            close_old_connections()
+            release_connections()
         if issued is None:
             return None
         return AccountAuthCredentials(access_token=issued.access_token, refresh_token=issued.refresh_token)
@@ -63,11 +64,11 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
     def validate_tokens_in_metadata(
         self, metadata: Sequence[tuple[str, str | bytes]]
     ) -> tuple[bool, AccountInfo | None]:
-        close_old_connections()
+        release_connections()
         try:
             session = services.session_for_access_token(metadata_value(metadata, ACCESS_TOKEN_KEY))
         finally:
-            close_old_connections()
+            release_connections()
         if session is None:
             return False, None
         return True, account_info(session)
@@ -75,12 +76,12 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
     def refresh_tokens(
         self, metadata: Sequence[tuple[str, str | bytes]]
     ) -> tuple[Sequence[tuple[str, str | bytes]] | None, AccountInfo | None]:
-        close_old_connections()
+        release_connections()
         try:
             issued = services.refresh_session(metadata_value(metadata, REFRESH_TOKEN_KEY))
         finally:
-            close_old_connections()
+            release_connections()
         if issued is None:
-            return None, None
+            raise FlowerError(ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, SESSION_ENDED, public_details=SESSION_ENDED)
         tokens = [(ACCESS_TOKEN_KEY, issued.access_token), (REFRESH_TOKEN_KEY, issued.refresh_token)]
         return tokens, account_info(issued.session)

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from functools import wraps
 
 from django.conf import settings
-from django.db import close_old_connections, transaction
+from django.db import transaction
 from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.proto.federation_pb2 import Account, Member
@@ -24,6 +24,8 @@ from flwr.superlink.federation.typing import Federation as FederationDetails
 from accounts.models import User
 from federations import services
 from federations.models import Federation, FederationNode, Invitation, Membership
+
+from .db import release_connections
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +48,7 @@ def flower_error(error: services.FederationError) -> FlowerError:
 
 
 def not_found(federation_id: str) -> FlowerError:
-    message = f"Federation {federation_id} was not found, or you are not a member."
+    message = f"Federation {federation_id} does not exist or you are not a member of it."
     return FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PERMISSION, message, public_details=message)
 
 
@@ -55,13 +57,13 @@ def with_django(method: Callable) -> Callable:
 
     @wraps(method)
     def wrapper(*args, **kwargs):
-        close_old_connections()
+        release_connections()
         try:
             return method(*args, **kwargs)
         except services.FederationError as error:
             raise flower_error(error) from None
         finally:
-            close_old_connections()
+            release_connections()
 
     return wrapper
 
@@ -159,7 +161,7 @@ class NodeDirectory:
             except Exception:  # keep the last good answer; the next round tries again
                 logger.exception("Could not reload the federation node directory")
             finally:
-                close_old_connections()
+                release_connections()
 
     def reload(self) -> None:
         nodes: dict[str, set[int]] = {}

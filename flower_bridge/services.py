@@ -97,7 +97,7 @@ def issue_session(user: User, kind: str = CliSession.Kind.CLI) -> IssuedTokens:
 def exchange_device_code(device_code: str) -> IssuedTokens | None:
     """Tokens for an approved login (once); None while the person has not approved it yet."""
     authorization = (
-        DeviceAuthorization.objects.select_for_update()
+        DeviceAuthorization.objects.select_for_update(of=("self",))
         .select_related("approved_by")
         .filter(device_code_hash=token_hash(device_code or ""))
         .first()
@@ -139,7 +139,7 @@ def refresh_session(refresh_token: str) -> IssuedTokens | None:
         return None
     now = timezone.now()
     session = (
-        CliSession.objects.select_for_update()
+        CliSession.objects.select_for_update(of=("self",))
         .select_related("user")
         .filter(refresh_token_hash=token_hash(refresh_token), revoked_at__isnull=True, refresh_expires_at__gt=now)
         .first()

@@ -23,6 +23,13 @@ def _fresh_cache():
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _no_superlink(settings, tmp_path):
+    """Unless a test starts one, there is no SuperLink: pages must say so, not fail."""
+    settings.SUPERLINK_TLS_DIR = tmp_path / "no-superlink-tls"
+    settings.SUPERLINK_ADDRESS = "127.0.0.1:9"
+
+
 @pytest.fixture
 def password() -> str:
     return PASSWORD

@@ -255,3 +255,10 @@ def test_create_refuses_bad_input_next_to_the_field(client, owner, data, field):
     assert response.context["form"].errors[field]
     assertContains(response, f'id="id_{field}_error"')
     assert Federation.objects.count() == count
+
+
+def test_runs_tab_says_the_superlink_is_unreachable_and_the_rest_works(client, federation, member):
+    client.force_login(member)
+    response = client.get(url(federation, "runs"))
+    assertContains(response, "SuperLink unreachable")
+    assertContains(client.get(url(federation, "members")), "olivia")

@@ -39,6 +39,12 @@ class Command(BaseCommand):
             files = ensure_local_ca(settings.SUPERLINK_TLS_DIR)
             ca, cert, key = files.ca_certfile, files.certfile, files.keyfile
         self.stdout.write(f"SuperLink root certificate for flwr and flower-supernode: {ca}")
+        self.stdout.write(
+            "Connect the flwr CLI: add to ~/.flwr/config.toml\n"
+            f'  [superlink.supergrid]\n  address = "{settings.SUPERLINK_ADDRESS}"\n'
+            f'  root-certificates = "{Path(ca).resolve()}"\n'
+            "then run: flwr login supergrid"
+        )
         return ["--ssl-ca-certfile", str(ca), "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
 
     def handle(self, *args, superlink_args, **options):

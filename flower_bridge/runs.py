@@ -1,0 +1,72 @@
+"""Runs of a federation as the pages show them, read from the SuperLink."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from . import control_client
+
+
+def parse_time(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: int
+    app: str
+    status: str
+    sub_status: str
+    launched_by: str
+    pending_at: datetime | None
+    running_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, run) -> "RunRow":
+        return cls(
+            run_id=run.run_id,
+            app=f"{run.fab_id} {run.fab_version}".strip(),
+            status=run.status.status,
+            sub_status=run.status.sub_status,
+            launched_by=run.account_name or run.flwr_aid,
+            pending_at=parse_time(run.pending_at),
+            running_at=parse_time(run.running_at),
+            finished_at=parse_time(run.finished_at),
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != "finished"
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.running_at is None:
+            return None
+        return (self.finished_at or timezone.now()) - self.running_at
+
+
+@dataclass(frozen=True)
+class FederationRuns:
+    runs: list[RunRow]
+    error: str = ""
+
+
+def federation_runs(user, federation) -> FederationRuns:
+    """Newest first; on trouble, no runs and a sentence for the page."""
+    try:
+        details = control_client.show_federation(user, federation.handle)
+    except control_client.SuperLinkUnavailable as error:
+        return FederationRuns([], error.message)
+    except control_client.ControlError as error:
+        return FederationRuns([], f"The SuperLink refused to list runs: {error.message}")
+    runs = sorted((RunRow.from_proto(run) for run in details.runs), key=lambda row: row.run_id, reverse=True)
+    runs.sort(key=lambda row: row.pending_at or timezone.now(), reverse=True)
+    return FederationRuns(runs)

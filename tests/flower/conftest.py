@@ -1,0 +1,209 @@
+"""Real processes: the portal's SuperLink (manage.py superlink) and the stock `flwr` CLI.
+
+The SuperLink reads the same test database as the test (PostgreSQL only: SQLite's test database lives
+in this process's memory), so these tests use ``transaction=True`` and commit what they set up.
+"""
+
+import contextlib
+import os
+import re
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
+FLWR_ENV = {"FLWR_DISABLE_UPDATE_CHECK": "1", "FLWR_TELEMETRY_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def database_url() -> str:
+    settings = connection.settings_dict
+    user = settings["USER"] or "postgres"
+    password = f":{settings['PASSWORD']}" if settings["PASSWORD"] else ""
+    host = settings["HOST"] or "127.0.0.1"
+    port = settings["PORT"] or 5432
+    return f"postgres://{user}{password}@{host}:{port}/{settings['NAME']}"
+
+
+@dataclass
+class SuperLink:
+    address: str
+    ca_certfile: Path
+    process: subprocess.Popen
+    log_path: Path
+
+    def log(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+def wait_for_tls(address: str, ca_certfile: Path, process: subprocess.Popen, log_path: Path, timeout=60.0):
+    host, port = address.rsplit(":", 1)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"SuperLink exited with {process.returncode}:\n{log_path.read_text()}")
+        if ca_certfile.exists():
+            try:
+                context = ssl.create_default_context(cafile=str(ca_certfile))
+                with (
+                    socket.create_connection((host, int(port)), timeout=1) as raw,
+                    context.wrap_socket(raw, server_hostname=host),
+                ):
+                    return
+            except OSError:
+                pass
+        time.sleep(0.2)
+    raise RuntimeError(f"SuperLink did not start in {timeout}s:\n{log_path.read_text()}")
+
+
+def stop(process: subprocess.Popen) -> None:
+    """End the process and everything it started (its own process group)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=10)
+    else:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)
+
+
+@pytest.fixture(scope="module")
+def superlink(django_db_setup, django_db_blocker, tmp_path_factory):
+    if connection.vendor != "postgresql":
+        pytest.skip("the SuperLink subprocess shares the test database: run with DATABASE_URL=postgres://…")
+    workdir = tmp_path_factory.mktemp("superlink")
+    address = f"127.0.0.1:{free_port()}"
+    env = {
+        **os.environ,
+        **FLWR_ENV,
+        "DATABASE_URL": database_url(),
+        "SUPERLINK_ADDRESS": address,
+        "SUPERLINK_DATABASE": str(workdir / "state.db"),
+        "SUPERLINK_TLS_DIR": str(workdir / "tls"),
+        "PORTAL_URL": "http://testserver",
+    }
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    log_path = workdir / "superlink.log"
+    with log_path.open("wb") as log_file:
+        process = subprocess.Popen(
+            [sys.executable, "manage.py", "superlink"],
+            cwd=ROOT,
+            env=env,
+            stdout=log_file,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        wait_for_tls(address, workdir / "tls" / "ca.pem", process, log_path)
+        yield SuperLink(address, workdir / "tls" / "ca.pem", process, log_path)
+    finally:
+        stop(process)
+
+
+def clean(text: str) -> str:
+    """CLI output without Rich's box drawing and line wrapping."""
+    return re.sub(r"\s+", " ", re.sub(r"[│╭╮╰╯─]", " ", text)).strip()
+
+
+@dataclass
+class CliResult:
+    returncode: int
+    stdout: str
+    stderr: str
+
+    @property
+    def text(self) -> str:
+        return clean(self.stdout + " " + self.stderr)
+
+
+class FlwrCli:
+    """The stock `flwr` CLI with its own FLWR_HOME, connected to the test SuperLink as one user."""
+
+    def __init__(self, superlink: SuperLink, home: Path, client):
+        self.superlink = superlink
+        self.home = home
+        self.client = client
+        home.mkdir(parents=True, exist_ok=True)
+        (home / "config.toml").write_text(
+            '[superlink]\ndefault = "grid"\n\n[superlink.grid]\n'
+            f'address = "{superlink.address}"\nroot-certificates = "{superlink.ca_certfile}"\n'
+        )
+        self.env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(home)}
+        self.env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+    def __call__(self, *args: str, timeout: float = 60) -> CliResult:
+        result = subprocess.run(
+            [str(BIN / "flwr"), *args], env=self.env, capture_output=True, text=True, timeout=timeout, check=False
+        )
+        return CliResult(result.returncode, result.stdout, result.stderr)
+
+    def json(self, *args: str):
+        import json
+
+        result = self(*args, "--format", "json")
+        assert result.returncode == 0, result.text
+        return json.loads(result.stdout)
+
+    def login(self, user) -> CliResult:
+        """`flwr login`, approved through the portal's page as the signed-in user."""
+        process = subprocess.Popen(
+            [str(BIN / "flwr"), "login", "grid"],
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+        try:
+            lines = []
+            code = None
+            deadline = time.monotonic() + 30
+            while code is None and time.monotonic() < deadline:
+                line = process.stdout.readline()
+                if not line:
+                    break
+                lines.append(line)
+                match = re.search(r"/cli/login/([A-Z0-9-]+)/", line)
+                if match:
+                    code = match.group(1)
+            assert code, "".join(lines) + self.superlink.log()[-3000:]
+            self.client.force_login(user)
+            response = self.client.post(f"/cli/login/{code}/")
+            assert response.status_code == 200, response.content
+            rest, _ = process.communicate(timeout=30)
+            return CliResult(process.returncode, "".join(lines) + rest, "")
+        finally:
+            stop(process)
+
+
+@pytest.fixture
+def cli_for(superlink, tmp_path):
+    """cli_for(user) -> a logged-in FlwrCli for that user."""
+    from django.test import Client
+
+    def make(user, login=True):
+        cli = FlwrCli(superlink, tmp_path / f"flwr-{user.username}", Client())
+        if login:
+            result = cli.login(user)
+            assert result.returncode == 0, result.text
+            assert "Login successful" in result.text
+        return cli
+
+    return make
