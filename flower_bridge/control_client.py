@@ -6,21 +6,22 @@ login plugin. When the SuperLink is down, callers get ``SuperLinkUnavailable`` a
 """
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import TypeVar
 
 import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from google.protobuf.message import Message
+from flwr.proto.control_pb2 import ShowFederationRequest
+from flwr.supercore.control.control_http_client import ControlHttpClient
 
 from accounts.models import User
 
 from . import services
 from .models import CliSession
 
-ResponseT = TypeVar("ResponseT", bound=Message)
 TIMEOUT_SECONDS = 5.0
 
 
@@ -66,32 +67,40 @@ def error_message(response: httpx.Response) -> ControlError:
     return ControlError(" ".join(part for part in (detail, extra) if part), payload.get("code"))
 
 
-def call[ResponseT: Message](user: User, endpoint: str, request: Message, response_type: type[ResponseT]) -> ResponseT:
-    """POST one Control API request as ``user`` and parse the protobuf answer."""
+class BearerToken:
+    """Sends the portal's token for the user, as the CLI sends its own."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def intercept(self, context, call_next):
+        context.request.headers["Authorization"] = f"Bearer {self.token}"
+        return call_next(context)
+
+
+@contextmanager
+def connect(user: User) -> Iterator[ControlHttpClient]:
+    """A Control API client acting as ``user``; outages and refusals become our two exceptions."""
     ca = ca_certfile()
     if ca is not None and not ca.exists():
         raise SuperLinkUnavailable()
+    client = ControlHttpClient(
+        f"https://{settings.SUPERLINK_ADDRESS}",
+        interceptors=[BearerToken(portal_token(user))],
+        verify=str(ca) if ca is not None else True,
+        timeout=TIMEOUT_SECONDS,
+    )
     try:
-        response = httpx.post(
-            f"https://{settings.SUPERLINK_ADDRESS}/v1/control/{endpoint}",
-            content=request.SerializeToString(),
-            headers={"Content-Type": "application/protobuf", "Authorization": f"Bearer {portal_token(user)}"},
-            verify=str(ca) if ca is not None else True,
-            timeout=httpx.Timeout(TIMEOUT_SECONDS),
-        )
+        yield client
+    except httpx.HTTPStatusError as error:
+        raise error_message(error.response) from error
     except httpx.TransportError as error:
         raise SuperLinkUnavailable() from error
-    if response.status_code != 200:
-        raise error_message(response)
-    message = response_type()
-    message.ParseFromString(response.content)
-    return message
+    finally:
+        client.close()
 
 
 def show_federation(user: User, handle: str):
     """The federation as the SuperLink sees it: nodes with status and all its runs."""
-    from flwr.proto.control_pb2 import ShowFederationRequest, ShowFederationResponse
-
-    return call(
-        user, "show-federation", ShowFederationRequest(federation_name=handle), ShowFederationResponse
-    ).federation
+    with connect(user) as control:
+        return control.ShowFederation(ShowFederationRequest(federation_name=handle)).federation

@@ -5,6 +5,8 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
+from accounts.models import User
+
 from . import control_client
 
 
@@ -30,13 +32,13 @@ class RunRow:
     finished_at: datetime | None
 
     @classmethod
-    def from_proto(cls, run) -> "RunRow":
+    def from_proto(cls, run, names: dict[str, str]) -> "RunRow":
         return cls(
             run_id=run.run_id,
             app=f"{run.fab_id} {run.fab_version}".strip(),
             status=run.status.status,
             sub_status=run.status.sub_status,
-            launched_by=run.account_name or run.flwr_aid,
+            launched_by=names.get(run.flwr_aid) or run.account_name or "unknown account",
             pending_at=parse_time(run.pending_at),
             running_at=parse_time(run.running_at),
             finished_at=parse_time(run.finished_at),
@@ -67,6 +69,9 @@ def federation_runs(user, federation) -> FederationRuns:
         return FederationRuns([], error.message)
     except control_client.ControlError as error:
         return FederationRuns([], f"The SuperLink refused to list runs: {error.message}")
-    runs = sorted((RunRow.from_proto(run) for run in details.runs), key=lambda row: row.run_id, reverse=True)
-    runs.sort(key=lambda row: row.pending_at or timezone.now(), reverse=True)
+    names = dict(
+        User.objects.filter(flwr_aid__in={run.flwr_aid for run in details.runs}).values_list("flwr_aid", "username")
+    )
+    runs = [RunRow.from_proto(run, names) for run in details.runs]
+    runs.sort(key=lambda row: (row.pending_at or timezone.now(), row.run_id), reverse=True)
     return FederationRuns(runs)

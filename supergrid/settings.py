@@ -211,7 +211,7 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.tasks": {"level": "WARNING"}},
+    "loggers": {"django.tasks": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
 
 ACCOUNT_FORMS = {"login": "accounts.forms.SuperGridLoginForm", "signup": "accounts.forms.SuperGridSignupForm"}
