@@ -53,6 +53,7 @@ class Action(Enum):
     LEAVE = "leave"
     ADD_SUPERNODE = "add supernode"
     REMOVE_SUPERNODE = "remove supernode"
+    LAUNCH_RUN = "launch run"
 
 
 OWNER_ONLY = {
@@ -68,6 +69,7 @@ REFUSED_WHEN_ARCHIVED = {
     Action.LEAVE,
     Action.ADD_SUPERNODE,
     Action.REMOVE_SUPERNODE,
+    Action.LAUNCH_RUN,
 }
 
 
@@ -415,3 +417,23 @@ def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> No
         raise NotAllowed("Only the SuperNode's owner or the federation's owner can remove it.")
     node.delete()
     record(federation, actor, Activity.Verb.SUPERNODE_REMOVED, str(node_id))
+
+
+def check_can_stop_run(membership: Membership | None, launched_by_aid: str) -> None:
+    """Whoever launched a run, or the federation's owner, may stop it (archived or not: stopping ends work)."""
+    if membership is None:
+        raise NotAllowed("You are not a member of this federation.")
+    if not membership.is_owner and membership.user.flwr_aid != launched_by_aid:
+        raise NotAllowed("Only whoever launched this run, or the federation's owner, can stop it.")
+
+
+@transaction.atomic
+def forget_node(*, node_id: int, owner: User) -> int:
+    """A node was unregistered: take it out of every federation it was in; returns how many."""
+    count = 0
+    for node in FederationNode.objects.filter(node_id=str(node_id), owner=owner).select_related("federation"):
+        federation = lock(node.federation)
+        node.delete()
+        record(federation, owner, Activity.Verb.SUPERNODE_REMOVED, str(node_id))
+        count += 1
+    return count

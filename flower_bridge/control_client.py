@@ -5,7 +5,9 @@ protobuf-over-HTTPS API the `flwr` CLI uses, with a short-lived token issued thr
 login plugin. When the SuperLink is down, callers get ``SuperLinkUnavailable`` and say so on the page.
 """
 
+import hashlib
 import json
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -14,7 +16,18 @@ import httpx
 from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
-from flwr.proto.control_pb2 import ShowFederationRequest
+from flwr.common.serde import user_config_to_proto
+from flwr.proto.control_pb2 import (
+    ListNodesRequest,
+    ListRunsRequest,
+    RegisterNodeRequest,
+    ShowFederationRequest,
+    StartRunRequest,
+    StopRunRequest,
+    StreamLogsRequest,
+    UnregisterNodeRequest,
+)
+from flwr.proto.fab_pb2 import Fab
 from flwr.supercore.control.control_http_client import ControlHttpClient
 
 from accounts.models import User
@@ -23,6 +36,7 @@ from . import services
 from .models import CliSession
 
 TIMEOUT_SECONDS = 5.0
+ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class SuperLinkUnavailable(Exception):
@@ -104,3 +118,58 @@ def show_federation(user: User, handle: str):
     """The federation as the SuperLink sees it: nodes with status and all its runs."""
     with connect(user) as control:
         return control.ShowFederation(ShowFederationRequest(federation_name=handle)).federation
+
+
+def list_nodes(user: User) -> list:
+    """The user's own registered SuperNodes (NodeInfo), as the SuperLink knows them."""
+    with connect(user) as control:
+        return list(control.ListNodes(ListNodesRequest()).nodes_info)
+
+
+def register_node(user: User, public_key_pem: bytes, name: str = "") -> int:
+    with connect(user) as control:
+        request = RegisterNodeRequest(public_key=public_key_pem)
+        if name:
+            request.name = name
+        return control.RegisterNode(request).node_id
+
+
+def unregister_node(user: User, node_id: int) -> None:
+    with connect(user) as control:
+        control.UnregisterNode(UnregisterNodeRequest(node_id=node_id))
+
+
+def start_run(user: User, handle: str, fab: bytes, overrides: dict) -> int:
+    fab_proto = Fab(hash_str=hashlib.sha256(fab).hexdigest(), content=fab)
+    request = StartRunRequest(fab=fab_proto, override_config=user_config_to_proto(overrides), federation=handle)
+    with connect(user) as control:
+        return control.StartRun(request).run_id
+
+
+def stop_run(user: User, run_id: int) -> None:
+    with connect(user) as control:
+        control.StopRun(StopRunRequest(run_id=run_id))
+
+
+def get_run(user: User, run_id: int):
+    """The run, or None when the SuperLink does not show it to this user."""
+    with connect(user) as control:
+        runs = control.ListRuns(ListRunsRequest(run_id=run_id)).run_dict
+    return runs.get(run_id)
+
+
+def run_logs(user: User, run_id: int, after: float = 0.0) -> tuple[str, float]:
+    """Log lines written after ``after`` (a SuperLink timestamp) and the newest timestamp.
+
+    The SuperLink streams logs for as long as the run lives; the first message carries everything
+    so far, so we read one and hang up.
+    """
+    with connect(user) as control:
+        stream = control.StreamLogs(StreamLogsRequest(run_id=run_id, after_timestamp=after))
+        try:
+            first = next(iter(stream), None)
+        finally:
+            stream.close()
+    if first is None:
+        return "", after
+    return ANSI_ESCAPES.sub("", first.log_output), first.latest_timestamp or after

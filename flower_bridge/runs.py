@@ -54,11 +54,29 @@ class RunRow:
             return None
         return (self.finished_at or timezone.now()) - self.running_at
 
+    @property
+    def duration_text(self) -> str:
+        if self.duration is None:
+            return ""
+        seconds = int(self.duration.total_seconds())
+        minutes, seconds = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
+
+    @property
+    def status_text(self) -> str:
+        return f"{self.status}:{self.sub_status}" if self.sub_status else self.status
+
 
 @dataclass(frozen=True)
 class FederationRuns:
     runs: list[RunRow]
     error: str = ""
+
+    @property
+    def any_active(self) -> bool:
+        """While a run is active the list refreshes itself; then the polling stops."""
+        return any(run.is_active for run in self.runs)
 
 
 def federation_runs(user, federation) -> FederationRuns:

@@ -1,10 +1,13 @@
+from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from . import services
+from . import control_client, services, supernodes
+from .keys import KeyError_, parse_public_key
 
 
 @login_required
@@ -31,3 +34,92 @@ def revoke_cli_session(request: HttpRequest, session_id: int) -> HttpResponse:
         raise Http404("No such CLI session.") from None
     messages.success(request, "CLI session revoked. That flwr CLI must log in again.")
     return redirect("profile")
+
+
+class RegisterNodeForm(forms.Form):
+    public_key = forms.CharField(
+        label="Public key",
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
+        help_text="The contents of the SuperNode's .pub file (ecdsa-sha2-nistp256, -384 or -521).",
+    )
+    name = forms.CharField(label="Name", required=False, max_length=64, help_text="Optional, e.g. hospital-a.")
+
+    def clean_public_key(self):
+        try:
+            return parse_public_key(self.cleaned_data["public_key"])
+        except KeyError_ as error:
+            raise forms.ValidationError(str(error)) from None
+
+
+def supernode_command(request: HttpRequest) -> str:
+    ca = control_client.ca_certfile()
+    parts = [
+        "flower-supernode",
+        f"--superlink {settings.SUPERLINK_ADDRESS}",
+        f"--root-certificates {ca.resolve() if ca else '<your CA bundle>'}",
+        "--auth-supernode-private-key path/to/supernode",
+        '--node-config "partition-id=0 num-partitions=2"',
+    ]
+    return " \\\n  ".join(parts)
+
+
+def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None, status: int = 200) -> HttpResponse:
+    context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "command": supernode_command(request)}
+    try:
+        context["nodes"] = supernodes.my_nodes(request.user)
+    except control_client.SuperLinkUnavailable as error:
+        context["superlink_error"] = error.message
+    except control_client.ControlError as error:
+        context["superlink_error"] = error.message
+    return render(request, "flower_bridge/supernodes.html", context, status=status)
+
+
+@login_required
+@require_GET
+def supernode_list(request: HttpRequest) -> HttpResponse:
+    return render_supernodes(request)
+
+
+@login_required
+@require_POST
+def register_supernode(request: HttpRequest) -> HttpResponse:
+    form = RegisterNodeForm(request.POST)
+    if form.is_valid():
+        key = form.cleaned_data["public_key"]
+        try:
+            node_id = control_client.register_node(request.user, key.pem, form.cleaned_data["name"].strip())
+        except control_client.SuperLinkUnavailable as error:
+            form.add_error(None, error.message)
+        except control_client.ControlError as error:
+            form.add_error("public_key", error.message)
+        else:
+            messages.success(request, f"Registered SuperNode {node_id}.")
+            return redirect("flower_bridge:supernodes")
+    if "private key" in " ".join(form.errors.get("public_key", [])):
+        # Never keep or echo a private key: the form comes back empty.
+        form = RegisterNodeForm(initial={"name": request.POST.get("name", "")})
+        form.add_error(
+            "public_key", "That is a private key. Keep it on the SuperNode and paste the public key instead."
+        )
+    return render_supernodes(request, form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unregister_supernode(request: HttpRequest, node_id: int) -> HttpResponse:
+    try:
+        node = next((row for row in supernodes.my_nodes(request.user) if row.node_id == node_id), None)
+    except (control_client.SuperLinkUnavailable, control_client.ControlError) as error:
+        messages.error(request, error.message)
+        return redirect("flower_bridge:supernodes")
+    if node is None:
+        raise Http404("No such SuperNode.")
+    if request.method == "POST":
+        try:
+            supernodes.unregister(user=request.user, node_id=node_id)
+        except (control_client.SuperLinkUnavailable, control_client.ControlError) as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Unregistered SuperNode {node_id}. It can no longer connect.")
+        return redirect("flower_bridge:supernodes")
+    return render(request, "flower_bridge/confirm_unregister.html", {"node": node, "nav_section": "supernodes"})

@@ -1,0 +1,64 @@
+"""SuperNode public keys as people paste them: OpenSSH ECDSA on a NIST curve, never a private key."""
+
+import base64
+import hashlib
+from dataclasses import dataclass
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
+ALLOWED_TYPES = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
+NIST_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+
+
+class KeyError_(ValueError):
+    """A pasted key we refuse, with a message that says what to paste instead."""
+
+
+@dataclass(frozen=True)
+class SuperNodeKey:
+    openssh: str
+    pem: bytes
+    fingerprint: str
+
+
+def fingerprint_of(public_key) -> str:
+    """The SHA256 fingerprint as `ssh-keygen -l` prints it."""
+    blob = public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).split()[1]
+    digest = hashlib.sha256(base64.b64decode(blob)).digest()
+    return "SHA256:" + base64.b64encode(digest).decode().rstrip("=")
+
+
+def fingerprint_of_pem(pem: bytes) -> str:
+    try:
+        return fingerprint_of(serialization.load_pem_public_key(pem))
+    except (ValueError, TypeError):
+        return ""
+
+
+def parse_public_key(text: str) -> SuperNodeKey:
+    text = (text or "").strip()
+    if not text:
+        raise KeyError_("Paste the SuperNode's public key (the contents of its .pub file).")
+    if "PRIVATE KEY" in text:
+        raise KeyError_(
+            "That is a private key. Keep it on the SuperNode and paste the public key instead "
+            "(the .pub file, starting with ecdsa-sha2-nistp256)."
+        )
+    key_type = text.split()[0]
+    if key_type in ("ssh-ed25519", "ssh-rsa", "ssh-dss") or key_type.startswith("sk-"):
+        raise KeyError_(
+            f"{key_type} keys cannot identify SuperNodes. Use an ECDSA key on a NIST curve, for example "
+            "ssh-keygen -t ecdsa -b 384 -N '' -f supernode"
+        )
+    if key_type not in ALLOWED_TYPES:
+        raise KeyError_("This is not an OpenSSH public key. It should start with ecdsa-sha2-nistp256, -384 or -521.")
+    try:
+        public_key = serialization.load_ssh_public_key(" ".join(text.split()[:2]).encode())
+    except (ValueError, TypeError, IndexError):
+        raise KeyError_("This public key is damaged or incomplete. Paste the whole line of the .pub file.") from None
+    if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, NIST_CURVES):
+        raise KeyError_("Use an ECDSA key on a NIST curve (P-256, P-384 or P-521).")
+    pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    openssh = public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
+    return SuperNodeKey(openssh=openssh, pem=pem, fingerprint=fingerprint_of(public_key))
