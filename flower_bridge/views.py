@@ -97,9 +97,10 @@ def register_supernode(request: HttpRequest) -> HttpResponse:
             return redirect("flower_bridge:supernodes")
     if "private key" in " ".join(form.errors.get("public_key", [])):
         # Never keep or echo a private key: the form comes back empty.
-        form = RegisterNodeForm(initial={"name": request.POST.get("name", "")})
-        form.add_error(
-            "public_key", "That is a private key. Keep it on the SuperNode and paste the public key instead."
+        form = RegisterNodeForm({"name": request.POST.get("name", ""), "public_key": ""})
+        form.full_clean()
+        form.errors["public_key"] = form.error_class(
+            ["That is a private key. Keep it on the SuperNode and paste the public key instead."]
         )
     return render_supernodes(request, form, status=400)
 
