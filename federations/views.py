@@ -174,7 +174,7 @@ def launch_run(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 def load_run(request, owner: str, name: str, run_id: int, action=services.Action.VIEW):
     federation, membership = load_federation(request.user, owner, name, action)
     try:
-        run = control_client.get_run(request.user, run_id)
+        run = control_client.get_run(request.user, federation.handle, run_id)
     except control_client.ControlError:
         run = None
     if run is None or run.federation.lower() != federation.handle.lower():

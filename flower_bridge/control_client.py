@@ -8,6 +8,7 @@ login plugin. When the SuperLink is down, callers get ``SuperLinkUnavailable`` a
 import hashlib
 import json
 import re
+import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -19,7 +20,6 @@ from django.utils import timezone
 from flwr.common.serde import user_config_to_proto
 from flwr.proto.control_pb2 import (
     ListNodesRequest,
-    ListRunsRequest,
     RegisterNodeRequest,
     ShowFederationRequest,
     StartRunRequest,
@@ -101,7 +101,7 @@ def connect(user: User) -> Iterator[ControlHttpClient]:
     client = ControlHttpClient(
         f"https://{settings.SUPERLINK_ADDRESS}",
         interceptors=[BearerToken(portal_token(user))],
-        verify=str(ca) if ca is not None else True,
+        verify=ssl.create_default_context(cafile=str(ca)) if ca is not None else True,
         timeout=TIMEOUT_SECONDS,
     )
     try:
@@ -151,11 +151,9 @@ def stop_run(user: User, run_id: int) -> None:
         control.StopRun(StopRunRequest(run_id=run_id))
 
 
-def get_run(user: User, run_id: int):
-    """The run, or None when the SuperLink does not show it to this user."""
-    with connect(user) as control:
-        runs = control.ListRuns(ListRunsRequest(run_id=run_id)).run_dict
-    return runs.get(run_id)
+def get_run(user: User, handle: str, run_id: int):
+    """A run of the federation, for any of its members (ListRuns shows only one's own runs)."""
+    return next((run for run in show_federation(user, handle).runs if run.run_id == run_id), None)
 
 
 def run_logs(user: User, run_id: int, after: float = 0.0) -> tuple[str, float]:

@@ -132,6 +132,15 @@ def invitation_proto(invitation: Invitation) -> InvitationProto:
     )
 
 
+def resolve_account_ids(ids) -> dict[str, str]:
+    """Flower account ids to account names (usernames), for the SuperLink's run listings."""
+    release_connections()
+    try:
+        return dict(User.objects.filter(flwr_aid__in=list(ids)).values_list("flwr_aid", "username"))
+    finally:
+        release_connections()
+
+
 class NodeDirectory:
     """Which nodes are in which federation, kept in memory for message routing.
 

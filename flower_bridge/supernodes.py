@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import transaction
+from django.utils import timezone
 
 from federations import services
 from federations.models import FederationNode
@@ -26,7 +27,7 @@ class NodeRow:
     @classmethod
     def from_proto(cls, node, federations: tuple[str, ...] = ()) -> "NodeRow":
         if node.status == "online":
-            last_seen = parse_time(node.online_until) or parse_time(node.last_activated_at)
+            last_seen = timezone.now()
         else:
             last_seen = parse_time(node.last_deactivated_at) or parse_time(node.last_activated_at)
         return cls(

@@ -7,6 +7,7 @@ in this process's memory), so these tests use ``transaction=True`` and commit wh
 import contextlib
 import os
 import re
+import shutil
 import signal
 import socket
 import ssl
@@ -98,6 +99,8 @@ def superlink(django_db_setup, django_db_blocker, tmp_path_factory):
         "SUPERLINK_DATABASE": str(workdir / "state.db"),
         "SUPERLINK_TLS_DIR": str(workdir / "tls"),
         "PORTAL_URL": "http://testserver",
+        "FLWR_HOME": str(workdir / "flwr-home"),
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log_path = workdir / "superlink.log"
@@ -207,3 +210,65 @@ def cli_for(superlink, tmp_path):
         return cli
 
     return make
+
+
+@pytest.fixture
+def portal(settings, superlink):
+    """Point the portal's Control API client at the test SuperLink."""
+    settings.SUPERLINK_ADDRESS = superlink.address
+    settings.SUPERLINK_TLS_DIR = superlink.ca_certfile.parent
+    return superlink
+
+
+@pytest.fixture(scope="session")
+def quickstart_fab(tmp_path_factory) -> bytes:
+    """The example app, built by the stock `flwr build`."""
+    app = tmp_path_factory.mktemp("app") / "quickstart-numpy"
+    shutil.copytree(ROOT / "examples" / "quickstart-numpy", app)
+    env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(app.parent / "flwr-home")}
+    result = subprocess.run([str(BIN / "flwr"), "build"], cwd=app, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    (fab,) = app.glob("*.fab")
+    return fab.read_bytes()
+
+
+@pytest.fixture
+def supernodes(superlink, tmp_path):
+    """start(private_key_path, partition_id) -> a running stock flower-supernode; all stopped afterwards."""
+    started: list[tuple[subprocess.Popen, Path]] = []
+
+    def start(private_key: Path, partition_id: int = 0, num_partitions: int = 2) -> tuple[subprocess.Popen, Path]:
+        log_path = tmp_path / f"supernode-{len(started)}.log"
+        env = {
+            **os.environ,
+            **FLWR_ENV,
+            "FLWR_HOME": str(tmp_path / f"supernode-home-{len(started)}"),
+            "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        }
+        env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+        with log_path.open("wb") as log_file:
+            process = subprocess.Popen(
+                [
+                    str(BIN / "flower-supernode"),
+                    "--superlink",
+                    superlink.address,
+                    "--root-certificates",
+                    str(superlink.ca_certfile),
+                    "--auth-supernode-private-key",
+                    str(private_key),
+                    "--node-config",
+                    f"partition-id={partition_id} num-partitions={num_partitions}",
+                    "--port",
+                    str(free_port()),
+                ],
+                env=env,
+                stdout=log_file,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
+        started.append((process, log_path))
+        return process, log_path
+
+    yield start
+    for process, _ in started:
+        stop(process)

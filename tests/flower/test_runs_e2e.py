@@ -1,0 +1,159 @@
+"""Runs end to end with real processes: the portal, its SuperLink, stock SuperNodes and the flwr CLI."""
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from federations.models import FederationNode
+from flower_bridge import control_client
+
+from ..factories import FederationFactory, UserFactory
+
+pytestmark = [pytest.mark.flower, pytest.mark.django_db(transaction=True)]
+
+
+def make_key(directory: Path, name: str) -> tuple[Path, str]:
+    """A SuperNode key pair as ssh-keygen would write it; returns the private key path and the .pub text."""
+    key = ec.generate_private_key(ec.SECP384R1())
+    private = directory / name
+    private.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
+    )
+    private.chmod(0o600)
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return private, public.decode()
+
+
+def signed_in(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def launch(client, federation, fab: bytes, overrides: str = "") -> int:
+    url = reverse("federations:launch_run", kwargs=federation.url_kwargs())
+    response = client.post(url, {"fab": SimpleUploadedFile("app.fab", fab), "overrides": overrides})
+    assert response.status_code == 302, response.content.decode()[-2000:]
+    return int(re.search(r"/runs/(\d+)/$", response["Location"]).group(1))
+
+
+def wait_for_run(user, federation, run_id: int, statuses: set[str], timeout: float = 180):
+    deadline = time.monotonic() + timeout
+    run = None
+    while time.monotonic() < deadline:
+        run = control_client.get_run(user, federation.handle, run_id)
+        if run is not None and f"{run.status.status}:{run.status.sub_status}".rstrip(":") in statuses:
+            return run
+        time.sleep(1)
+    raise AssertionError(f"run {run_id} ended as {run and run.status} instead of {statuses}")
+
+
+def wait_online(user, node_ids: set[int], logs: list[Path], timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        online = {n.node_id for n in control_client.list_nodes(user) if n.status == "online"}
+        if node_ids <= online:
+            return
+        time.sleep(0.5)
+    raise AssertionError("SuperNodes did not come online:\n" + "\n".join(p.read_text()[-2000:] for p in logs))
+
+
+def test_simulation_federation_runs_the_example_app_to_completion(portal, quickstart_fab):
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    federation = FederationFactory(owner=alice, name="sim", num_supernodes=3, members=[bob])
+    run_id = launch(signed_in(alice), federation, quickstart_fab, "num-server-rounds=2")
+
+    run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"})
+    assert f"{run.status.status}:{run.status.sub_status}" == "finished:completed", run.status.details
+    page = signed_in(alice).get(reverse("federations:run", kwargs={**federation.url_kwargs(), "run_id": run_id}))
+    body = page.content.decode()
+    assert "finished:completed" in body
+    assert "Final model" in body
+    assert "(3 simulated SuperNodes)" in body
+    runs_tab = signed_in(bob).get(reverse("federations:runs", kwargs=federation.url_kwargs())).content.decode()
+    assert str(run_id) in runs_tab
+    assert 'hx-trigger="every 3s"' not in runs_tab  # nothing active: the list stops polling
+
+
+def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
+    alice = UserFactory(username="alice")
+    federation = FederationFactory(owner=alice, name="long", num_supernodes=2)
+    client = signed_in(alice)
+    run_id = launch(client, federation, quickstart_fab, "num-server-rounds=500")
+    wait_for_run(alice, federation, run_id, {"running"}, timeout=120)
+    runs_tab = client.get(reverse("federations:runs", kwargs=federation.url_kwargs())).content.decode()
+    assert 'hx-trigger="every 3s"' in runs_tab  # an active run keeps the list fresh
+
+    stop_url = reverse("federations:stop_run", kwargs={**federation.url_kwargs(), "run_id": run_id})
+    assert "Stop run" in client.get(stop_url).content.decode()
+    assert client.post(stop_url).status_code == 302
+    ended = {"finished:stopped", "finished:completed", "finished:failed"}
+    run = wait_for_run(alice, federation, run_id, ended, timeout=60)
+    assert f"{run.status.status}:{run.status.sub_status}" == "finished:stopped"
+
+
+def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernodes, cli_for, tmp_path):
+    alice = UserFactory(username="alice", has_deployment_access=True)
+    bob = UserFactory(username="bob")
+    federation = FederationFactory(owner=alice, name="hospitals", kind="deployment", members=[bob])
+    as_alice, as_bob = signed_in(alice), signed_in(bob)
+
+    # Each member registers a key through the web page and adds the node to the federation.
+    keys = {}
+    for user, client, name in ((alice, as_alice, "site-a"), (bob, as_bob, "site-b")):
+        private, public = make_key(tmp_path, name)
+        response = client.post(reverse("flower_bridge:register_supernode"), {"public_key": public, "name": name})
+        assert response.status_code == 302, response.content.decode()[-1500:]
+        (node,) = control_client.list_nodes(user)
+        keys[name] = (private, node.node_id)
+        page = client.get(reverse("federations:federation_supernodes", kwargs=federation.url_kwargs())).content.decode()
+        assert f"{name} ({node.node_id}, registered)" in page
+        add = reverse("federations:add_supernode", kwargs=federation.url_kwargs())
+        assert client.post(add, {"node_id": node.node_id}).status_code == 302
+    assert FederationNode.objects.filter(federation=federation).count() == 2
+    listing = as_alice.get(reverse("flower_bridge:supernodes")).content.decode()
+    assert "@alice/hospitals" in listing
+    assert "SHA256:" in listing
+
+    # A key nobody registered is refused by the SuperLink.
+    stranger, _ = make_key(tmp_path, "stranger")
+    process, log = supernodes(stranger)
+    assert process.wait(timeout=60) != 0
+    assert "Failed to activate SuperNode" in log.read_text()
+
+    logs = []
+    for partition, name in enumerate(("site-a", "site-b")):
+        _, log = supernodes(keys[name][0], partition_id=partition)
+        logs.append(log)
+    wait_online(alice, {keys["site-a"][1]}, logs)
+    wait_online(bob, {keys["site-b"][1]}, logs)
+    tab = as_bob.get(reverse("federations:federation_supernodes", kwargs=federation.url_kwargs())).content.decode()
+    assert tab.count("Online") == 2
+
+    run_id = launch(as_alice, federation, quickstart_fab, "num-server-rounds=2")
+    run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"}, timeout=240)
+    assert f"{run.status.status}:{run.status.sub_status}" == "finished:completed", run.status.details
+
+    # Another member sees the same run and its logs, in the browser and in the CLI.
+    page = as_bob.get(reverse("federations:run", kwargs={**federation.url_kwargs(), "run_id": run_id})).content.decode()
+    assert "Final model" in page
+    cli = cli_for(bob)
+    listed = cli.json("ls", "grid", "--run-id", str(run_id))
+    assert run_id in {int(run["run-id"]) for run in listed["runs"]}
+    shown = cli("log", str(run_id), "grid", "--show")
+    assert shown.returncode == 0, shown.text
+    assert "Final model" in shown.stdout
+
+    # A removed member's node leaves the federation: the SuperLink stops routing work to it.
+    remove = reverse("federations:remove_member", kwargs={**federation.url_kwargs(), "username": "bob"})
+    assert as_alice.post(remove).status_code == 302
+    assert not FederationNode.objects.filter(federation=federation, owner=bob).exists()
+    nodes = control_client.show_federation(alice, federation.handle).nodes
+    assert [node.node_id for node in nodes] == [keys["site-a"][1]]
