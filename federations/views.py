@@ -51,7 +51,10 @@ def membership_list(request: HttpRequest, *, archived: bool) -> dict:
     memberships = (
         Membership.objects.filter(user=request.user, federation__archived_at__isnull=not archived)
         .select_related("federation__owner")
-        .annotate(member_count=Count("federation__memberships"))
+        .annotate(
+            member_count=Count("federation__memberships", distinct=True),
+            node_count=Count("federation__nodes", distinct=True),
+        )
         .order_by("federation__owner__username", "federation__name")
     )
     page = Paginator(memberships, DASHBOARD_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -106,7 +109,7 @@ def render_tab(request, federation, membership, tab: str, extra: dict | None = N
 @require_GET
 def overview(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     federation, membership = load_federation(request.user, owner, name)
-    return render_tab(request, federation, membership, "overview")
+    return render_tab(request, federation, membership, "overview", {"live": live_counts(request.user, federation)})
 
 
 class LaunchForm(forms.Form):
@@ -252,6 +255,19 @@ def stop_run(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
         return redirect("federations:run", run_id=run_id, **federation.url_kwargs())
     context = run_page_context(request, federation, membership, run)
     return render(request, "federations/confirm_stop.html", context)
+
+
+def live_counts(user, federation: Federation) -> dict:
+    """SuperNodes online and runs active, from one Control API call; the page renders without it."""
+    try:
+        details = control_client.show_federation(user, federation.handle)
+    except (control_client.SuperLinkUnavailable, control_client.ControlError) as error:
+        return {"error": error.message}
+    return {
+        "nodes_online": sum(1 for node in details.nodes if node.status == "online"),
+        "runs_active": sum(1 for run in details.runs if run.status.status != "finished"),
+        "runs_total": len(details.runs),
+    }
 
 
 def supernodes_context(user, federation: Federation, membership: Membership) -> dict:

@@ -124,3 +124,17 @@ def unregister_supernode(request: HttpRequest, node_id: int) -> HttpResponse:
             messages.success(request, f"Unregistered SuperNode {node_id}. It can no longer connect.")
         return redirect("flower_bridge:supernodes")
     return render(request, "flower_bridge/confirm_unregister.html", {"node": node, "nav_section": "supernodes"})
+
+
+EXAMPLE_APP = settings.BASE_DIR / "examples" / "quickstart-numpy"
+
+
+@login_required
+@require_GET
+def example_fab(request: HttpRequest) -> HttpResponse:
+    """The project's example app as a FAB, built by Flower's own builder, ready to upload."""
+    from flwr.cli.build import build_fab_from_disk
+
+    response = HttpResponse(build_fab_from_disk(EXAMPLE_APP), content_type="application/octet-stream")
+    response["Content-Disposition"] = 'attachment; filename="quickstart-numpy.fab"'
+    return response

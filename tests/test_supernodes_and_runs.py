@@ -194,3 +194,11 @@ def test_supernode_changes_in_archived_or_simulation_federations_are_refused(cli
     response = client.get(reverse("federations:federation_supernodes", kwargs=simulation.url_kwargs()))
     assertContains(response, "10 simulated SuperNodes")
     assertNotContains(response, "Add SuperNode")
+
+
+def test_example_app_downloads_as_a_valid_fab(client, user):
+    assert client.get(reverse("flower_bridge:example_fab")).status_code == 302
+    client.force_login(user)
+    response = client.get(reverse("flower_bridge:example_fab"))
+    assert response["Content-Disposition"] == 'attachment; filename="quickstart-numpy.fab"'
+    check_fab(response.content)

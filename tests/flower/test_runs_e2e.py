@@ -80,6 +80,8 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     runs_tab = signed_in(bob).get(reverse("federations:runs", kwargs=federation.url_kwargs())).content.decode()
     assert str(run_id) in runs_tab
     assert 'hx-trigger="every 3s"' not in runs_tab  # nothing active: the list stops polling
+    overview = signed_in(bob).get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
+    assert "0 active, 1 in all" in overview
 
 
 def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
@@ -136,6 +138,8 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
     wait_online(bob, {keys["site-b"][1]}, logs)
     tab = as_bob.get(reverse("federations:federation_supernodes", kwargs=federation.url_kwargs())).content.decode()
     assert tab.count("Online") == 2
+    overview = as_bob.get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
+    assert "2 online" in overview
 
     run_id = launch(as_alice, federation, quickstart_fab, "num-server-rounds=2")
     run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"}, timeout=240)
