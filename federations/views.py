@@ -1,4 +1,3 @@
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -13,13 +12,12 @@ from flwr.common.serde import user_config_from_proto
 
 from accounts.models import User
 from flower_bridge import control_client, supernodes
-from flower_bridge.launch import LaunchError, check_fab, parse_overrides
 from flower_bridge.runs import RunRow, federation_runs
 from flower_bridge.supernodes import NodeRow
 
 from . import services
 from .access import load_federation
-from .forms import ArchiveForm, FederationCreateForm, FederationSettingsForm, InviteForm
+from .forms import ArchiveForm, FederationCreateForm, FederationSettingsForm, InviteForm, LaunchForm
 from .models import Federation, Invitation, Membership
 
 DASHBOARD_PAGE_SIZE = 50
@@ -110,30 +108,6 @@ def render_tab(request, federation, membership, tab: str, extra: dict | None = N
 def overview(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     federation, membership = load_federation(request.user, owner, name)
     return render_tab(request, federation, membership, "overview", {"live": live_counts(request.user, federation)})
-
-
-class LaunchForm(forms.Form):
-    fab = forms.FileField(label="Flower App bundle (.fab)", help_text="Made by `flwr build` in your app's folder.")
-    overrides = forms.CharField(
-        label="Run config overrides",
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "placeholder": "num-server-rounds=5"}),
-        help_text='Optional: one key=value per line; values are numbers, true/false or "quoted text".',
-    )
-
-    def clean(self):
-        data = super().clean()
-        if data.get("fab") is not None:
-            try:
-                data["fab_content"] = data["fab"].read()
-                check_fab(data["fab_content"])
-            except LaunchError as error:
-                self.add_error("fab", str(error))
-        try:
-            data["override_config"] = parse_overrides(data.get("overrides", ""))
-        except LaunchError as error:
-            self.add_error("overrides", str(error))
-        return data
 
 
 def runs_context(request, federation: Federation, membership: Membership, launch_form=None) -> dict:

@@ -85,8 +85,8 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
 
 
 def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
-    alice = UserFactory(username="alice")
-    federation = FederationFactory(owner=alice, name="long", num_supernodes=2)
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    federation = FederationFactory(owner=alice, name="long", num_supernodes=2, members=[bob])
     client = signed_in(alice)
     run_id = launch(client, federation, quickstart_fab, "num-server-rounds=500")
     wait_for_run(alice, federation, run_id, {"running"}, timeout=120)
@@ -94,6 +94,9 @@ def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
     assert 'hx-trigger="every 3s"' in runs_tab  # an active run keeps the list fresh
 
     stop_url = reverse("federations:stop_run", kwargs={**federation.url_kwargs(), "run_id": run_id})
+    refused = signed_in(bob).post(stop_url)  # a member who did not launch it, and is not the owner
+    assert refused.status_code == 403
+    assert "Only whoever launched this run" in refused.content.decode()
     assert "Stop run" in client.get(stop_url).content.decode()
     assert client.post(stop_url).status_code == 302
     ended = {"finished:stopped", "finished:completed", "finished:failed"}

@@ -2,6 +2,7 @@ from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 
 from accounts.models import User
 from federations import services
@@ -25,7 +26,9 @@ class Command(BaseCommand):
             raise CommandError(
                 "seed_demo only runs in development (DEBUG on): it creates accounts with known passwords."
             )
-        with transaction.atomic():
+        # Demo invitations would otherwise print their notification emails into `make run`'s output.
+        quiet_mail = {"default": {"BACKEND": "django.core.mail.backends.dummy.EmailBackend"}}
+        with override_settings(MAILERS=quiet_mail), transaction.atomic():
             users = {
                 name: self.ensure_account(name, password, access, operator)
                 for name, password, access, operator in DEMO_ACCOUNTS
