@@ -12,6 +12,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Count
 from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.proto.federation_pb2 import Account, Member
@@ -234,28 +235,37 @@ class PortalFederationManager(FederationManager):
         memberships = (
             Membership.objects.filter(user__flwr_aid=flwr_aid, federation__archived_at__isnull=True)
             .select_related("federation__owner")
+            .annotate(member_total=Count("federation__memberships"))
             .order_by("federation__owner__username", "federation__name")
         )
-        return [self._summary(m.federation, m) for m in memberships]
+        return [self._summary(m.federation, m, member_count=m.member_total) for m in memberships]
 
     def _members(self, federation: Federation) -> list[Member]:
         rows = federation.memberships.select_related("user").order_by("-role", "joined_at")
         return [Member(account=Account(id=m.user.flwr_aid, name=m.user.username), role=m.role) for m in rows]
 
-    def _summary(self, federation: Federation, membership: Membership | None = None, **extra) -> FederationDetails:
-        members = extra.pop("members", None)
+    def _summary(
+        self,
+        federation: Federation,
+        membership: Membership | None = None,
+        *,
+        members: list[Member] | None = None,
+        member_count: int | None = None,
+        nodes: list | None = None,
+        runs: list | None = None,
+    ) -> FederationDetails:
         return FederationDetails(
             id=federation.handle,
             description=federation.description,
-            members=members if members is not None else [],
-            nodes=extra.pop("nodes", []),
-            runs=extra.pop("runs", []),
+            members=members or [],
+            nodes=nodes or [],
+            runs=runs or [],
             archived=federation.is_archived,
             simulation=federation.is_simulation,
             config=simulation_config(federation),
             can_invite_members=not federation.is_archived and (membership is None or membership.is_owner),
             can_add_supernodes=not federation.is_archived and not federation.is_simulation,
-            member_count=federation.memberships.count() if members is None else len(members),
+            member_count=member_count if member_count is not None else len(members or []),
         )
 
     @with_django

@@ -162,7 +162,8 @@ def test_manager_reads_match_the_web(manager, owner, member, outsider):
     assert not manager.exists("not-a-handle")
     assert manager.has_member(member.flwr_aid, "@olivia/lab")
     assert not manager.has_member(outsider.flwr_aid, "@olivia/lab")
-    assert [f.id for f in manager.get_federations(member.flwr_aid)] == ["@olivia/lab"]
+    (listed,) = manager.get_federations(member.flwr_aid)
+    assert (listed.id, listed.member_count, listed.can_invite_members) == ("@olivia/lab", 2, False)
     assert manager.get_simulation_config("@olivia/lab").num_supernodes == federation.num_supernodes
     with pytest.raises(FlowerError):
         manager.get_simulation_config("@olivia/missing")
