@@ -6,6 +6,7 @@ app_name = "federations"
 
 federation_patterns = [
     path("", views.overview, name="overview"),
+    path("live/", views.live, name="live"),
     path("runs/", views.runs, name="runs"),
     path("runs/launch/", views.launch_run, name="launch_run"),
     path("runs/<int:run_id>/", views.run_detail, name="run"),

@@ -244,6 +244,18 @@ def live_counts(user, federation: Federation) -> dict:
     }
 
 
+@login_required
+@require_GET
+def live(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """The dashboard's per-row live counts, fetched as each row scrolls into view (one call each)."""
+    federation, membership = load_federation(request.user, owner, name)
+    return render(
+        request,
+        "federations/_live_counts.html",
+        {"federation": federation, "live": live_counts(request.user, federation)},
+    )
+
+
 def supernodes_context(user, federation: Federation, membership: Membership) -> dict:
     if federation.is_simulation:
         return {}

@@ -262,3 +262,13 @@ def test_runs_tab_says_the_superlink_is_unreachable_and_the_rest_works(client, f
     response = client.get(url(federation, "runs"))
     assertContains(response, "SuperLink unreachable")
     assertContains(client.get(url(federation, "members")), "olivia")
+
+
+def test_dashboard_rows_fetch_live_counts_lazily(client, federation, member, outsider):
+    client.force_login(member)
+    live_url = reverse("federations:live", kwargs=federation.url_kwargs())
+    dashboard = client.get(reverse("federations:dashboard")).content.decode()
+    assert f'hx-get="{live_url}" hx-trigger="revealed"' in dashboard
+    assertContains(client.get(live_url), "SuperLink unreachable")
+    client.force_login(outsider)
+    assert client.get(live_url).status_code == 404

@@ -143,6 +143,8 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
     assert tab.count("Online") == 2
     overview = as_bob.get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
     assert "2 online" in overview
+    live = as_bob.get(reverse("federations:live", kwargs=federation.url_kwargs())).content.decode()
+    assert "2 online · 0 active runs" in live
 
     run_id = launch(as_alice, federation, quickstart_fab, "num-server-rounds=2")
     run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"}, timeout=240)
