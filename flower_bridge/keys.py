@@ -11,7 +11,7 @@ ALLOWED_TYPES = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp
 NIST_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
 
 
-class KeyError_(ValueError):
+class InvalidKey(ValueError):
     """A pasted key we refuse, with a message that says what to paste instead."""
 
 
@@ -39,26 +39,26 @@ def fingerprint_of_pem(pem: bytes) -> str:
 def parse_public_key(text: str) -> SuperNodeKey:
     text = (text or "").strip()
     if not text:
-        raise KeyError_("Paste the SuperNode's public key (the contents of its .pub file).")
+        raise InvalidKey("Paste the SuperNode's public key (the contents of its .pub file).")
     if "PRIVATE KEY" in text:
-        raise KeyError_(
+        raise InvalidKey(
             "That is a private key. Keep it on the SuperNode and paste the public key instead "
             "(the .pub file, starting with ecdsa-sha2-nistp256)."
         )
     key_type = text.split()[0]
     if key_type in ("ssh-ed25519", "ssh-rsa", "ssh-dss") or key_type.startswith("sk-"):
-        raise KeyError_(
+        raise InvalidKey(
             f"{key_type} keys cannot identify SuperNodes. Use an ECDSA key on a NIST curve, for example "
             "ssh-keygen -t ecdsa -b 384 -N '' -f supernode"
         )
     if key_type not in ALLOWED_TYPES:
-        raise KeyError_("This is not an OpenSSH public key. It should start with ecdsa-sha2-nistp256, -384 or -521.")
+        raise InvalidKey("This is not an OpenSSH public key. It should start with ecdsa-sha2-nistp256, -384 or -521.")
     try:
         public_key = serialization.load_ssh_public_key(" ".join(text.split()[:2]).encode())
     except (ValueError, TypeError, IndexError):
-        raise KeyError_("This public key is damaged or incomplete. Paste the whole line of the .pub file.") from None
+        raise InvalidKey("This public key is damaged or incomplete. Paste the whole line of the .pub file.") from None
     if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, NIST_CURVES):
-        raise KeyError_("Use an ECDSA key on a NIST curve (P-256, P-384 or P-521).")
+        raise InvalidKey("Use an ECDSA key on a NIST curve (P-256, P-384 or P-521).")
     pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     openssh = public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
     return SuperNodeKey(openssh=openssh, pem=pem, fingerprint=fingerprint_of(public_key))

@@ -1,4 +1,3 @@
-from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -7,7 +6,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import control_client, services, supernodes
-from .keys import KeyError_, parse_public_key
+from .forms import RegisterNodeForm
 
 
 @login_required
@@ -36,22 +35,7 @@ def revoke_cli_session(request: HttpRequest, session_id: int) -> HttpResponse:
     return redirect("profile")
 
 
-class RegisterNodeForm(forms.Form):
-    public_key = forms.CharField(
-        label="Public key",
-        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "autocomplete": "off"}),
-        help_text="The contents of the SuperNode's .pub file (ecdsa-sha2-nistp256, -384 or -521).",
-    )
-    name = forms.CharField(label="Name", required=False, max_length=64, help_text="Optional, e.g. hospital-a.")
-
-    def clean_public_key(self):
-        try:
-            return parse_public_key(self.cleaned_data["public_key"])
-        except KeyError_ as error:
-            raise forms.ValidationError(str(error)) from None
-
-
-def supernode_command(request: HttpRequest) -> str:
+def supernode_command() -> str:
     ca = control_client.ca_certfile()
     parts = [
         "flower-supernode",
@@ -64,12 +48,10 @@ def supernode_command(request: HttpRequest) -> str:
 
 
 def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None, status: int = 200) -> HttpResponse:
-    context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "command": supernode_command(request)}
+    context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "command": supernode_command()}
     try:
         context["nodes"] = supernodes.my_nodes(request.user)
-    except control_client.SuperLinkUnavailable as error:
-        context["superlink_error"] = error.message
-    except control_client.ControlError as error:
+    except (control_client.SuperLinkUnavailable, control_client.ControlError) as error:
         context["superlink_error"] = error.message
     return render(request, "flower_bridge/supernodes.html", context, status=status)
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from federations.models import FederationNode
-from flower_bridge.keys import KeyError_, parse_public_key
+from flower_bridge.keys import InvalidKey, parse_public_key
 from flower_bridge.launch import LaunchError, check_fab, parse_overrides
 
 from .factories import FederationFactory
@@ -50,7 +50,7 @@ def test_nist_ecdsa_keys_are_accepted_with_the_ssh_keygen_fingerprint(tmp_path, 
     ],
 )
 def test_bad_keys_are_refused_with_a_reason(text, message):
-    with pytest.raises(KeyError_, match=message):
+    with pytest.raises(InvalidKey, match=message):
         parse_public_key(text)
 
 
