@@ -39,7 +39,7 @@ def supernode_command() -> str:
     ca = control_client.ca_certfile()
     parts = [
         "flower-supernode",
-        f"--superlink {settings.SUPERLINK_ADDRESS}",
+        f"--superlink {settings.SUPERLINK_PUBLIC_ADDRESS}",
         f"--root-certificates {ca.resolve() if ca else '<your CA bundle>'}",
         "--auth-supernode-private-key path/to/supernode",
         '--node-config "partition-id=0 num-partitions=2"',

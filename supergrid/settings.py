@@ -228,6 +228,8 @@ TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBacken
 # The Flower SuperLink run beside the portal (manage.py superlink) and the CLI login it offers.
 PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
 SUPERLINK_ADDRESS = os.environ.get("SUPERLINK_ADDRESS", "127.0.0.1:9093")
+# The address flwr and flower-supernode use to reach it, when that differs from where it listens.
+SUPERLINK_PUBLIC_ADDRESS = os.environ.get("SUPERLINK_PUBLIC_ADDRESS", SUPERLINK_ADDRESS)
 SUPERLINK_DATABASE = os.environ.get("SUPERLINK_DATABASE", str(VAR_DIR / "superlink.db"))
 SUPERLINK_TLS_DIR = Path(os.environ.get("SUPERLINK_TLS_DIR", VAR_DIR / "tls"))
 SUPERLINK_SSL_CERTFILE = os.environ.get("SUPERLINK_SSL_CERTFILE", "")

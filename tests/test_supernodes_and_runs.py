@@ -202,3 +202,9 @@ def test_example_app_downloads_as_a_valid_fab(client, user):
     response = client.get(reverse("flower_bridge:example_fab"))
     assert response["Content-Disposition"] == 'attachment; filename="quickstart-numpy.fab"'
     check_fab(response.content)
+
+
+def test_supernode_command_uses_the_public_address(client, user, settings):
+    settings.SUPERLINK_PUBLIC_ADDRESS = "grid.example.org:9093"
+    client.force_login(user)
+    assertContains(client.get(reverse("flower_bridge:supernodes")), "--superlink grid.example.org:9093")

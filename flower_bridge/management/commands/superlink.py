@@ -41,7 +41,7 @@ class Command(BaseCommand):
         self.stdout.write(f"SuperLink root certificate for flwr and flower-supernode: {ca}")
         self.stdout.write(
             "Connect the flwr CLI: add to ~/.flwr/config.toml\n"
-            f'  [superlink.supergrid]\n  address = "{settings.SUPERLINK_ADDRESS}"\n'
+            f'  [superlink.supergrid]\n  address = "{settings.SUPERLINK_PUBLIC_ADDRESS}"\n'
             f'  root-certificates = "{Path(ca).resolve()}"\n'
             "then run: flwr login supergrid"
         )
