@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -39,15 +39,6 @@ class FederationQuerySet(models.QuerySet):
 
     def archived(self):
         return self.filter(archived_at__isnull=False)
-
-    def visible_to(self, user):
-        return self.filter(memberships__user=user)
-
-    def get_by_handle(self, owner: str, name: str):
-        return self.select_related("owner").get(owner__username__iexact=owner, name__iexact=name)
-
-    def with_counts(self):
-        return self.annotate(member_count=Count("memberships", distinct=True))
 
 
 class Federation(models.Model):

@@ -404,6 +404,13 @@ def add_supernode(*, federation: Federation, actor: User, node_id: int) -> Feder
     return node
 
 
+def can_remove_supernode(federation: Federation, membership: Membership | None, node_owner_id: int) -> bool:
+    """A node's owner, or the federation's owner, may take it out of an active federation."""
+    if membership is None or federation.is_archived:
+        return False
+    return membership.is_owner or membership.user_id == node_owner_id
+
+
 @transaction.atomic
 def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> None:
     """The node's owner, or the federation's owner, takes a node out."""
@@ -413,7 +420,7 @@ def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> No
     node = federation.nodes.filter(node_id=str(node_id)).first()
     if node is None:
         raise FederationError(f"SuperNode {node_id} is not in {federation.handle}.")
-    if node.owner_id != actor.pk and not membership.is_owner:
+    if not can_remove_supernode(federation, membership, node.owner_id):
         raise NotAllowed("Only the SuperNode's owner or the federation's owner can remove it.")
     node.delete()
     record(federation, actor, Activity.Verb.SUPERNODE_REMOVED, str(node_id))

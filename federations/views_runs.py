@@ -57,8 +57,9 @@ def launch_run(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     return render_tab(request, federation, membership, "runs", context, status=400)
 
 
-def load_run(request, owner: str, name: str, run_id: int, action=services.Action.VIEW):
-    federation, membership = load_federation(request.user, owner, name, action)
+def load_run(request, owner: str, name: str, run_id: int):
+    """The run, for a member of its federation; raises SuperLinkUnavailable for the caller to explain."""
+    federation, membership = load_federation(request.user, owner, name)
     try:
         run = control_client.get_run(request.user, federation.handle, run_id)
     except control_client.ControlError:
@@ -110,12 +111,16 @@ def run_detail(request: HttpRequest, owner: str, name: str, run_id: int) -> Http
 @require_GET
 def run_logs(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
     """New log lines since ?after=<timestamp>, appended in place while the run is active."""
-    federation, membership, run = load_run(request, owner, name, run_id)
     try:
         after = float(request.GET.get("after", "0"))
     except ValueError:
         after = 0.0
-    logs, latest = control_client.run_logs(request.user, run_id, after)
+    try:
+        federation, membership, run = load_run(request, owner, name, run_id)
+        logs, latest = control_client.run_logs(request.user, run_id, after)
+    except (control_client.SuperLinkUnavailable, control_client.ControlError):
+        # Stop following; the page says so in the log itself.
+        return HttpResponse("\n[SuperLink unreachable: reload the page to follow the logs again]\n")
     context = {"logs": logs, "logs_after": latest, "run": RunRow.from_proto(run, {}), "federation": federation}
     return render(request, "federations/run.html#log-chunk", context)
 
@@ -123,7 +128,11 @@ def run_logs(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
 @login_required
 @require_http_methods(["GET", "POST"])
 def stop_run(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
-    federation, membership, run = load_run(request, owner, name, run_id)
+    try:
+        federation, membership, run = load_run(request, owner, name, run_id)
+    except control_client.SuperLinkUnavailable as error:
+        messages.error(request, error.message)
+        return redirect("federations:run", owner=owner, name=name, run_id=run_id)
     try:
         services.check_can_stop_run(membership, run.flwr_aid)
     except services.NotAllowed as error:

@@ -22,8 +22,11 @@ def supernodes_context(user, federation: Federation, membership: Membership) -> 
     context: dict = {"nodes": [], "addable": []}
     try:
         nodes = [NodeRow.from_proto(node) for node in control_client.show_federation(user, federation.handle).nodes]
-        owners = dict(federation.nodes.values_list("node_id", "owner__flwr_aid"))
-        context["nodes"] = [(node, owners.get(str(node.node_id))) for node in nodes]
+        owners = dict(federation.nodes.values_list("node_id", "owner_id"))
+        context["nodes"] = [
+            (node, services.can_remove_supernode(federation, membership, owners.get(str(node.node_id))))
+            for node in nodes
+        ]
         if not federation.is_archived:
             present = {node.node_id for node in nodes}
             context["addable"] = [node for node in supernodes.my_nodes(user) if node.node_id not in present]

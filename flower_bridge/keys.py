@@ -17,7 +17,6 @@ class InvalidKey(ValueError):
 
 @dataclass(frozen=True)
 class SuperNodeKey:
-    openssh: str
     pem: bytes
     fingerprint: str
 
@@ -60,5 +59,4 @@ def parse_public_key(text: str) -> SuperNodeKey:
     if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, NIST_CURVES):
         raise InvalidKey("Use an ECDSA key on a NIST curve (P-256, P-384 or P-521).")
     pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    openssh = public_key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
-    return SuperNodeKey(openssh=openssh, pem=pem, fingerprint=fingerprint_of(public_key))
+    return SuperNodeKey(pem=pem, fingerprint=fingerprint_of(public_key))

@@ -68,10 +68,3 @@ class CliSession(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} session of {self.user}"
-
-    @property
-    def is_active(self) -> bool:
-        now = timezone.now()
-        if self.revoked_at is not None:
-            return False
-        return self.access_expires_at > now or (self.refresh_expires_at is not None and self.refresh_expires_at > now)

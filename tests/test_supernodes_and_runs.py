@@ -208,3 +208,25 @@ def test_supernode_command_uses_the_public_address(client, user, settings):
     settings.SUPERLINK_PUBLIC_ADDRESS = "grid.example.org:9093"
     client.force_login(user)
     assertContains(client.get(reverse("flower_bridge:supernodes")), "--superlink grid.example.org:9093")
+
+
+def test_stop_and_logs_say_when_the_superlink_is_down(client, federation, member):
+    client.force_login(member)
+    kwargs = {**federation.url_kwargs(), "run_id": 5}
+    stop = client.post(reverse("federations:stop_run", kwargs=kwargs), follow=True)
+    assertContains(stop, "SuperLink unreachable")
+    logs = client.get(reverse("federations:run_logs", kwargs=kwargs), {"after": "1.5"})
+    assertContains(logs, "SuperLink unreachable")
+
+
+def test_only_node_owners_and_the_federation_owner_may_remove_nodes(owner, member, outsider):
+    from federations.services import can_remove_supernode
+
+    federation = FederationFactory(owner=owner, name="real", kind="deployment", members=[member])
+    owner_row, member_row = (federation.memberships.get(user=u) for u in (owner, member))
+    assert can_remove_supernode(federation, owner_row, member.pk)
+    assert can_remove_supernode(federation, member_row, member.pk)
+    assert not can_remove_supernode(federation, member_row, owner.pk)
+    assert not can_remove_supernode(federation, None, outsider.pk)
+    federation.archived_at = federation.created_at
+    assert not can_remove_supernode(federation, owner_row, owner.pk)

@@ -52,7 +52,7 @@ def test_tabs_swap_in_place_and_push_history(page, sign_in):
     assert page.evaluate("window.notReloaded") is True
     page.go_back()
     expect(page).to_have_url(re.compile(r"/@alice/tabs/$"))
-    expect(page.get_by_text("Shared lab.").or_(page.get_by_text("No description yet."))).to_be_visible()
+    expect(page.get_by_text("No description yet.")).to_be_visible()
 
 
 def test_deployment_needs_access_which_an_operator_grants(page, sign_in):
