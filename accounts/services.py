@@ -1,4 +1,4 @@
-"""State changes to accounts. Views, admin actions and the Flower bridge call these."""
+"""State changes to accounts. Views, admin actions and the SuperLink adapter call these."""
 
 from collections.abc import Iterable
 

@@ -1,13 +1,11 @@
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from federations.models import Invitation
-from flower_bridge.services import active_cli_sessions
-
+from . import cli_login as logins
 from . import services
 
 
@@ -31,8 +29,7 @@ def render_profile(request: HttpRequest, access_form: DeploymentAccessForm | Non
         "account": request.user,
         "access_request": request.user.deployment_access_requests.first(),
         "access_form": access_form or DeploymentAccessForm(),
-        "invitations": Invitation.objects.inbox(request.user),
-        "cli_sessions": active_cli_sessions(request.user),
+        "cli_sessions": logins.active_cli_sessions(request.user),
         "nav_section": "profile",
     }
     return render(request, "accounts/profile.html", context, status=status)
@@ -60,3 +57,29 @@ def request_deployment_access(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Request sent. An operator will review it; the answer appears here.")
             return redirect("profile")
     return render_profile(request, access_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cli_login(request: HttpRequest, code: str) -> HttpResponse:
+    """Approve a `flwr login` from the browser."""
+    try:
+        if request.method == "POST":
+            logins.approve_device_authorization(user_code=code, user=request.user)
+            return render(request, "accounts/cli_login_done.html", {"nav_section": "profile"})
+        authorization = logins.pending_authorization(code)
+    except logins.LoginError as error:
+        context = {"message": error.message, "nav_section": "profile"}
+        return render(request, "accounts/cli_login_invalid.html", context, status=410)
+    return render(request, "accounts/cli_login.html", {"authorization": authorization, "nav_section": "profile"})
+
+
+@login_required
+@require_POST
+def revoke_cli_session(request: HttpRequest, session_id: int) -> HttpResponse:
+    try:
+        logins.revoke_session(user=request.user, session_id=session_id)
+    except logins.LoginError:
+        raise Http404("No such CLI session.") from None
+    messages.success(request, "CLI session revoked. That flwr CLI must log in again.")
+    return redirect("profile")

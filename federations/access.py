@@ -4,21 +4,23 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from .models import Federation, Membership
-from .services import Action, NotAllowed, check_allowed
+from .rules import Action, NotAllowed, Permissions
 
 
-def load_federation(user, owner: str, name: str, action: Action = Action.VIEW) -> tuple[Federation, Membership]:
+def load_federation(user, owner: str, name: str, action: Action = Action.VIEW) -> tuple[Federation, Permissions]:
+    """The federation at ``/@owner/name/`` and the user's rights in it, if they may do ``action``."""
     membership = (
         Membership.objects.select_related("federation__owner")
-        .filter(user=user, federation__owner__username__iexact=owner, federation__name__iexact=name)
+        .filter(user=user, federation__in=Federation.objects.named(owner, name))
         .first()
     )
     if membership is None:
         # Outsiders learn nothing, not even whether the federation exists.
         raise Http404("No such federation.")
-    federation = membership.federation
+    membership.user = user
+    can = Permissions(membership.federation, membership)
     try:
-        check_allowed(federation, membership, action)
+        can.check(action)
     except NotAllowed as refusal:
         raise PermissionDenied(refusal.message) from None
-    return federation, membership
+    return membership.federation, can

@@ -33,7 +33,24 @@ class SimulationSettings:
     verbose: bool
 
 
+def split_handle(federation_id: str) -> tuple[str, str] | None:
+    """``@owner/name`` to ``(owner, name)``; None when it is not written that way."""
+    owner, slash, name = (federation_id or "").removeprefix("@").partition("/")
+    if not (federation_id or "").startswith("@") or not slash or not owner or not name:
+        return None
+    return owner, name
+
+
 class FederationQuerySet(models.QuerySet):
+    def named(self, owner: str, name: str):
+        """The one way to find a federation by its owner's username and its name (case ignored)."""
+        return self.filter(owner__username__iexact=owner, name__iexact=name)
+
+    def by_handle(self, federation_id: str):
+        """The federation written ``@owner/name`` (the id the web and the CLI use), or none."""
+        parts = split_handle(federation_id)
+        return self.named(*parts) if parts else self.none()
+
     def active(self):
         return self.filter(archived_at__isnull=True)
 

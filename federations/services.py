@@ -1,11 +1,11 @@
-"""Every change to a federation. Views, the admin and the Flower bridge call only these.
+"""Every change to a federation. Views, the admin and the SuperLink adapter call only these.
 
 Each function is atomic, locks the federation row, checks the rule, and writes one Activity row.
-Refusals raise a ``FederationError`` whose message is shown to the user as it is.
+Who may do what is asked of the rules table (``rules.py``). Refusals raise a ``FederationError`` whose
+message is shown to the user as it is and whose code the SuperLink adapter maps to Flower's.
 """
 
 from datetime import timedelta
-from enum import Enum
 
 from django.conf import settings
 from django.core.cache import cache
@@ -27,62 +27,21 @@ from .models import (
     Membership,
     validate_federation_name,
 )
-
-ARCHIVED_REASON = "This federation is archived and read-only."
-
-
-class FederationError(Exception):
-    """A refused change, with a message for the user and the form field it concerns, if any."""
-
-    def __init__(self, message: str, *, field: str | None = None):
-        super().__init__(message)
-        self.message = message
-        self.field = field
+from .rules import Action, Code, FederationError, InvitationNotFound, NotAllowed, Permissions, Target
 
 
-class NotAllowed(FederationError):
-    """The user may see the federation but lacks the right (HTTP 403)."""
+def permissions(federation: Federation, user: User) -> Permissions:
+    membership = membership_of(federation, user)
+    if membership is not None:
+        membership.user = user
+    return Permissions(federation, membership)
 
 
-class Action(Enum):
-    VIEW = "view"
-    CHANGE_SETTINGS = "change settings"
-    ARCHIVE = "archive"
-    INVITE = "invite"
-    REMOVE_MEMBER = "remove member"
-    LEAVE = "leave"
-    ADD_SUPERNODE = "add supernode"
-    REMOVE_SUPERNODE = "remove supernode"
-    LAUNCH_RUN = "launch run"
-
-
-OWNER_ONLY = {
-    Action.CHANGE_SETTINGS: "Only the owner can change the settings.",
-    Action.ARCHIVE: "Only the owner can archive the federation.",
-    Action.INVITE: "Only the owner can invite users or revoke invitations.",
-    Action.REMOVE_MEMBER: "Only the owner can remove members.",
-}
-REFUSED_WHEN_ARCHIVED = {
-    Action.CHANGE_SETTINGS,
-    Action.INVITE,
-    Action.REMOVE_MEMBER,
-    Action.LEAVE,
-    Action.ADD_SUPERNODE,
-    Action.REMOVE_SUPERNODE,
-    Action.LAUNCH_RUN,
-}
-
-
-def check_allowed(federation: Federation, membership: Membership | None, action: Action) -> None:
-    """The rules of DESIGN.md §3 for one member. Non-members are the caller's concern (404)."""
-    if membership is None:
-        raise NotAllowed("You are not a member of this federation.")
-    if action in OWNER_ONLY and not membership.is_owner:
-        raise NotAllowed(OWNER_ONLY[action])
-    if action == Action.LEAVE and membership.is_owner:
-        raise NotAllowed("The owner cannot leave the federation; archive it instead.")
-    if action in REFUSED_WHEN_ARCHIVED and federation.is_archived:
-        raise NotAllowed(ARCHIVED_REASON)
+def check_allowed(federation: Federation, user: User, action: Action, target: Target | None = None) -> Membership:
+    """The rules table's verdict for ``user``; returns their membership when allowed."""
+    allowed = permissions(federation, user)
+    allowed.check(action, target)
+    return allowed.membership
 
 
 def membership_of(federation: Federation, user: User) -> Membership | None:
@@ -124,7 +83,7 @@ def create_federation(
     try:
         validate_federation_name(name)
     except ValidationError as error:
-        raise FederationError(error.messages[0], field="name") from None
+        raise FederationError(error.messages[0], field="name", code=Code.INVALID_NAME) from None
     if kind not in Federation.Kind.values:
         raise FederationError("Choose Simulation or Deployment.", field="kind")
     # Lock the owner's row so two concurrent creations of the same name queue up.
@@ -134,7 +93,7 @@ def create_federation(
             "Deployment federations need deployment access. Request it on your profile.", field="kind"
         )
     if Federation.objects.filter(owner=owner, name__iexact=name).exists():
-        raise FederationError(f"You already have a federation named “{name}”.", field="name")
+        raise FederationError(f"You already have a federation named “{name}”.", field="name", code=Code.NAME_TAKEN)
 
     federation = Federation(owner=owner, name=name, kind=kind, description=(description or "").strip())
     if kind == Federation.Kind.SIMULATION:
@@ -149,7 +108,9 @@ def create_federation(
         with transaction.atomic():
             federation.save()
     except IntegrityError:
-        raise FederationError(f"You already have a federation named “{name}”.", field="name") from None
+        raise FederationError(
+            f"You already have a federation named “{name}”.", field="name", code=Code.NAME_TAKEN
+        ) from None
     Membership.objects.create(federation=federation, user=owner, role=Membership.Role.OWNER)
     record(federation, owner, Activity.Verb.CREATED, federation.handle)
     return federation
@@ -158,7 +119,7 @@ def create_federation(
 @transaction.atomic
 def set_simulation_config(*, federation: Federation, actor: User, num_supernodes) -> Federation:
     federation = lock(federation)
-    check_allowed(federation, membership_of(federation, actor), Action.CHANGE_SETTINGS)
+    check_allowed(federation, actor, Action.CHANGE_SETTINGS)
     if not federation.is_simulation:
         raise FederationError("Only simulation federations have simulated SuperNodes.", field="num_supernodes")
     number = validate_num_supernodes(num_supernodes)
@@ -172,7 +133,7 @@ def set_simulation_config(*, federation: Federation, actor: User, num_supernodes
 @transaction.atomic
 def set_description(*, federation: Federation, actor: User, description: str) -> Federation:
     federation = lock(federation)
-    check_allowed(federation, membership_of(federation, actor), Action.CHANGE_SETTINGS)
+    check_allowed(federation, actor, Action.CHANGE_SETTINGS)
     description = (description or "").strip()
     max_length = Federation._meta.get_field("description").max_length
     if len(description) > max_length:
@@ -188,7 +149,7 @@ def set_description(*, federation: Federation, actor: User, description: str) ->
 def archive_federation(*, federation: Federation, actor: User) -> Federation:
     """Archive (owner only). Idempotent: archiving an archived federation changes nothing."""
     federation = lock(federation)
-    check_allowed(federation, membership_of(federation, actor), Action.ARCHIVE)
+    check_allowed(federation, actor, Action.ARCHIVE)
     if federation.is_archived:
         return federation
     now = timezone.now()
@@ -216,10 +177,6 @@ def unarchive_federation(*, federation: Federation, operator: User) -> Federatio
 
 
 # Members and invitations
-
-
-class InvitationNotFound(FederationError):
-    """Not the user's invitation, or none at all: answered like a missing page (HTTP 404)."""
 
 
 def departed_member_hooks(federation: Federation, user: User) -> None:
@@ -252,14 +209,16 @@ def find_invitee(username: str) -> User:
         raise FederationError("Enter the username of the person to invite.", field="username")
     invitee = User.objects.filter(username__iexact=username, is_active=True).first()
     if invitee is None:
-        raise FederationError(f"There is no account with the username “{username}”.", field="username")
+        raise FederationError(
+            f"There is no account with the username “{username}”.", field="username", code=Code.UNKNOWN_ACCOUNT
+        )
     return invitee
 
 
 @transaction.atomic
 def invite(*, federation: Federation, inviter: User, username: str) -> Invitation:
     federation = lock(federation)
-    check_allowed(federation, membership_of(federation, inviter), Action.INVITE)
+    check_allowed(federation, inviter, Action.INVITE)
     invitee = find_invitee(username)
     if invitee.pk == inviter.pk:
         raise FederationError("You cannot invite yourself.", field="username")
@@ -313,7 +272,7 @@ def ended_reason(invitation: Invitation) -> str:
 @transaction.atomic
 def revoke_invitation(*, federation: Federation, actor: User, invitation_id) -> Invitation:
     federation = lock(federation)
-    check_allowed(federation, membership_of(federation, actor), Action.INVITE)
+    check_allowed(federation, actor, Action.INVITE)
     invitation = lock_invitation(federation, invitation_id)
     if not invitation.is_pending:
         raise FederationError(ended_reason(invitation))
@@ -363,9 +322,7 @@ def decline_invitation(*, user: User, invitation_id) -> Invitation:
 @transaction.atomic
 def leave_federation(*, federation: Federation, user: User) -> None:
     federation = lock(federation)
-    membership = membership_of(federation, user)
-    check_allowed(federation, membership, Action.LEAVE)
-    membership.delete()
+    check_allowed(federation, user, Action.LEAVE).delete()
     departed_member_hooks(federation, user)
     record(federation, user, Activity.Verb.MEMBER_LEFT, user.username)
 
@@ -373,14 +330,13 @@ def leave_federation(*, federation: Federation, user: User) -> None:
 @transaction.atomic
 def remove_member(*, federation: Federation, actor: User, username: str) -> User:
     federation = lock(federation)
-    check_allowed(federation, membership_of(federation, actor), Action.REMOVE_MEMBER)
+    check_allowed(federation, actor, Action.REMOVE_MEMBER)
     target = (
         federation.memberships.select_related("user").filter(user__username__iexact=(username or "").strip()).first()
     )
     if target is None:
         raise FederationError(f"{username} is not a member of {federation.handle}.")
-    if target.is_owner:
-        raise NotAllowed("The owner cannot be removed.")
+    check_allowed(federation, actor, Action.REMOVE_MEMBER, Target(user_id=target.user_id, is_owner=target.is_owner))
     target.delete()
     departed_member_hooks(federation, target.user)
     record(federation, actor, Activity.Verb.MEMBER_REMOVED, target.user.username)
@@ -394,7 +350,7 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
 def add_supernode(*, federation: Federation, actor: User, node_id: int) -> FederationNode:
     """Add the actor's own registered node (ownership is checked against the SuperLink by the caller)."""
     federation = lock(federation)
-    check_allowed(federation, membership_of(federation, actor), Action.ADD_SUPERNODE)
+    check_allowed(federation, actor, Action.ADD_SUPERNODE)
     if federation.is_simulation:
         raise FederationError("Simulation federations use simulated SuperNodes; real ones cannot be added.")
     if federation.nodes.filter(node_id=str(node_id)).exists():
@@ -404,34 +360,17 @@ def add_supernode(*, federation: Federation, actor: User, node_id: int) -> Feder
     return node
 
 
-def can_remove_supernode(federation: Federation, membership: Membership | None, node_owner_id: int) -> bool:
-    """A node's owner, or the federation's owner, may take it out of an active federation."""
-    if membership is None or federation.is_archived:
-        return False
-    return membership.is_owner or membership.user_id == node_owner_id
-
-
 @transaction.atomic
 def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> None:
     """The node's owner, or the federation's owner, takes a node out."""
     federation = lock(federation)
-    membership = membership_of(federation, actor)
-    check_allowed(federation, membership, Action.REMOVE_SUPERNODE)
+    check_allowed(federation, actor, Action.REMOVE_SUPERNODE)
     node = federation.nodes.filter(node_id=str(node_id)).first()
     if node is None:
-        raise FederationError(f"SuperNode {node_id} is not in {federation.handle}.")
-    if not can_remove_supernode(federation, membership, node.owner_id):
-        raise NotAllowed("Only the SuperNode's owner or the federation's owner can remove it.")
+        raise FederationError(f"SuperNode {node_id} is not in {federation.handle}.", code=Code.NODE_NOT_FOUND)
+    check_allowed(federation, actor, Action.REMOVE_SUPERNODE, Target(user_id=node.owner_id))
     node.delete()
     record(federation, actor, Activity.Verb.SUPERNODE_REMOVED, str(node_id))
-
-
-def check_can_stop_run(membership: Membership | None, launched_by_aid: str) -> None:
-    """Whoever launched a run, or the federation's owner, may stop it (archived or not: stopping ends work)."""
-    if membership is None:
-        raise NotAllowed("You are not a member of this federation.")
-    if not membership.is_owner and membership.user.flwr_aid != launched_by_aid:
-        raise NotAllowed("Only whoever launched this run, or the federation's owner, can stop it.")
 
 
 @transaction.atomic

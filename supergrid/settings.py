@@ -51,7 +51,9 @@ INSTALLED_APPS = [
     "allauth.account",
     "accounts",
     "federations",
-    "flower_bridge",
+    "supernodes",
+    "runs",
+    "superlink",
 ]
 
 MIDDLEWARE = [
@@ -83,7 +85,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "accounts.context_processors.navigation",
+                "federations.context_processors.navigation",
             ],
         },
     },

@@ -11,11 +11,12 @@ from .factories import FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
-TABS = ["overview", "runs", "federation_supernodes", "members", "activity"]
+TABS = ["overview", "runs:runs", "supernodes:federation", "members", "activity"]
 
 
 def url(federation, view):
-    return reverse(f"federations:{view}", kwargs=federation.url_kwargs())
+    name = view if ":" in view else f"federations:{view}"
+    return reverse(name, kwargs=federation.url_kwargs())
 
 
 def snapshot(federation):
@@ -91,12 +92,13 @@ def test_owner_sees_every_tab_including_settings(client, federation, owner, view
 
 def test_tabs_render_only_the_body_for_htmx(client, federation, owner):
     client.force_login(owner)
-    response = client.get(url(federation, "members"), headers={"HX-Request": "true"})
+    response = client.get(url(federation, "members"), headers={"HX-Request": "true", "HX-Target": "federation-body"})
     body = response.content.decode()
     assert body.lstrip().startswith('<div id="federation-body">')
     assert "<html" not in body
     assert "olivia" in body
     assert "HX-Request" in response.headers["Vary"]
+    assert "HX-Target" in response.headers["Vary"]
     restore = client.get(
         url(federation, "members"), headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
     )
@@ -259,14 +261,14 @@ def test_create_refuses_bad_input_next_to_the_field(client, owner, data, field):
 
 def test_runs_tab_says_the_superlink_is_unreachable_and_the_rest_works(client, federation, member):
     client.force_login(member)
-    response = client.get(url(federation, "runs"))
+    response = client.get(url(federation, "runs:runs"))
     assertContains(response, "SuperLink unreachable")
     assertContains(client.get(url(federation, "members")), "olivia")
 
 
 def test_dashboard_rows_fetch_live_counts_lazily(client, federation, member, outsider):
     client.force_login(member)
-    live_url = reverse("federations:live", kwargs=federation.url_kwargs())
+    live_url = reverse("runs:live", kwargs=federation.url_kwargs())
     dashboard = client.get(reverse("federations:dashboard")).content.decode()
     assert f'hx-get="{live_url}" hx-trigger="revealed"' in dashboard
     assertContains(client.get(live_url), "SuperLink unreachable")

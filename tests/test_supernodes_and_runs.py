@@ -12,8 +12,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from federations.models import FederationNode
-from flower_bridge.keys import InvalidKey, parse_public_key
-from flower_bridge.launch import LaunchError, check_fab, parse_overrides
+from runs.launch import LaunchError, check_fab, parse_overrides
+from supernodes.keys import InvalidKey, parse_public_key
 
 from .factories import FederationFactory
 
@@ -104,9 +104,9 @@ def test_bad_overrides_name_the_line(text, message):
 
 
 def test_supernodes_page_needs_sign_in_and_says_when_the_superlink_is_down(client, user):
-    assert client.get(reverse("flower_bridge:supernodes")).status_code == 302
+    assert client.get(reverse("supernodes:list")).status_code == 302
     client.force_login(user)
-    response = client.get(reverse("flower_bridge:supernodes"))
+    response = client.get(reverse("supernodes:list"))
     assertContains(response, "SuperLink unreachable")
     assertContains(response, "Register SuperNode")
     assertContains(response, "flower-supernode")
@@ -119,7 +119,7 @@ def test_a_pasted_private_key_is_refused_and_never_echoed(client, user):
         .private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption())
         .decode()
     )
-    response = client.post(reverse("flower_bridge:register_supernode"), {"public_key": secret, "name": "lab"})
+    response = client.post(reverse("supernodes:register"), {"public_key": secret, "name": "lab"})
     assert response.status_code == 400
     body = response.content.decode()
     assert "That is a private key" in body
@@ -129,18 +129,18 @@ def test_a_pasted_private_key_is_refused_and_never_echoed(client, user):
 def test_registering_without_a_superlink_says_so(client, user):
     client.force_login(user)
     key = openssh_public(ec.generate_private_key(ec.SECP256R1()))
-    response = client.post(reverse("flower_bridge:register_supernode"), {"public_key": key})
+    response = client.post(reverse("supernodes:register"), {"public_key": key})
     assertContains(response, "SuperLink unreachable", status_code=400)
 
 
 def test_register_and_unregister_urls_need_post_or_confirmation(client, user):
     client.force_login(user)
-    assert client.get(reverse("flower_bridge:register_supernode")).status_code == 405
+    assert client.get(reverse("supernodes:register")).status_code == 405
 
 
 def launch(client, federation, **data):
     payload = {"fab": SimpleUploadedFile("app.fab", fab()), "overrides": "", **data}
-    return client.post(reverse("federations:launch_run", kwargs=federation.url_kwargs()), payload)
+    return client.post(reverse("runs:launch_run", kwargs=federation.url_kwargs()), payload)
 
 
 def test_launch_refuses_bad_uploads_next_to_the_field(client, federation, member):
@@ -164,42 +164,42 @@ def test_launch_access(client, federation, archived_federation, owner, outsider)
     assert launch(client, federation).status_code == 404
     client.force_login(owner)
     assertContains(launch(client, archived_federation), "archived", status_code=403)
-    assert client.get(reverse("federations:launch_run", kwargs=federation.url_kwargs())).status_code == 405
-    response = client.get(reverse("federations:runs", kwargs=archived_federation.url_kwargs()))
+    assert client.get(reverse("runs:launch_run", kwargs=federation.url_kwargs())).status_code == 405
+    response = client.get(reverse("runs:runs", kwargs=archived_federation.url_kwargs()))
     assertNotContains(response, "Launch run")
 
 
 def test_run_pages_say_when_the_superlink_is_down(client, federation, member, outsider):
     client.force_login(member)
     assertContains(
-        client.get(reverse("federations:run", kwargs={**federation.url_kwargs(), "run_id": 5})), "SuperLink unreachable"
+        client.get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": 5})), "SuperLink unreachable"
     )
     client.force_login(outsider)
-    assert client.get(reverse("federations:run", kwargs={**federation.url_kwargs(), "run_id": 5})).status_code == 404
+    assert client.get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": 5})).status_code == 404
 
 
 def test_supernode_changes_in_archived_or_simulation_federations_are_refused(client, owner, member):
     deployment = FederationFactory(owner=owner, name="real", kind="deployment", members=[member])
     FederationNode.objects.create(federation=deployment, node_id="7", owner=owner)
     client.force_login(member)
-    url = reverse("federations:remove_supernode", kwargs={**deployment.url_kwargs(), "node_id": 7})
+    url = reverse("supernodes:remove", kwargs={**deployment.url_kwargs(), "node_id": 7})
     assertContains(client.post(url), "Only the SuperNode", status_code=403)
     assert FederationNode.objects.filter(node_id="7").exists()
 
     archived = FederationFactory(owner=owner, name="old", kind="deployment", archived=True)
     client.force_login(owner)
-    add = reverse("federations:add_supernode", kwargs=archived.url_kwargs())
+    add = reverse("supernodes:add", kwargs=archived.url_kwargs())
     assertContains(client.post(add, {"node_id": "7"}), "archived", status_code=403)
     simulation = FederationFactory(owner=owner, name="sim")
-    response = client.get(reverse("federations:federation_supernodes", kwargs=simulation.url_kwargs()))
+    response = client.get(reverse("supernodes:federation", kwargs=simulation.url_kwargs()))
     assertContains(response, "10 simulated SuperNodes")
     assertNotContains(response, "Add SuperNode")
 
 
 def test_example_app_downloads_as_a_valid_fab(client, user):
-    assert client.get(reverse("flower_bridge:example_fab")).status_code == 302
+    assert client.get(reverse("runs:example_fab")).status_code == 302
     client.force_login(user)
-    response = client.get(reverse("flower_bridge:example_fab"))
+    response = client.get(reverse("runs:example_fab"))
     assert response["Content-Disposition"] == 'attachment; filename="quickstart-numpy.fab"'
     check_fab(response.content)
 
@@ -207,26 +207,30 @@ def test_example_app_downloads_as_a_valid_fab(client, user):
 def test_supernode_command_uses_the_public_address(client, user, settings):
     settings.SUPERLINK_PUBLIC_ADDRESS = "grid.example.org:9093"
     client.force_login(user)
-    assertContains(client.get(reverse("flower_bridge:supernodes")), "--superlink grid.example.org:9093")
+    assertContains(client.get(reverse("supernodes:list")), "--superlink grid.example.org:9093")
 
 
 def test_stop_and_logs_say_when_the_superlink_is_down(client, federation, member):
     client.force_login(member)
     kwargs = {**federation.url_kwargs(), "run_id": 5}
-    stop = client.post(reverse("federations:stop_run", kwargs=kwargs), follow=True)
+    stop = client.post(reverse("runs:stop_run", kwargs=kwargs), follow=True)
     assertContains(stop, "SuperLink unreachable")
-    logs = client.get(reverse("federations:run_logs", kwargs=kwargs), {"after": "1.5"})
+    logs = client.get(reverse("runs:run_logs", kwargs=kwargs), {"after": "1.5"})
     assertContains(logs, "SuperLink unreachable")
 
 
 def test_only_node_owners_and_the_federation_owner_may_remove_nodes(owner, member, outsider):
-    from federations.services import can_remove_supernode
+    from federations.rules import Action, Permissions, Target
 
     federation = FederationFactory(owner=owner, name="real", kind="deployment", members=[member])
     owner_row, member_row = (federation.memberships.get(user=u) for u in (owner, member))
-    assert can_remove_supernode(federation, owner_row, member.pk)
-    assert can_remove_supernode(federation, member_row, member.pk)
-    assert not can_remove_supernode(federation, member_row, owner.pk)
-    assert not can_remove_supernode(federation, None, outsider.pk)
+
+    def may(membership, node_owner):
+        return Permissions(federation, membership).may(Action.REMOVE_SUPERNODE, Target(user_id=node_owner.pk))
+
+    assert may(owner_row, member)
+    assert may(member_row, member)
+    assert not may(member_row, owner)
+    assert not may(None, outsider)
     federation.archived_at = federation.created_at
-    assert not can_remove_supernode(federation, owner_row, owner.pk)
+    assert not may(owner_row, owner)

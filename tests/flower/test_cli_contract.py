@@ -3,8 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from accounts.models import CliSession
 from federations.models import Activity, Federation, Invitation, Membership
-from flower_bridge.models import CliSession
 
 from ..factories import FederationFactory, UserFactory
 
@@ -168,7 +168,7 @@ def test_revoked_cli_session_must_log_in_again(cli_for, client, alice):
 
     client.force_login(alice)
     assert "CLI sessions" in client.get(reverse("profile")).content.decode()
-    client.post(reverse("flower_bridge:revoke_cli_session", args=[session.pk]))
+    client.post(reverse("revoke_cli_session", args=[session.pk]))
     refused(as_alice("federation", "list", "grid"), "flwr login")
 
     assert as_alice.login(alice).returncode == 0
@@ -191,7 +191,7 @@ def test_runs_tab_reads_the_superlink_as_the_signed_in_user(client, superlink, s
     settings.SUPERLINK_TLS_DIR = superlink.ca_certfile.parent
     federation = FederationFactory(owner=alice, name="lab")
     client.force_login(alice)
-    response = client.get(reverse("federations:runs", kwargs=federation.url_kwargs()))
+    response = client.get(reverse("runs:runs", kwargs=federation.url_kwargs()))
     body = response.content.decode()
     assert "SuperLink unreachable" not in body
     assert "No runs yet" in body

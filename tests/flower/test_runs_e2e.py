@@ -12,7 +12,7 @@ from django.test import Client
 from django.urls import reverse
 
 from federations.models import FederationNode
-from flower_bridge import control_client
+from superlink import control_client
 
 from ..factories import FederationFactory, UserFactory
 
@@ -38,7 +38,7 @@ def signed_in(user) -> Client:
 
 
 def launch(client, federation, fab: bytes, overrides: str = "") -> int:
-    url = reverse("federations:launch_run", kwargs=federation.url_kwargs())
+    url = reverse("runs:launch_run", kwargs=federation.url_kwargs())
     response = client.post(url, {"fab": SimpleUploadedFile("app.fab", fab), "overrides": overrides})
     assert response.status_code == 302, response.content.decode()[-2000:]
     return int(re.search(r"/runs/(\d+)/$", response["Location"]).group(1))
@@ -72,12 +72,12 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
 
     run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"})
     assert f"{run.status.status}:{run.status.sub_status}" == "finished:completed", run.status.details
-    page = signed_in(alice).get(reverse("federations:run", kwargs={**federation.url_kwargs(), "run_id": run_id}))
+    page = signed_in(alice).get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": run_id}))
     body = page.content.decode()
     assert "finished:completed" in body
     assert "Final model" in body
     assert "(3 simulated SuperNodes)" in body
-    runs_tab = signed_in(bob).get(reverse("federations:runs", kwargs=federation.url_kwargs())).content.decode()
+    runs_tab = signed_in(bob).get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
     assert str(run_id) in runs_tab
     assert 'hx-trigger="every 3s"' not in runs_tab  # nothing active: the list stops polling
     overview = signed_in(bob).get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
@@ -90,10 +90,10 @@ def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
     client = signed_in(alice)
     run_id = launch(client, federation, quickstart_fab, "num-server-rounds=500")
     wait_for_run(alice, federation, run_id, {"running"}, timeout=120)
-    runs_tab = client.get(reverse("federations:runs", kwargs=federation.url_kwargs())).content.decode()
+    runs_tab = client.get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
     assert 'hx-trigger="every 3s"' in runs_tab  # an active run keeps the list fresh
 
-    stop_url = reverse("federations:stop_run", kwargs={**federation.url_kwargs(), "run_id": run_id})
+    stop_url = reverse("runs:stop_run", kwargs={**federation.url_kwargs(), "run_id": run_id})
     refused = signed_in(bob).post(stop_url)  # a member who did not launch it, and is not the owner
     assert refused.status_code == 403
     assert "Only whoever launched this run" in refused.content.decode()
@@ -114,16 +114,16 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
     keys = {}
     for user, client, name in ((alice, as_alice, "site-a"), (bob, as_bob, "site-b")):
         private, public = make_key(tmp_path, name)
-        response = client.post(reverse("flower_bridge:register_supernode"), {"public_key": public, "name": name})
+        response = client.post(reverse("supernodes:register"), {"public_key": public, "name": name})
         assert response.status_code == 302, response.content.decode()[-1500:]
         (node,) = control_client.list_nodes(user)
         keys[name] = (private, node.node_id)
-        page = client.get(reverse("federations:federation_supernodes", kwargs=federation.url_kwargs())).content.decode()
+        page = client.get(reverse("supernodes:federation", kwargs=federation.url_kwargs())).content.decode()
         assert f"{name} ({node.node_id}, registered)" in page
-        add = reverse("federations:add_supernode", kwargs=federation.url_kwargs())
+        add = reverse("supernodes:add", kwargs=federation.url_kwargs())
         assert client.post(add, {"node_id": node.node_id}).status_code == 302
     assert FederationNode.objects.filter(federation=federation).count() == 2
-    listing = as_alice.get(reverse("flower_bridge:supernodes")).content.decode()
+    listing = as_alice.get(reverse("supernodes:list")).content.decode()
     assert "@alice/hospitals" in listing
     assert "SHA256:" in listing
 
@@ -139,11 +139,11 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
         logs.append(log)
     wait_online(alice, {keys["site-a"][1]}, logs)
     wait_online(bob, {keys["site-b"][1]}, logs)
-    tab = as_bob.get(reverse("federations:federation_supernodes", kwargs=federation.url_kwargs())).content.decode()
+    tab = as_bob.get(reverse("supernodes:federation", kwargs=federation.url_kwargs())).content.decode()
     assert tab.count("Online") == 2
     overview = as_bob.get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
     assert "2 online" in overview
-    live = as_bob.get(reverse("federations:live", kwargs=federation.url_kwargs())).content.decode()
+    live = as_bob.get(reverse("runs:live", kwargs=federation.url_kwargs())).content.decode()
     assert "2 online · 0 active runs" in live
 
     run_id = launch(as_alice, federation, quickstart_fab, "num-server-rounds=2")
@@ -151,7 +151,7 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
     assert f"{run.status.status}:{run.status.sub_status}" == "finished:completed", run.status.details
 
     # Another member sees the same run and its logs, in the browser and in the CLI.
-    page = as_bob.get(reverse("federations:run", kwargs={**federation.url_kwargs(), "run_id": run_id})).content.decode()
+    page = as_bob.get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": run_id})).content.decode()
     assert "Final model" in page
     cli = cli_for(bob)
     listed = cli.json("ls", "grid", "--run-id", str(run_id))

@@ -1,0 +1,176 @@
+"""The rules of DESIGN.md §3 as one table of data, and the one predicate everybody asks.
+
+Services, views, templates (through ``Permissions`` in the context) and the SuperLink adapter call
+``permissions(...).may(action, target)`` or ``.check(action, target)``; nobody re-derives a rule from
+``is_owner`` or ``is_archived``. A refusal carries a ``Code`` so the adapter can answer the CLI with
+Flower's error codes without reading the message.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Code(StrEnum):
+    """Why something was refused; the SuperLink adapter maps each to one of Flower's error codes."""
+
+    NOT_MEMBER = "not_member"
+    FORBIDDEN = "forbidden"
+    ARCHIVED = "archived"
+    INVALID = "invalid"
+    INVALID_NAME = "invalid_name"
+    NAME_TAKEN = "name_taken"
+    UNKNOWN_ACCOUNT = "unknown_account"
+    INVITATION_NOT_FOUND = "invitation_not_found"
+    NODE_NOT_FOUND = "node_not_found"
+
+
+class FederationError(Exception):
+    """A refused change, with a message for the user, the form field it concerns and a code."""
+
+    code = Code.INVALID
+
+    def __init__(self, message: str, *, field: str | None = None, code: Code | None = None):
+        super().__init__(message)
+        self.message = message
+        self.field = field
+        if code is not None:
+            self.code = code
+
+
+class NotAllowed(FederationError):
+    """The user may see the federation but lacks the right (HTTP 403)."""
+
+    code = Code.FORBIDDEN
+
+
+class InvitationNotFound(FederationError):
+    """Not the user's invitation, or none at all: answered like a missing page (HTTP 404)."""
+
+    code = Code.INVITATION_NOT_FOUND
+
+
+class Action(StrEnum):
+    VIEW = "view"
+    VIEW_SETTINGS = "view_settings"
+    CHANGE_SETTINGS = "change_settings"
+    INVITE = "invite"
+    SEE_INVITATION_HISTORY = "see_invitation_history"
+    REMOVE_MEMBER = "remove_member"
+    LEAVE = "leave"
+    ADD_SUPERNODE = "add_supernode"
+    REMOVE_SUPERNODE = "remove_supernode"
+    LAUNCH_RUN = "launch_run"
+    READ_RUNS = "read_runs"
+    STOP_RUN = "stop_run"
+    ARCHIVE = "archive"
+
+
+class Who(StrEnum):
+    MEMBER = "members (owner included)"
+    OWNER = "the owner"
+    MEMBER_NOT_OWNER = "any member except the owner"
+    OWNER_NOT_ON_OWNER = "the owner, never on the owner"
+    NODE_OWNER_OR_OWNER = "the SuperNode's owner, or the federation's owner"
+    LAUNCHER_OR_OWNER = "whoever launched the run, or the federation's owner"
+
+
+@dataclass(frozen=True)
+class Rule:
+    who: Who
+    when_archived: bool  # still allowed once the federation is archived
+    refusal: str  # what someone who is not `who` is told
+
+
+ARCHIVED_REASON = "This federation is archived and read-only."
+NOT_MEMBER_REASON = "You are not a member of this federation."
+
+# The table. Actions on accounts (create a federation, accept an invitation) are in services, next to
+# the account checks they need; DESIGN.md §3 lists both.
+RULES: dict[Action, Rule] = {
+    Action.VIEW: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
+    Action.VIEW_SETTINGS: Rule(Who.OWNER, True, "Only the owner can see the settings."),
+    Action.CHANGE_SETTINGS: Rule(Who.OWNER, False, "Only the owner can change the settings."),
+    Action.INVITE: Rule(Who.OWNER, False, "Only the owner can invite users or revoke invitations."),
+    Action.SEE_INVITATION_HISTORY: Rule(Who.OWNER, True, "Only the owner can see ended invitations."),
+    Action.REMOVE_MEMBER: Rule(Who.OWNER_NOT_ON_OWNER, False, "Only the owner can remove members."),
+    Action.LEAVE: Rule(Who.MEMBER_NOT_OWNER, False, "The owner cannot leave the federation; archive it instead."),
+    Action.ADD_SUPERNODE: Rule(Who.MEMBER, False, NOT_MEMBER_REASON),
+    Action.REMOVE_SUPERNODE: Rule(
+        Who.NODE_OWNER_OR_OWNER, False, "Only the SuperNode's owner or the federation's owner can remove it."
+    ),
+    Action.LAUNCH_RUN: Rule(Who.MEMBER, False, NOT_MEMBER_REASON),
+    Action.READ_RUNS: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
+    Action.STOP_RUN: Rule(
+        Who.LAUNCHER_OR_OWNER, True, "Only whoever launched this run, or the federation's owner, can stop it."
+    ),
+    Action.ARCHIVE: Rule(Who.OWNER, True, "Only the owner can archive the federation."),
+}
+
+OWNER_CANNOT_BE_REMOVED = "The owner cannot be removed."
+
+
+@dataclass(frozen=True)
+class Target:
+    """What an action is aimed at, when the rule depends on it (all optional)."""
+
+    user_id: int | None = None  # the member to remove, or the SuperNode's owner
+    flwr_aid: str | None = None  # who launched the run
+    is_owner: bool = False  # the member to remove is the owner
+
+
+def _is_owner(membership, target: Target | None) -> bool:
+    return membership.is_owner
+
+
+WHO: dict[Who, Callable] = {
+    Who.MEMBER: lambda membership, target: True,
+    Who.OWNER: _is_owner,
+    Who.MEMBER_NOT_OWNER: lambda membership, target: not membership.is_owner,
+    Who.OWNER_NOT_ON_OWNER: _is_owner,
+    Who.NODE_OWNER_OR_OWNER: lambda membership, target: (
+        membership.is_owner or (target is not None and target.user_id == membership.user_id)
+    ),
+    Who.LAUNCHER_OR_OWNER: lambda membership, target: (
+        membership.is_owner
+        or (target is not None and target.flwr_aid is not None and target.flwr_aid == membership.user.flwr_aid)
+    ),
+}
+
+
+def refusal(federation, membership, action: Action, target: Target | None = None) -> NotAllowed | None:
+    """None when allowed; otherwise the refusal, with its message and code."""
+    rule = RULES[action]
+    if membership is None:
+        return NotAllowed(NOT_MEMBER_REASON, code=Code.NOT_MEMBER)
+    if not WHO[rule.who](membership, target):
+        return NotAllowed(rule.refusal)
+    if rule.who is Who.OWNER_NOT_ON_OWNER and target is not None and target.is_owner:
+        return NotAllowed(OWNER_CANNOT_BE_REMOVED)
+    if federation.is_archived and not rule.when_archived:
+        return NotAllowed(ARCHIVED_REASON, code=Code.ARCHIVED)
+    return None
+
+
+class Permissions:
+    """One member's rights in one federation: ``may``/``check`` in code, ``{{ can.invite }}`` in templates."""
+
+    def __init__(self, federation, membership):
+        self.federation = federation
+        self.membership = membership
+
+    def may(self, action: Action, target: Target | None = None) -> bool:
+        return refusal(self.federation, self.membership, action, target) is None
+
+    def check(self, action: Action, target: Target | None = None) -> None:
+        refused = refusal(self.federation, self.membership, action, target)
+        if refused is not None:
+            raise refused
+
+    def __getitem__(self, name: str) -> bool:
+        """Templates: ``{% if can.invite %}`` asks the table for an action without a target."""
+        try:
+            action = Action(name)
+        except ValueError:
+            raise KeyError(name) from None
+        return self.may(action)

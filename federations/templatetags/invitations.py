@@ -1,0 +1,17 @@
+"""The invitation inbox, for pages of other apps (the profile) to show without importing this app."""
+
+from django import template
+
+from ..models import Invitation
+
+register = template.Library()
+
+
+@register.inclusion_tag("federations/_invitation_inbox.html", takes_context=True)
+def invitation_inbox(context) -> dict:
+    request = context["request"]
+    return {
+        "invitations": Invitation.objects.inbox(request.user),
+        "request": request,
+        "csrf_token": context.get("csrf_token"),
+    }

@@ -1,0 +1,45 @@
+"""Answering an invitation from the profile's inbox."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_POST
+
+from supergrid.web import render_page, wants_partial
+
+from .. import services
+from ..models import Invitation
+
+INBOX_TEMPLATE = "federations/_invitation_inbox.html"
+
+
+def answer_invitation(request: HttpRequest, invitation_id: int, accept: bool) -> HttpResponse:
+    service = services.accept_invitation if accept else services.decline_invitation
+    try:
+        invitation = service(user=request.user, invitation_id=invitation_id)
+    except services.InvitationNotFound:
+        raise Http404("No such invitation.") from None
+    except services.FederationError as error:
+        messages.error(request, error.message)
+        status = 409
+    else:
+        handle = invitation.federation.handle
+        messages.success(request, f"You joined {handle}." if accept else f"You declined the invitation to {handle}.")
+        status = 200
+    if wants_partial(request):
+        context = {"invitations": Invitation.objects.inbox(request.user), "oob": True}
+        return render_page(request, INBOX_TEMPLATE, context, status=status)
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def accept_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    return answer_invitation(request, invitation_id, accept=True)
+
+
+@login_required
+@require_POST
+def decline_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+    return answer_invitation(request, invitation_id, accept=False)

@@ -1,0 +1,63 @@
+"""The Settings tab (owner): simulation settings, description, archive."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import services
+from ..access import load_federation
+from ..forms import ArchiveForm, FederationSettingsForm
+from ..models import Federation
+from ..rules import Action
+from .tabs import render_tab
+
+
+def settings_context(federation: Federation, settings_form=None, archive_form=None) -> dict:
+    initial = {"num_supernodes": federation.num_supernodes, "description": federation.description}
+    return {
+        "settings_form": settings_form or FederationSettingsForm(initial=initial, federation=federation),
+        "archive_form": archive_form or ArchiveForm(federation=federation),
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    action = Action.CHANGE_SETTINGS if request.method == "POST" else Action.VIEW_SETTINGS
+    federation, can = load_federation(request.user, owner, name, action)
+    form = FederationSettingsForm(request.POST or None, federation=federation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if federation.is_simulation:
+                services.set_simulation_config(
+                    federation=federation, actor=request.user, num_supernodes=form.cleaned_data["num_supernodes"]
+                )
+            services.set_description(
+                federation=federation, actor=request.user, description=form.cleaned_data["description"]
+            )
+        except services.FederationError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, "Settings saved.")
+            return redirect("federations:settings", **federation.url_kwargs())
+    context = settings_context(federation, settings_form=form if request.method == "POST" else None)
+    return render_tab(request, federation, can, "settings", context)
+
+
+@login_required
+@require_POST
+def archive(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, can = load_federation(request.user, owner, name, Action.ARCHIVE)
+    if federation.is_archived:
+        messages.info(request, f"{federation.handle} is already archived.")
+        return redirect("federations:overview", **federation.url_kwargs())
+    form = ArchiveForm(request.POST, federation=federation)
+    if not form.is_valid():
+        context = settings_context(federation, archive_form=form)
+        return render_tab(request, federation, can, "settings", context, status=400)
+    services.archive_federation(federation=federation, actor=request.user)
+    messages.success(request, f"Archived {federation.handle}. It is now read-only.")
+    return redirect(reverse("federations:archived"))

@@ -1,0 +1,84 @@
+"""The federation page: its tabs (each a real URL), rendered whole or, for htmx, only what is swapped.
+
+Tabs owned by other apps (Runs, SuperNodes) render through ``render_tab`` too.
+"""
+
+from dataclasses import dataclass
+
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+from django.views.decorators.http import require_GET
+
+from supergrid.web import render_page
+
+from ..access import load_federation
+from ..models import Federation
+from ..rules import Action, Permissions
+
+ACTIVITY_PAGE_SIZE = 25
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    url_name: str
+    template: str
+    action: Action = Action.VIEW
+
+
+TABS = [
+    Tab("overview", "Overview", "federations:overview", "federations/tabs/overview.html"),
+    Tab("runs", "Runs", "runs:runs", "runs/tab.html", Action.READ_RUNS),
+    Tab("supernodes", "SuperNodes", "supernodes:federation", "supernodes/tab.html"),
+    Tab("members", "Members", "federations:members", "federations/tabs/members.html"),
+    Tab("activity", "Activity", "federations:activity", "federations/tabs/activity.html"),
+    Tab("settings", "Settings", "federations:settings", "federations/tabs/settings.html", Action.VIEW_SETTINGS),
+]
+TABS_BY_KEY = {tab.key: tab for tab in TABS}
+
+
+def render_tab(
+    request: HttpRequest,
+    federation: Federation,
+    can: Permissions,
+    tab: str,
+    extra: dict | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    current = TABS_BY_KEY[tab]
+    context = {
+        "federation": federation,
+        "membership": can.membership,
+        "can": can,
+        "tab": tab,
+        "tab_label": current.label,
+        "tab_template": current.template,
+        "tabs": [
+            (item.key, item.label, reverse(item.url_name, kwargs=federation.url_kwargs()))
+            for item in TABS
+            if can.may(item.action)
+        ],
+        "member_count": federation.memberships.count(),
+        "nav_section": "federations",
+        **(extra or {}),
+    }
+    return render_page(request, "federations/federation.html", context, status=status, sections=[current.template])
+
+
+@login_required
+@require_GET
+def overview(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, can = load_federation(request.user, owner, name)
+    return render_tab(request, federation, can, "overview")
+
+
+@login_required
+@require_GET
+def activity(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, can = load_federation(request.user, owner, name)
+    events = federation.activities.select_related("actor")
+    page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render_tab(request, federation, can, "activity", {"page": page})

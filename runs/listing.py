@@ -1,0 +1,85 @@
+"""Runs of a federation as the pages show them, read from the SuperLink."""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.utils import timezone
+
+from accounts.models import User
+from superlink import control_client
+from superlink.control_client import parse_time
+
+
+@dataclass(frozen=True)
+class RunRow:
+    run_id: int
+    app: str
+    status: str
+    sub_status: str
+    launched_by: str
+    pending_at: datetime | None
+    running_at: datetime | None
+    finished_at: datetime | None
+
+    @classmethod
+    def from_proto(cls, run, names: dict[str, str]) -> "RunRow":
+        return cls(
+            run_id=run.run_id,
+            app=f"{run.fab_id} {run.fab_version}".strip(),
+            status=run.status.status,
+            sub_status=run.status.sub_status,
+            launched_by=names.get(run.flwr_aid) or run.account_name or "unknown account",
+            pending_at=parse_time(run.pending_at),
+            running_at=parse_time(run.running_at),
+            finished_at=parse_time(run.finished_at),
+        )
+
+    @property
+    def is_active(self) -> bool:
+        return self.status != "finished"
+
+    @property
+    def duration(self) -> timedelta | None:
+        if self.running_at is None:
+            return None
+        return (self.finished_at or timezone.now()) - self.running_at
+
+    @property
+    def duration_text(self) -> str:
+        if self.duration is None:
+            return ""
+        seconds = int(self.duration.total_seconds())
+        minutes, seconds = divmod(seconds, 60)
+        hours, minutes = divmod(minutes, 60)
+        return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
+
+    @property
+    def status_text(self) -> str:
+        return f"{self.status}:{self.sub_status}" if self.sub_status else self.status
+
+
+@dataclass(frozen=True)
+class FederationRuns:
+    runs: list[RunRow]
+    error: str = ""
+
+    @property
+    def any_active(self) -> bool:
+        """While a run is active the list refreshes itself; then the polling stops."""
+        return any(run.is_active for run in self.runs)
+
+
+def federation_runs(user, federation) -> FederationRuns:
+    """Newest first; on trouble, no runs and a sentence for the page."""
+    try:
+        details = control_client.show_federation(user, federation.handle)
+    except control_client.SuperLinkUnavailable as error:
+        return FederationRuns([], error.message)
+    except control_client.ControlError as error:
+        return FederationRuns([], f"The SuperLink refused to list runs: {error.message}")
+    names = dict(
+        User.objects.filter(flwr_aid__in={run.flwr_aid for run in details.runs}).values_list("flwr_aid", "username")
+    )
+    runs = [RunRow.from_proto(run, names) for run in details.runs]
+    runs.sort(key=lambda row: (row.pending_at or timezone.now(), row.run_id), reverse=True)
+    return FederationRuns(runs)

@@ -1,0 +1,21 @@
+from django.urls import include, path
+
+from supergrid.web import FEDERATION_PREFIX
+
+from . import views
+
+app_name = "runs"
+
+federation_patterns = [
+    path("live/", views.live, name="live"),
+    path("runs/", views.runs, name="runs"),
+    path("runs/launch/", views.launch_run, name="launch_run"),
+    path("runs/<int:run_id>/", views.run_detail, name="run"),
+    path("runs/<int:run_id>/logs/", views.run_logs, name="run_logs"),
+    path("runs/<int:run_id>/stop/", views.stop_run, name="stop_run"),
+]
+
+urlpatterns = [
+    path("examples/quickstart-numpy.fab", views.example_fab, name="example_fab"),
+    path(FEDERATION_PREFIX, include(federation_patterns)),
+]

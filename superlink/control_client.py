@@ -1,0 +1,199 @@
+"""The portal's client for the SuperLink's Control API, acting as the signed-in user.
+
+Data the SuperLink owns (nodes, runs, logs, FABs) is read and changed only here, over the same
+protobuf-over-HTTPS API the `flwr` CLI uses, with a short-lived token issued through the portal's own
+login plugin. When the SuperLink is down, callers get ``SuperLinkUnavailable`` and say so on the page.
+"""
+
+import hashlib
+import json
+import re
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+from flwr.common.serde import user_config_from_proto, user_config_to_proto
+from flwr.proto.control_pb2 import (
+    ListNodesRequest,
+    RegisterNodeRequest,
+    ShowFederationRequest,
+    StartRunRequest,
+    StopRunRequest,
+    StreamLogsRequest,
+    UnregisterNodeRequest,
+)
+from flwr.proto.fab_pb2 import Fab
+from flwr.supercore.control.control_http_client import ControlHttpClient
+
+from accounts import cli_login as logins
+from accounts.models import CliSession, User
+
+TIMEOUT_SECONDS = 5.0
+ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
+
+
+class SuperLinkUnavailable(Exception):
+    message = "SuperLink unreachable: runs and SuperNodes cannot be shown right now. Everything else works."
+
+
+class ControlError(Exception):
+    """The SuperLink refused the request; ``message`` is what it said."""
+
+    def __init__(self, message: str, code: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+# Either kind of trouble, for pages that only need to say what went wrong.
+SuperLinkTrouble = (SuperLinkUnavailable, ControlError)
+
+
+def parse_time(value: str) -> datetime | None:
+    """A timestamp as the SuperLink writes it (ISO 8601), aware; None when empty or unreadable."""
+    if not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
+
+
+def run_config(run) -> dict:
+    """A run's config overrides as plain Python values."""
+    return user_config_from_proto(run.override_config)
+
+
+def build_fab(app_dir: Path) -> bytes:
+    """A FAB built from an app folder by Flower's own builder (what `flwr build` writes)."""
+    from flwr.cli.build import build_fab_from_disk
+
+    return build_fab_from_disk(app_dir)
+
+
+def ca_certfile() -> Path | None:
+    if settings.SUPERLINK_SSL_CA_CERTFILE:
+        return Path(settings.SUPERLINK_SSL_CA_CERTFILE)
+    if settings.SUPERLINK_SSL_CERTFILE:
+        return None  # a certificate from a public authority: the system's trust store verifies it
+    return settings.SUPERLINK_TLS_DIR / "ca.pem"
+
+
+def portal_token(user: User) -> str:
+    """A token for this user, reused while it has a minute left; expired portal sessions are swept."""
+    key = f"superlink-portal-token:{user.pk}"
+    token = cache.get(key)
+    if token is None:
+        CliSession.objects.filter(kind=CliSession.Kind.PORTAL, access_expires_at__lt=timezone.now()).delete()
+        token = logins.issue_session(user, kind=CliSession.Kind.PORTAL).access_token
+        cache.set(key, token, timeout=max(settings.PORTAL_TOKEN_LIFETIME_SECONDS - 60, 1))
+    return token
+
+
+def error_message(response: httpx.Response) -> ControlError:
+    try:
+        payload = response.json()
+    except (json.JSONDecodeError, ValueError):
+        return ControlError(f"The SuperLink answered {response.status_code}.")
+    detail = str(payload.get("detail", "")).strip()
+    extra = str(payload.get("extra", "")).strip()
+    return ControlError(" ".join(part for part in (detail, extra) if part), payload.get("code"))
+
+
+class BearerToken:
+    """Sends the portal's token for the user, as the CLI sends its own."""
+
+    def __init__(self, token: str):
+        self.token = token
+
+    def intercept(self, context, call_next):
+        context.request.headers["Authorization"] = f"Bearer {self.token}"
+        return call_next(context)
+
+
+@contextmanager
+def connect(user: User) -> Iterator[ControlHttpClient]:
+    """A Control API client acting as ``user``; outages and refusals become our two exceptions."""
+    ca = ca_certfile()
+    if ca is not None and not ca.exists():
+        raise SuperLinkUnavailable()
+    client = ControlHttpClient(
+        f"https://{settings.SUPERLINK_ADDRESS}",
+        interceptors=[BearerToken(portal_token(user))],
+        verify=ssl.create_default_context(cafile=str(ca)) if ca is not None else True,
+        timeout=TIMEOUT_SECONDS,
+    )
+    try:
+        yield client
+    except httpx.HTTPStatusError as error:
+        raise error_message(error.response) from error
+    except httpx.TransportError as error:
+        raise SuperLinkUnavailable() from error
+    finally:
+        client.close()
+
+
+def show_federation(user: User, handle: str):
+    """The federation as the SuperLink sees it: nodes with status and all its runs."""
+    with connect(user) as control:
+        return control.ShowFederation(ShowFederationRequest(federation_name=handle)).federation
+
+
+def list_nodes(user: User) -> list:
+    """The user's own registered SuperNodes (NodeInfo), as the SuperLink knows them."""
+    with connect(user) as control:
+        return list(control.ListNodes(ListNodesRequest()).nodes_info)
+
+
+def register_node(user: User, public_key_pem: bytes, name: str = "") -> int:
+    with connect(user) as control:
+        request = RegisterNodeRequest(public_key=public_key_pem)
+        if name:
+            request.name = name
+        return control.RegisterNode(request).node_id
+
+
+def unregister_node(user: User, node_id: int) -> None:
+    with connect(user) as control:
+        control.UnregisterNode(UnregisterNodeRequest(node_id=node_id))
+
+
+def start_run(user: User, handle: str, fab: bytes, overrides: dict) -> int:
+    fab_proto = Fab(hash_str=hashlib.sha256(fab).hexdigest(), content=fab)
+    request = StartRunRequest(fab=fab_proto, override_config=user_config_to_proto(overrides), federation=handle)
+    with connect(user) as control:
+        return control.StartRun(request).run_id
+
+
+def stop_run(user: User, run_id: int) -> None:
+    with connect(user) as control:
+        control.StopRun(StopRunRequest(run_id=run_id))
+
+
+def get_run(user: User, handle: str, run_id: int):
+    """A run of the federation, for any of its members (ListRuns shows only one's own runs)."""
+    return next((run for run in show_federation(user, handle).runs if run.run_id == run_id), None)
+
+
+def run_logs(user: User, run_id: int, after: float = 0.0) -> tuple[str, float]:
+    """Log lines written after ``after`` (a SuperLink timestamp) and the newest timestamp.
+
+    The SuperLink streams logs for as long as the run lives; the first message carries everything
+    so far, so we read one and hang up.
+    """
+    with connect(user) as control:
+        stream = control.StreamLogs(StreamLogsRequest(run_id=run_id, after_timestamp=after))
+        try:
+            first = next(iter(stream), None)
+        finally:
+            stream.close()
+    if first is None:
+        return "", after
+    return ANSI_ESCAPES.sub("", first.log_output), first.latest_timestamp or after

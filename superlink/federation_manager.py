@@ -1,0 +1,389 @@
+"""The portal's FederationManager for the stock Flower SuperLink.
+
+Every change goes through the same services as the web pages, so the CLI and the browser obey one set
+of rules and write the same Activity rows. Refusals become ``FlowerError``s whose public details carry
+the wording of the web pages. Message routing (``has_node``/``filter_nodes``) answers from memory.
+"""
+
+import logging
+import threading
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from flwr.common.constant import SUPERLINK_NODE_ID
+from flwr.proto.federation_config_pb2 import SimulationConfig
+from flwr.proto.federation_pb2 import Account, Member
+from flwr.proto.federation_pb2 import Invitation as InvitationProto
+from flwr.supercore.constant import ActionType
+from flwr.supercore.error import ApiErrorCode, FlowerError
+from flwr.superlink.federation import FederationManager
+from flwr.superlink.federation.typing import Federation as FederationDetails
+
+from accounts.models import User
+from federations import services
+from federations.models import Federation, FederationNode, Invitation, Membership, split_handle
+from federations.rules import ARCHIVED_REASON, Action, Code, FederationError, Permissions
+
+from .db import release_connections
+
+logger = logging.getLogger(__name__)
+
+
+# How each refusal of the rules table reaches the CLI: Flower's code, with the web page's words.
+FLOWER_CODES = {
+    Code.NOT_MEMBER: ApiErrorCode.NO_PERMISSIONS,
+    Code.FORBIDDEN: ApiErrorCode.NO_PERMISSIONS,
+    Code.ARCHIVED: ApiErrorCode.NO_PERMISSIONS,
+    Code.INVALID: ApiErrorCode.FORBIDDEN_ACTION,
+    Code.INVALID_NAME: ApiErrorCode.INVALID_FEDERATION_NAME,
+    Code.NAME_TAKEN: ApiErrorCode.FEDERATION_ALREADY_EXISTS,
+    Code.UNKNOWN_ACCOUNT: ApiErrorCode.ACCOUNTS_NOT_FOUND,
+    Code.INVITATION_NOT_FOUND: ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE,
+    Code.NODE_NOT_FOUND: ApiErrorCode.FORBIDDEN_ACTION,
+}
+
+
+def flower_error(error: FederationError) -> FlowerError:
+    """The web page's refusal, as the Flower error the CLI prints."""
+    return FlowerError(FLOWER_CODES[error.code], error.message, public_details=error.message)
+
+
+def not_found(federation_id: str) -> FlowerError:
+    message = f"Federation {federation_id} does not exist or you are not a member of it."
+    return FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PERMISSION, message, public_details=message)
+
+
+def with_django(method: Callable) -> Callable:
+    """Run a manager method like a Django request: fresh connections, domain errors translated."""
+
+    @wraps(method)
+    def wrapper(*args, **kwargs):
+        release_connections()
+        try:
+            return method(*args, **kwargs)
+        except FederationError as error:
+            raise flower_error(error) from None
+        finally:
+            release_connections()
+
+    return wrapper
+
+
+def find_federation(federation_id: str) -> Federation | None:
+    return Federation.objects.by_handle(federation_id).select_related("owner").first()
+
+
+def account(flwr_aid: str) -> User:
+    user = User.objects.filter(flwr_aid=flwr_aid, is_active=True).first()
+    if user is None:
+        message = "Your account was not found. Run `flwr login` again."
+        raise FlowerError(ApiErrorCode.ACCOUNT_INFO_NOT_FOUND, message, public_details=message)
+    return user
+
+
+def member_federation(flwr_aid: str, federation_id: str) -> tuple[User, Federation]:
+    """The federation, for one of its members; anyone else learns nothing about it."""
+    user = account(flwr_aid)
+    federation = find_federation(federation_id)
+    if federation is None or not federation.memberships.filter(user=user).exists():
+        raise not_found(federation_id)
+    return user, federation
+
+
+def simulation_config(federation: Federation) -> SimulationConfig | None:
+    sim = federation.simulation_settings
+    if sim is None:
+        return None
+    return SimulationConfig(
+        num_supernodes=sim.num_supernodes,
+        client_resources_num_cpus=sim.client_resources_num_cpus,
+        client_resources_num_gpus=sim.client_resources_num_gpus,
+        backend=sim.backend,
+        verbose=sim.verbose,
+    )
+
+
+def invitation_proto(invitation: Invitation) -> InvitationProto:
+    changed_at = invitation.ended_at if not invitation.is_pending else invitation.created_at
+    return InvitationProto(
+        federation_name=invitation.federation.handle,
+        inviter=Account(
+            id=invitation.inviter.flwr_aid if invitation.inviter else "",
+            name=invitation.inviter.username if invitation.inviter else "",
+        ),
+        invitee=Account(id=invitation.invitee.flwr_aid, name=invitation.invitee.username),
+        # Flower calls a declined invitation "rejected".
+        status="rejected" if invitation.effective_status == Invitation.Status.DECLINED else invitation.effective_status,
+        created_at=invitation.created_at.isoformat(),
+        status_changed_at=(changed_at or invitation.created_at).isoformat(),
+    )
+
+
+def resolve_account_ids(ids) -> dict[str, str]:
+    """Flower account ids to account names (usernames), for the SuperLink's run listings."""
+    release_connections()
+    try:
+        return dict(User.objects.filter(flwr_aid__in=list(ids)).values_list("flwr_aid", "username"))
+    finally:
+        release_connections()
+
+
+class NodeDirectory:
+    """Which nodes are in which federation, kept in memory for message routing.
+
+    A background thread re-reads it every SUPERLINK_NODE_CACHE_SECONDS (changes made by the web
+    process); changes committed inside this process reload it at once. Readers never query.
+    """
+
+    def __init__(self, interval: float):
+        self.interval = interval
+        self._nodes: dict[str, frozenset[int]] = {}
+        self._wake = threading.Event()
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def start(self) -> None:
+        self.reload()
+        if self._thread is None:
+            self._thread = threading.Thread(target=self._run, name="supergrid-node-directory", daemon=True)
+            self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            self._wake.wait(self.interval)
+            self._wake.clear()
+            try:
+                self.reload()
+            except Exception:  # keep the last good answer; the next round tries again
+                logger.exception("Could not reload the federation node directory")
+            finally:
+                release_connections()
+
+    def reload(self) -> None:
+        nodes: dict[str, set[int]] = {}
+        rows = FederationNode.objects.filter(federation__archived_at__isnull=True).values_list(
+            "federation__owner__username", "federation__name", "node_id"
+        )
+        for owner, name, node_id in rows:
+            nodes.setdefault(f"@{owner}/{name}".lower(), set()).add(int(node_id))
+        with self._lock:
+            self._nodes = {key: frozenset(value) for key, value in nodes.items()}
+
+    def invalidate(self) -> None:
+        self._wake.set()
+
+    def nodes(self, federation_id: str) -> frozenset[int]:
+        return self._nodes.get((federation_id or "").lower(), frozenset())
+
+
+node_directory = NodeDirectory(settings.SUPERLINK_NODE_CACHE_SECONDS)
+
+
+class PortalFederationManager(FederationManager):
+    """Federations, members, invitations and node membership, from the portal's database."""
+
+    def __init__(self, directory: NodeDirectory | None = None):
+        self.directory = directory or node_directory
+
+    # Routing: memory only --------------------------------------------------------------------------------
+
+    def filter_nodes(self, node_ids: set[int], federation_id: str) -> set[int]:
+        allowed = self.directory.nodes(federation_id)
+        return {node_id for node_id in node_ids if node_id in allowed or node_id == SUPERLINK_NODE_ID}
+
+    def has_node(self, node_id: int, federation_id: str) -> bool:
+        return node_id == SUPERLINK_NODE_ID or node_id in self.directory.nodes(federation_id)
+
+    # Reads -----------------------------------------------------------------------------------------------
+
+    @with_django
+    def exists(self, federation_id: str) -> bool:
+        """Active federations exist; archived ones refuse new runs and changes as if gone."""
+        federation = find_federation(federation_id)
+        return federation is not None and not federation.is_archived
+
+    @with_django
+    def has_member(self, flwr_aid: str, federation_id: str) -> bool:
+        return Membership.objects.filter(
+            user__flwr_aid=flwr_aid, federation__in=Federation.objects.by_handle(federation_id)
+        ).exists()
+
+    def ensure_default_federations_exist(self, flwr_aid: str) -> None:
+        """Nothing to do: accounts start with no federations, like on the web."""
+
+    @with_django
+    def get_federations(self, flwr_aid: str) -> list[FederationDetails]:
+        memberships = (
+            Membership.objects.filter(user__flwr_aid=flwr_aid, federation__archived_at__isnull=True)
+            .select_related("federation__owner")
+            .annotate(member_total=Count("federation__memberships"))
+            .order_by("federation__owner__username", "federation__name")
+        )
+        return [self._summary(m.federation, m, member_count=m.member_total) for m in memberships]
+
+    def _members(self, federation: Federation) -> list[Member]:
+        rows = federation.memberships.select_related("user").order_by("-role", "joined_at")
+        return [Member(account=Account(id=m.user.flwr_aid, name=m.user.username), role=m.role) for m in rows]
+
+    def _summary(
+        self,
+        federation: Federation,
+        membership: Membership | None = None,
+        *,
+        members: list[Member] | None = None,
+        member_count: int | None = None,
+        nodes: list | None = None,
+        runs: list | None = None,
+    ) -> FederationDetails:
+        # Without a caller (get_details), say what the federation allows its owner.
+        owner = Membership(federation=federation, user=federation.owner, role=Membership.Role.OWNER)
+        can = Permissions(federation, membership or owner)
+        return FederationDetails(
+            id=federation.handle,
+            description=federation.description,
+            members=members or [],
+            nodes=nodes or [],
+            runs=runs or [],
+            archived=federation.is_archived,
+            simulation=federation.is_simulation,
+            config=simulation_config(federation),
+            can_invite_members=can.may(Action.INVITE),
+            can_add_supernodes=can.may(Action.ADD_SUPERNODE) and not federation.is_simulation,
+            member_count=member_count if member_count is not None else len(members or []),
+        )
+
+    @with_django
+    def get_details(self, federation_id: str) -> FederationDetails:
+        federation = find_federation(federation_id)
+        if federation is None:
+            raise not_found(federation_id)
+        node_ids = [int(n) for n in federation.nodes.values_list("node_id", flat=True)]
+        nodes = list(self.linkstate.get_node_info(node_ids=node_ids)) if node_ids else []
+        runs = list(self.linkstate.get_run_info(federation_ids=[federation.handle]))
+        return self._summary(federation, members=self._members(federation), nodes=nodes, runs=runs)
+
+    @with_django
+    def get_simulation_config(self, federation_id: str) -> SimulationConfig | None:
+        federation = find_federation(federation_id)
+        if federation is None:
+            raise not_found(federation_id)
+        return simulation_config(federation)
+
+    # Changes: the web's services -------------------------------------------------------------------------
+
+    @with_django
+    def set_simulation_config(self, flwr_aid: str, federation_id: str, config: SimulationConfig) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        if not config.num_supernodes:
+            message = "Give the number of simulated SuperNodes (--num-supernodes); it is the only setting that changes."
+            raise FlowerError(ApiErrorCode.FORBIDDEN_ACTION, message, public_details=message)
+        services.set_simulation_config(federation=federation, actor=user, num_supernodes=config.num_supernodes)
+
+    def set_icon_key(self, flwr_aid: str, federation_id: str, icon_key: str | None) -> None:
+        message = "Federation icons are not supported by this SuperGrid."
+        raise FlowerError(ApiErrorCode.FORBIDDEN_ACTION, message, public_details=message)
+
+    @with_django
+    def create_federation(
+        self, flwr_aid: str, federation_id: str, description: str, simulation: bool | None = None
+    ) -> FederationDetails:
+        user = account(flwr_aid)
+        parts = split_handle(federation_id)
+        name = parts[1] if parts else federation_id
+        kind = Federation.Kind.SIMULATION if simulation else Federation.Kind.DEPLOYMENT
+        federation = services.create_federation(owner=user, name=name, kind=kind, description=description or "")
+        membership = federation.memberships.get(user=user)
+        return self._summary(federation, membership, members=self._members(federation))
+
+    @with_django
+    def archive_federation(self, flwr_aid: str, federation_id: str) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        services.archive_federation(federation=federation, actor=user)
+        transaction.on_commit(self.directory.invalidate)
+
+    @with_django
+    def add_supernode(self, flwr_aid: str, federation_id: str, node_id: int) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        services.add_supernode(federation=federation, actor=user, node_id=node_id)
+        self.directory.reload()
+
+    @with_django
+    def remove_supernode(self, flwr_aid: str, federation_id: str, node_id: int) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        services.remove_supernode(federation=federation, actor=user, node_id=node_id)
+        self.directory.reload()
+
+    @with_django
+    def remove_account(self, flwr_aid: str, federation_id: str, target_account_name: str | None) -> str:
+        user, federation = member_federation(flwr_aid, federation_id)
+        if target_account_name is None or target_account_name.lower() == user.username.lower():
+            services.leave_federation(federation=federation, user=user)
+            removed = user
+        else:
+            removed = services.remove_member(federation=federation, actor=user, username=target_account_name)
+        self.directory.reload()
+        return removed.flwr_aid
+
+    @with_django
+    def create_invitation(self, flwr_aid: str, federation_id: str, invitee_account_name: str) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        services.invite(federation=federation, inviter=user, username=invitee_account_name)
+
+    @with_django
+    def list_invitations(self, flwr_aid: str) -> tuple[list[InvitationProto], list[InvitationProto]]:
+        user = account(flwr_aid)
+        rows = Invitation.objects.select_related("federation__owner", "invitee", "inviter").order_by("created_at")
+        created = [invitation_proto(i) for i in rows.filter(federation__memberships__user=user, inviter=user)]
+        received = [invitation_proto(i) for i in rows.filter(invitee=user)]
+        return created, received
+
+    def _pending_invitation(self, user: User, federation_id: str) -> Invitation:
+        federation = find_federation(federation_id)
+        invitation = (
+            Invitation.objects.pending().filter(federation=federation, invitee=user).first() if federation else None
+        )
+        if invitation is None:
+            message = f"You have no pending invitation to {federation_id}."
+            raise FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE, message, public_details=message)
+        return invitation
+
+    @with_django
+    def accept_invitation(self, flwr_aid: str, federation_id: str) -> None:
+        user = account(flwr_aid)
+        invitation = self._pending_invitation(user, federation_id)
+        services.accept_invitation(user=user, invitation_id=invitation.pk)
+
+    @with_django
+    def reject_invitation(self, flwr_aid: str, federation_id: str) -> None:
+        user = account(flwr_aid)
+        invitation = self._pending_invitation(user, federation_id)
+        services.decline_invitation(user=user, invitation_id=invitation.pk)
+
+    @with_django
+    def revoke_invitation(self, flwr_aid: str, federation_id: str, invitee_account_name: str) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        invitation = (
+            federation.invitations.pending()
+            .filter(invitee__username__iexact=(invitee_account_name or "").strip().lstrip("@"))
+            .first()
+        )
+        if invitation is None:
+            message = f"{invitee_account_name} has no pending invitation to {federation.handle}."
+            raise FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE, message, public_details=message)
+        services.revoke_invitation(federation=federation, actor=user, invitation_id=invitation.pk)
+
+    def report_run_usage(self) -> None:
+        """Runs are not metered."""
+
+    @with_django
+    def can_execute(self, flwr_aid: str, action: ActionType, context) -> None:
+        """Launching a run needs an active federation the account belongs to; the rest is checked in services."""
+        if action != ActionType.START_RUN:
+            return
+        _, federation = member_federation(flwr_aid, context.federation_id)
+        if federation.is_archived:
+            message = ARCHIVED_REASON
+            raise FlowerError(ApiErrorCode.FORBIDDEN_ACTION, message, public_details=message)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class SupernodesConfig(AppConfig):
+    name = "supernodes"
+    verbose_name = "SuperNodes"

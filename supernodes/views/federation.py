@@ -1,0 +1,78 @@
+"""The federation's SuperNodes tab: nodes with their status, add and remove."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from federations import services
+from federations.access import load_federation
+from federations.models import Federation
+from federations.rules import Action, Permissions, Target
+from federations.views.tabs import render_tab
+from superlink import control_client
+
+from .. import nodes
+from ..nodes import NodeRow
+
+
+def supernodes_context(user, federation: Federation, can: Permissions) -> dict:
+    if federation.is_simulation:
+        return {}
+    context: dict = {"nodes": [], "addable": []}
+    try:
+        rows = [NodeRow.from_proto(node) for node in control_client.show_federation(user, federation.handle).nodes]
+        owners = dict(federation.nodes.values_list("node_id", "owner_id"))
+        context["nodes"] = [
+            (row, can.may(Action.REMOVE_SUPERNODE, Target(user_id=owners.get(str(row.node_id))))) for row in rows
+        ]
+        if can.may(Action.ADD_SUPERNODE):
+            present = {row.node_id for row in rows}
+            context["addable"] = [row for row in nodes.my_nodes(user) if row.node_id not in present]
+    except control_client.SuperLinkTrouble as error:
+        context["superlink_error"] = error.message
+    return context
+
+
+@login_required
+@require_GET
+def federation_supernodes(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, can = load_federation(request.user, owner, name)
+    return render_tab(request, federation, can, "supernodes", supernodes_context(request.user, federation, can))
+
+
+@login_required
+@require_POST
+def add_supernode(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, can = load_federation(request.user, owner, name, Action.ADD_SUPERNODE)
+    try:
+        node_id = int(request.POST.get("node_id", ""))
+        nodes.add_own_node(user=request.user, federation=federation, node_id=node_id)
+    except ValueError:
+        messages.error(request, "Choose one of your own registered SuperNodes.")
+    except services.NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except services.FederationError as error:
+        messages.error(request, error.message)
+    except control_client.SuperLinkTrouble as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Added SuperNode {node_id} to {federation.handle}.")
+    return redirect("supernodes:federation", **federation.url_kwargs())
+
+
+@login_required
+@require_POST
+def remove_supernode(request: HttpRequest, owner: str, name: str, node_id: int) -> HttpResponse:
+    federation, can = load_federation(request.user, owner, name, Action.REMOVE_SUPERNODE)
+    try:
+        services.remove_supernode(federation=federation, actor=request.user, node_id=node_id)
+    except services.NotAllowed as error:
+        raise PermissionDenied(error.message) from None
+    except services.FederationError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"Removed SuperNode {node_id} from {federation.handle}.")
+    return redirect("supernodes:federation", **federation.url_kwargs())

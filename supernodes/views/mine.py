@@ -1,0 +1,89 @@
+"""/supernodes/: the user's own SuperNodes — register a public key, see status, unregister."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from supergrid.web import confirm_page
+from superlink import control_client
+
+from .. import nodes
+from ..forms import RegisterNodeForm
+
+
+def supernode_command() -> str:
+    ca = control_client.ca_certfile()
+    parts = [
+        "flower-supernode",
+        f"--superlink {settings.SUPERLINK_PUBLIC_ADDRESS}",
+        f"--root-certificates {ca.resolve() if ca else '<your CA bundle>'}",
+        "--auth-supernode-private-key path/to/supernode",
+        '--node-config "partition-id=0 num-partitions=2"',
+    ]
+    return " \\\n  ".join(parts)
+
+
+def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None, status: int = 200) -> HttpResponse:
+    context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "command": supernode_command()}
+    try:
+        context["nodes"] = nodes.my_nodes(request.user)
+    except control_client.SuperLinkTrouble as error:
+        context["superlink_error"] = error.message
+    return render(request, "supernodes/supernodes.html", context, status=status)
+
+
+@login_required
+@require_GET
+def supernode_list(request: HttpRequest) -> HttpResponse:
+    return render_supernodes(request)
+
+
+@login_required
+@require_POST
+def register_supernode(request: HttpRequest) -> HttpResponse:
+    form = RegisterNodeForm(request.POST)
+    if form.is_valid():
+        key = form.cleaned_data["public_key"]
+        try:
+            node_id = control_client.register_node(request.user, key.pem, form.cleaned_data["name"].strip())
+        except control_client.SuperLinkUnavailable as error:
+            form.add_error(None, error.message)
+        except control_client.ControlError as error:
+            form.add_error("public_key", error.message)
+        else:
+            messages.success(request, f"Registered SuperNode {node_id}.")
+            return redirect("supernodes:list")
+    if "private key" in " ".join(form.errors.get("public_key", [])):
+        # Never keep or echo a private key: the form comes back empty.
+        form = RegisterNodeForm({"name": request.POST.get("name", ""), "public_key": ""})
+        form.full_clean()
+        form.errors["public_key"] = form.error_class(
+            ["That is a private key. Keep it on the SuperNode and paste the public key instead."]
+        )
+    return render_supernodes(request, form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def unregister_supernode(request: HttpRequest, node_id: int) -> HttpResponse:
+    try:
+        node = next((row for row in nodes.my_nodes(request.user) if row.node_id == node_id), None)
+    except control_client.SuperLinkTrouble as error:
+        messages.error(request, error.message)
+        return redirect("supernodes:list")
+    if node is None:
+        raise Http404("No such SuperNode.")
+    if request.method == "POST":
+        try:
+            nodes.unregister(user=request.user, node_id=node_id)
+        except control_client.SuperLinkTrouble as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, f"Unregistered SuperNode {node_id}. It can no longer connect.")
+        return redirect("supernodes:list")
+    return confirm_page(
+        request, "supernodes/_unregister_form.html", "Unregister SuperNode", node=node, nav_section="supernodes"
+    )
