@@ -17,6 +17,11 @@ class UserAdmin(DjangoUserAdmin):
     )
     actions = ["grant_deployment_access"]
 
+    def get_readonly_fields(self, request, obj=None):
+        # A username is the Flower account name in every @owner/name the SuperLink holds: it never changes.
+        fields = super().get_readonly_fields(request, obj)
+        return (*fields, "username") if obj is not None else fields
+
     @admin.action(description="Grant deployment access", permissions=["change"])
     def grant_deployment_access(self, request, queryset):
         updated = services.grant_deployment_access(users=queryset, operator=request.user)

@@ -3,11 +3,27 @@ import uuid
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
-from django.db.models import Q
+from django.db.models import CharField, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
 from .validators import USERNAME_DB_REGEX, USERNAME_MAX_LENGTH, validate_username
+
+# `field__lower="x"` compiles to LOWER(field) = 'x', which the case-insensitive unique indexes serve.
+CharField.register_lookup(Lower)
+
+
+def ascii_iexact(field: str, value: str) -> Q:
+    """Match an ASCII name ignoring ASCII case only.
+
+    Usernames and federation names are ASCII by rule. Django's ``__iexact`` becomes ``UPPER()`` on
+    PostgreSQL, which folds Unicode (``UPPER('ı') = 'I'``) and so lets ``alıce`` reach ``alice``;
+    Python's ``lower()`` folds the Kelvin sign to ``k``. Non-ASCII input therefore matches nothing.
+    """
+    value = value or ""
+    if not value.isascii():
+        return Q(pk__in=[])
+    return Q(**{f"{field}__lower": value.lower()})
 
 
 def new_flwr_aid() -> str:
@@ -17,7 +33,7 @@ def new_flwr_aid() -> str:
 class AccountManager(UserManager):
     def get_by_natural_key(self, username):
         # Account names are unique ignoring case, so sign-in ignores case too.
-        return self.get(username__iexact=username)
+        return self.get(ascii_iexact("username", username))
 
 
 class User(AbstractUser):

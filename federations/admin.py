@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.db.models import Count
 
+from accounts.models import ascii_iexact
+
 from . import services
 from .models import Activity, Federation, Invitation, Membership
 
@@ -60,7 +62,7 @@ class FederationAdmin(admin.ModelAdmin):
         term = search_term.strip().lstrip("@")
         if "/" in term:
             owner, _, name = term.partition("/")
-            return queryset.filter(owner__username__iexact=owner, name__istartswith=name), False
+            return queryset.filter(ascii_iexact("owner__username", owner), name__istartswith=name), False
         return super().get_search_results(request, queryset, search_term)
 
     def get_queryset(self, request):

@@ -8,6 +8,8 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from accounts.models import ascii_iexact
+
 # Flower's federation name rule: 1-32 characters, a letter first, then letters, digits and "-".
 FEDERATION_NAME_MAX_LENGTH = 32
 FEDERATION_NAME_DB_REGEX = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
@@ -44,7 +46,7 @@ def split_handle(federation_id: str) -> tuple[str, str] | None:
 class FederationQuerySet(models.QuerySet):
     def named(self, owner: str, name: str):
         """The one way to find a federation by its owner's username and its name (case ignored)."""
-        return self.filter(owner__username__iexact=owner, name__iexact=name)
+        return self.filter(ascii_iexact("owner__username", owner), ascii_iexact("name", name))
 
     def by_handle(self, federation_id: str):
         """The federation written ``@owner/name`` (the id the web and the CLI use), or none."""

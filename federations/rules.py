@@ -123,17 +123,20 @@ def _is_owner(membership, target: Target | None) -> bool:
     return membership.is_owner
 
 
+# Without a target, a rule that depends on one answers whether the member may do it to something
+# (their own node, their own run); the service asks again with the target before it acts.
 WHO: dict[Who, Callable] = {
     Who.MEMBER: lambda membership, target: True,
     Who.OWNER: _is_owner,
     Who.MEMBER_NOT_OWNER: lambda membership, target: not membership.is_owner,
     Who.OWNER_NOT_ON_OWNER: _is_owner,
     Who.NODE_OWNER_OR_OWNER: lambda membership, target: (
-        membership.is_owner or (target is not None and target.user_id == membership.user_id)
+        membership.is_owner or target is None or target.user_id == membership.user_id
     ),
     Who.LAUNCHER_OR_OWNER: lambda membership, target: (
         membership.is_owner
-        or (target is not None and target.flwr_aid is not None and target.flwr_aid == membership.user.flwr_aid)
+        or target is None
+        or (target.flwr_aid is not None and target.flwr_aid == membership.user.flwr_aid)
     ),
 }
 

@@ -13,7 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import User, ascii_iexact
 
 from . import notifications
 from .models import (
@@ -92,7 +92,7 @@ def create_federation(
         raise FederationError(
             "Deployment federations need deployment access. Request it on your profile.", field="kind"
         )
-    if Federation.objects.filter(owner=owner, name__iexact=name).exists():
+    if Federation.objects.filter(ascii_iexact("name", name), owner=owner).exists():
         raise FederationError(f"You already have a federation named “{name}”.", field="name", code=Code.NAME_TAKEN)
 
     federation = Federation(owner=owner, name=name, kind=kind, description=(description or "").strip())
@@ -207,7 +207,7 @@ def find_invitee(username: str) -> User:
     username = (username or "").strip().lstrip("@")
     if not username:
         raise FederationError("Enter the username of the person to invite.", field="username")
-    invitee = User.objects.filter(username__iexact=username, is_active=True).first()
+    invitee = User.objects.filter(ascii_iexact("username", username), is_active=True).first()
     if invitee is None:
         raise FederationError(
             f"There is no account with the username “{username}”.", field="username", code=Code.UNKNOWN_ACCOUNT
@@ -332,7 +332,9 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
     federation = lock(federation)
     check_allowed(federation, actor, Action.REMOVE_MEMBER)
     target = (
-        federation.memberships.select_related("user").filter(user__username__iexact=(username or "").strip()).first()
+        federation.memberships.select_related("user")
+        .filter(ascii_iexact("user__username", (username or "").strip()))
+        .first()
     )
     if target is None:
         raise FederationError(f"{username} is not a member of {federation.handle}.")
@@ -371,6 +373,28 @@ def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> No
     check_allowed(federation, actor, Action.REMOVE_SUPERNODE, Target(user_id=node.owner_id))
     node.delete()
     record(federation, actor, Activity.Verb.SUPERNODE_REMOVED, str(node_id))
+
+
+def check_run_settings(*, federation: Federation, actor: User, overrides: dict) -> None:
+    """A run uses its federation's own settings: a per-run value that differs from them is refused.
+
+    ``overrides`` uses Flower's ``SimulationConfig`` field names; equal values are harmless.
+    """
+    check_allowed(federation, actor, Action.LAUNCH_RUN)
+    own = federation.simulation_settings
+    differing = sorted(name for name, value in overrides.items() if own is None or getattr(own, name, None) != value)
+    if not differing:
+        return
+    if own is None:
+        raise FederationError(
+            f"{federation.handle} is a deployment federation: its runs take no simulation settings "
+            f"({', '.join(differing)})."
+        )
+    raise FederationError(
+        f"Runs of {federation.handle} use the federation's own settings ({own.num_supernodes} simulated "
+        f"SuperNodes); per-run overrides of {', '.join(differing)} are refused. "
+        "Only the owner can change the settings, on the Settings tab."
+    )
 
 
 @transaction.atomic

@@ -22,10 +22,10 @@ from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.superlink.federation import FederationManager
 from flwr.superlink.federation.typing import Federation as FederationDetails
 
-from accounts.models import User
+from accounts.models import User, ascii_iexact
 from federations import services
 from federations.models import Federation, FederationNode, Invitation, Membership, split_handle
-from federations.rules import ARCHIVED_REASON, Action, Code, FederationError, Permissions
+from federations.rules import Action, Code, FederationError, Permissions, Target
 
 from .db import release_connections
 
@@ -164,9 +164,8 @@ class NodeDirectory:
 
     def reload(self) -> None:
         nodes: dict[str, set[int]] = {}
-        rows = FederationNode.objects.filter(federation__archived_at__isnull=True).values_list(
-            "federation__owner__username", "federation__name", "node_id"
-        )
+        # Archived federations keep their nodes: runs in flight finish (new runs are refused).
+        rows = FederationNode.objects.values_list("federation__owner__username", "federation__name", "node_id")
         for owner, name, node_id in rows:
             nodes.setdefault(f"@{owner}/{name}".lower(), set()).add(int(node_id))
         with self._lock:
@@ -201,9 +200,8 @@ class PortalFederationManager(FederationManager):
 
     @with_django
     def exists(self, federation_id: str) -> bool:
-        """Active federations exist; archived ones refuse new runs and changes as if gone."""
-        federation = find_federation(federation_id)
-        return federation is not None and not federation.is_archived
+        """Archived federations exist too: their runs stay readable and stoppable (the rules refuse changes)."""
+        return find_federation(federation_id) is not None
 
     @with_django
     def has_member(self, flwr_aid: str, federation_id: str) -> bool:
@@ -216,8 +214,9 @@ class PortalFederationManager(FederationManager):
 
     @with_django
     def get_federations(self, flwr_aid: str) -> list[FederationDetails]:
+        """Archived ones too, marked archived: `flwr federation list --verbose` shows them."""
         memberships = (
-            Membership.objects.filter(user__flwr_aid=flwr_aid, federation__archived_at__isnull=True)
+            Membership.objects.filter(user__flwr_aid=flwr_aid)
             .select_related("federation__owner")
             .annotate(member_total=Count("federation__memberships"))
             .order_by("federation__owner__username", "federation__name")
@@ -319,7 +318,10 @@ class PortalFederationManager(FederationManager):
     @with_django
     def remove_account(self, flwr_aid: str, federation_id: str, target_account_name: str | None) -> str:
         user, federation = member_federation(flwr_aid, federation_id)
-        if target_account_name is None or target_account_name.lower() == user.username.lower():
+        if (
+            target_account_name is None
+            or User.objects.filter(ascii_iexact("username", target_account_name), pk=user.pk).exists()
+        ):
             services.leave_federation(federation=federation, user=user)
             removed = user
         else:
@@ -367,7 +369,7 @@ class PortalFederationManager(FederationManager):
         user, federation = member_federation(flwr_aid, federation_id)
         invitation = (
             federation.invitations.pending()
-            .filter(invitee__username__iexact=(invitee_account_name or "").strip().lstrip("@"))
+            .filter(ascii_iexact("invitee__username", (invitee_account_name or "").strip().lstrip("@")))
             .first()
         )
         if invitation is None:
@@ -380,10 +382,30 @@ class PortalFederationManager(FederationManager):
 
     @with_django
     def can_execute(self, flwr_aid: str, action: ActionType, context) -> None:
-        """Launching a run needs an active federation the account belongs to; the rest is checked in services."""
+        """Launching a run asks the rules table; other actions are checked by the services they call."""
         if action != ActionType.START_RUN:
             return
-        _, federation = member_federation(flwr_aid, context.federation_id)
-        if federation.is_archived:
-            message = ARCHIVED_REASON
-            raise FlowerError(ApiErrorCode.FORBIDDEN_ACTION, message, public_details=message)
+        user, federation = member_federation(flwr_aid, context.federation_id)
+        services.permissions(federation, user).check(Action.LAUNCH_RUN)
+
+    # Actions stock Flower decides alone; the seam asks these first (see seam.py) ------------------------
+
+    @with_django
+    def canonical_id(self, federation_id: str) -> str:
+        """The federation's id as stored everywhere (``@owner/name`` as created); unknown ids unchanged."""
+        federation = find_federation(federation_id)
+        return federation.handle if federation is not None else federation_id
+
+    @with_django
+    def check_stop_run(self, flwr_aid: str, federation_id: str, launched_by: str) -> None:
+        """`flwr stop`: whoever launched the run, or the federation's owner, as on the web."""
+        user, federation = member_federation(flwr_aid, federation_id)
+        services.permissions(federation, user).check(Action.STOP_RUN, Target(flwr_aid=launched_by))
+
+    @with_django
+    def check_run_settings(self, flwr_aid: str, federation_id: str, overrides: SimulationConfig) -> None:
+        """`flwr run --federation-config`: runs use the federation's own settings; differing overrides are refused."""
+        user, federation = member_federation(flwr_aid, federation_id)
+        services.check_run_settings(
+            federation=federation, actor=user, overrides={field.name: value for field, value in overrides.ListFields()}
+        )

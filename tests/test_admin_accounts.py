@@ -39,3 +39,18 @@ def test_regular_users_cannot_open_the_admin(client):
     client.force_login(UserFactory())
     response = client.get(reverse("admin:accounts_user_changelist"))
     assert response.status_code == 302
+
+
+def test_operators_cannot_rename_a_user(operator_client):
+    bob = UserFactory(username="bob")
+    url = reverse("admin:accounts_user_change", args=[bob.pk])
+    page = operator_client.get(url).content.decode()
+    assert 'name="username"' not in page
+    operator_client.post(url, {"username": "robert", "email": bob.email, "date_joined_0": "2026-01-01"})
+    bob.refresh_from_db()
+    assert bob.username == "bob"
+
+
+def test_operators_still_name_new_users(operator_client):
+    page = operator_client.get(reverse("admin:accounts_user_add")).content.decode()
+    assert 'name="username"' in page

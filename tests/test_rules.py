@@ -89,3 +89,12 @@ def test_templates_ask_the_table_by_action_name(owner, member):
     assert can["invite"] is False
     with pytest.raises(KeyError):
         can["fly"]
+
+
+def test_without_a_target_members_may_act_on_their_own_nodes_and_runs(owner, member):
+    federation = FederationFactory(owner=owner, kind="deployment", members=[member])
+    member_can = Permissions(federation, federation.memberships.get(user=member))
+    assert member_can.may(Action.REMOVE_SUPERNODE)
+    assert member_can.may(Action.STOP_RUN)
+    assert member_can.may(Action.REMOVE_SUPERNODE, Target(user_id=member.pk))
+    assert not member_can.may(Action.REMOVE_SUPERNODE, Target(user_id=owner.pk))

@@ -178,6 +178,19 @@ def test_run_pages_say_when_the_superlink_is_down(client, federation, member, ou
     assert client.get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": 5})).status_code == 404
 
 
+def test_members_remove_their_own_nodes_and_the_owner_removes_anyones_on_the_web(client, owner, member):
+    deployment = FederationFactory(owner=owner, name="real", kind="deployment", members=[member])
+    FederationNode.objects.create(federation=deployment, node_id="7", owner=member)
+    FederationNode.objects.create(federation=deployment, node_id="8", owner=member)
+    client.force_login(member)
+    remove = reverse("supernodes:remove", kwargs={**deployment.url_kwargs(), "node_id": 7})
+    assertContains(client.post(remove, follow=True), "Removed SuperNode 7 from @olivia/real.")
+    client.force_login(owner)
+    remove = reverse("supernodes:remove", kwargs={**deployment.url_kwargs(), "node_id": 8})
+    assertContains(client.post(remove, follow=True), "Removed SuperNode 8 from @olivia/real.")
+    assert not deployment.nodes.exists()
+
+
 def test_supernode_changes_in_archived_or_simulation_federations_are_refused(client, owner, member):
     deployment = FederationFactory(owner=owner, name="real", kind="deployment", members=[member])
     FederationNode.objects.create(federation=deployment, node_id="7", owner=owner)

@@ -10,6 +10,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.models import ascii_iexact
 from supergrid.web import confirm_page, wants_partial
 
 from .. import services
@@ -117,7 +118,7 @@ def revoke_invitation(request: HttpRequest, owner: str, name: str, invitation_id
 @require_http_methods(["GET", "POST"])
 def remove_member(request: HttpRequest, owner: str, name: str, username: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.REMOVE_MEMBER)
-    target = federation.memberships.select_related("user").filter(user__username__iexact=username).first()
+    target = federation.memberships.select_related("user").filter(ascii_iexact("user__username", username)).first()
     if target is None:
         raise Http404("No such member.")
     if request.method == "POST":

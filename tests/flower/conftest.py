@@ -221,14 +221,22 @@ def portal(settings, superlink):
 
 
 @pytest.fixture(scope="session")
-def quickstart_fab(tmp_path_factory) -> bytes:
-    """The example app, built by the stock `flwr build`."""
+def quickstart_app(tmp_path_factory) -> Path:
+    """A copy of the example app's folder, for `flwr build` and `flwr run`."""
     app = tmp_path_factory.mktemp("app") / "quickstart-numpy"
     shutil.copytree(ROOT / "examples" / "quickstart-numpy", app)
-    env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(app.parent / "flwr-home")}
-    result = subprocess.run([str(BIN / "flwr"), "build"], cwd=app, env=env, capture_output=True, text=True, timeout=120)
+    return app
+
+
+@pytest.fixture(scope="session")
+def quickstart_fab(quickstart_app) -> bytes:
+    """The example app, built by the stock `flwr build`."""
+    env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(quickstart_app.parent / "flwr-home")}
+    result = subprocess.run(
+        [str(BIN / "flwr"), "build"], cwd=quickstart_app, env=env, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stdout + result.stderr
-    (fab,) = app.glob("*.fab")
+    (fab,) = quickstart_app.glob("*.fab")
     return fab.read_bytes()
 
 

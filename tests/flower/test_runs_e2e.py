@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from federations import services as federation_services
 from federations.models import FederationNode
 from superlink import control_client
 
@@ -147,6 +148,9 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
     assert "2 online · 0 active runs" in live
 
     run_id = launch(as_alice, federation, quickstart_fab, "num-server-rounds=2")
+    # Archived while the run is in flight: it finishes on its SuperNodes and stays readable.
+    archive = reverse("federations:archive", kwargs=federation.url_kwargs())
+    assert as_alice.post(archive, {"confirm": federation.handle}).status_code == 302
     run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"}, timeout=240)
     assert f"{run.status.status}:{run.status.sub_status}" == "finished:completed", run.status.details
 
@@ -161,6 +165,7 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
     assert "Final model" in shown.stdout
 
     # A removed member's node leaves the federation: the SuperLink stops routing work to it.
+    federation_services.unarchive_federation(federation=federation, operator=UserFactory(is_staff=True))
     remove = reverse("federations:remove_member", kwargs={**federation.url_kwargs(), "username": "bob"})
     assert as_alice.post(remove).status_code == 302
     assert not FederationNode.objects.filter(federation=federation, owner=bob).exists()
