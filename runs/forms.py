@@ -1,6 +1,8 @@
 from django import forms
 
-from .launch import LaunchError, check_fab, parse_overrides
+from superlink.fab import InvalidFab, inspect_fab
+
+from .launch import LaunchError, parse_overrides
 
 
 class LaunchForm(forms.Form):
@@ -8,20 +10,31 @@ class LaunchForm(forms.Form):
     overrides = forms.CharField(
         label="Run config overrides",
         required=False,
+        max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "placeholder": "num-server-rounds=5"}),
         help_text='Optional: one key=value per line; values are numbers, true/false or "quoted text".',
     )
 
+    def __init__(self, *args, upload_error: str = "", **kwargs):
+        super().__init__(*args, **kwargs)
+        self.upload_error = upload_error
+        if upload_error:
+            self.fields["fab"].required = False  # the upload stopped; say why instead of "required"
+
     def clean(self):
         data = super().clean()
-        if data.get("fab") is not None:
+        known_keys = None
+        if self.upload_error:
+            self.add_error("fab", self.upload_error)
+        elif data.get("fab") is not None:
             try:
                 data["fab_content"] = data["fab"].read()
-                check_fab(data["fab_content"])
-            except LaunchError as error:
+                known_keys = inspect_fab(data["fab_content"]).run_config.keys()
+            except InvalidFab as error:
                 self.add_error("fab", str(error))
-        try:
-            data["override_config"] = parse_overrides(data.get("overrides", ""))
-        except LaunchError as error:
-            self.add_error("overrides", str(error))
+        if "overrides" in data:
+            try:
+                data["override_config"] = parse_overrides(data["overrides"], known_keys)
+            except LaunchError as error:
+                self.add_error("overrides", str(error))
         return data

@@ -244,5 +244,3 @@ PORTAL_TOKEN_LIFETIME_SECONDS = 300
 # How long the SuperLink may answer "which nodes are in which federation" from memory before
 # re-reading (changes made inside the SuperLink process invalidate it at once).
 SUPERLINK_NODE_CACHE_SECONDS = float(os.environ.get("SUPERLINK_NODE_CACHE_SECONDS", "2"))
-# Largest FAB the portal accepts for a run launched from the browser.
-FAB_MAX_BYTES = int(os.environ.get("FAB_MAX_BYTES", str(20 * 1024 * 1024)))

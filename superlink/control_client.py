@@ -34,6 +34,8 @@ from flwr.supercore.control.control_http_client import ControlHttpClient
 from accounts import cli_login as logins
 from accounts.models import CliSession, User
 
+from .fab import FAB_MAX_BYTES, megabytes
+
 TIMEOUT_SECONDS = 5.0
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
@@ -169,7 +171,14 @@ def start_run(user: User, handle: str, fab: bytes, overrides: dict) -> int:
     fab_proto = Fab(hash_str=hashlib.sha256(fab).hexdigest(), content=fab)
     request = StartRunRequest(fab=fab_proto, override_config=user_config_to_proto(overrides), federation=handle)
     with connect(user) as control:
-        return control.StartRun(request).run_id
+        response = control.StartRun(request)
+    if not response.run_id:
+        # The SuperLink answers an empty response (run id 0) when it will not take the FAB.
+        raise ControlError(
+            f"The SuperLink did not start the run. FABs may be at most {megabytes(FAB_MAX_BYTES)}; "
+            "check the SuperLink's log if this one is smaller."
+        )
+    return response.run_id
 
 
 def stop_run(user: User, run_id: int) -> None:

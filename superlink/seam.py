@@ -20,9 +20,11 @@ from collections.abc import Sequence
 
 import flwr.superlink.main as superlink_main
 from flwr.proto.control_pb2 import ArchiveFederationResponse, RemoveNodeFromFederationResponse
+from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.superlink.federation import FederationManager
 
 from .auth_plugin import PortalAuthnPlugin
+from .fab import InvalidFab, inspect_fab
 from .federation_manager import PortalFederationManager, node_directory, resolve_account_ids
 
 # `flwr.superlink.cli` re-exports a function named like the module, so import the module by path.
@@ -34,7 +36,15 @@ stock_stop_run = control_handlers.stop_run
 
 
 def start_run(request, account, state, *args, **kwargs):
-    """Store the run under the federation's canonical id; refuse per-run overrides of its settings."""
+    """Store the run under the federation's canonical id; refuse per-run overrides of its settings.
+
+    An uploaded FAB is inspected the way the Runs tab does it (bounded reads), before Flower unpacks it.
+    """
+    if request.fab.content:
+        try:
+            inspect_fab(request.fab.content)
+        except InvalidFab as error:
+            raise FlowerError(ApiErrorCode.INVALID_RUN_CONFIG, str(error), public_details=str(error)) from None
     manager = state.federation_manager
     if request.federation:
         request.federation = manager.canonical_id(request.federation)

@@ -12,7 +12,8 @@ from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
 from federations.models import FederationNode
-from runs.launch import LaunchError, check_fab, parse_overrides
+from runs.launch import LaunchError, parse_overrides
+from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
 from supernodes.keys import InvalidKey, parse_public_key
 
 from .factories import FederationFactory
@@ -63,17 +64,16 @@ def fab(pyproject: str | None = '[tool.flwr.app]\npublisher = "me"\n') -> bytes:
     return buffer.getvalue()
 
 
-def test_fab_checks(settings):
-    check_fab(fab())
-    with pytest.raises(LaunchError, match="not a FAB"):
-        check_fab(b"just text")
-    with pytest.raises(LaunchError, match="no readable pyproject.toml"):
-        check_fab(fab(pyproject=None))
-    with pytest.raises(LaunchError, match=r"no \[tool.flwr.app\]"):
-        check_fab(fab('[project]\nname = "x"\n'))
-    settings.FAB_MAX_BYTES = 100
-    with pytest.raises(LaunchError, match="at most"):
-        check_fab(fab())
+def test_fab_checks():
+    assert inspect_fab(fab()).run_config == {}
+    with pytest.raises(InvalidFab, match="not a FAB"):
+        inspect_fab(b"just text")
+    with pytest.raises(InvalidFab, match="no pyproject.toml"):
+        inspect_fab(fab(pyproject=None))
+    with pytest.raises(InvalidFab, match=r"no \[tool.flwr.app\]"):
+        inspect_fab(fab('[project]\nname = "x"\n'))
+    with pytest.raises(InvalidFab, match="at most 10 MB"):
+        inspect_fab(b"PK" + bytes(FAB_MAX_BYTES))
 
 
 def test_overrides_parse_toml_scalars():
@@ -214,7 +214,7 @@ def test_example_app_downloads_as_a_valid_fab(client, user):
     client.force_login(user)
     response = client.get(reverse("runs:example_fab"))
     assert response["Content-Disposition"] == 'attachment; filename="quickstart-numpy.fab"'
-    check_fab(response.content)
+    assert "num-server-rounds" in inspect_fab(response.content).run_config
 
 
 def test_supernode_command_uses_the_public_address(client, user, settings):

@@ -89,3 +89,13 @@ def test_the_federation_owner_removes_a_members_supernode_with_the_cli(portal, c
     assert removed.returncode == 0, removed.text
     assert as_carol("federation", "remove-supernode", str(carols_node), "@alice/hospitals", "grid").returncode == 0
     assert not FederationNode.objects.filter(federation=federation).exists()
+
+
+def test_a_fab_the_superlink_refuses_is_a_failure_with_its_reason_not_run_0(portal):
+    from superlink import control_client
+    from superlink.fab import FAB_MAX_BYTES
+
+    alice = UserFactory(username="alice")
+    federation = FederationFactory(owner=alice, name="lab")
+    with pytest.raises(control_client.ControlError, match="FABs may be at most 10 MB"):
+        control_client.start_run(alice, federation.handle, b"PK" + bytes(FAB_MAX_BYTES), {})

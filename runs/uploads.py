@@ -1,0 +1,32 @@
+"""Uploads stop at the SuperLink's FAB limit while they stream in, never after being read whole."""
+
+from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+
+from superlink.fab import FAB_MAX_BYTES, megabytes
+
+TOO_LARGE = f"This file is larger than {megabytes(FAB_MAX_BYTES)}, the most a FAB may be."
+
+
+class FabSizeLimit(FileUploadHandler):
+    """Counts each file's bytes as they arrive and stops the upload past the limit (the rest is discarded)."""
+
+    def __init__(self, request=None, limit: int = FAB_MAX_BYTES):
+        super().__init__(request)
+        self.limit = limit
+        self.too_large = False
+
+    def receive_data_chunk(self, raw_data, start):
+        if start + len(raw_data) > self.limit:
+            self.too_large = True
+            raise StopUpload(connection_reset=False)
+        return raw_data
+
+    def file_complete(self, file_size):
+        return None
+
+
+def limit_uploads(request) -> FabSizeLimit:
+    """Put the limit in front of Django's handlers; call before anything reads request.POST or FILES."""
+    limit = FabSizeLimit(request)
+    request.upload_handlers = [limit, *request.upload_handlers]
+    return limit

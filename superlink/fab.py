@@ -1,0 +1,113 @@
+"""Flower App bundles (FABs) as the SuperLink accepts them, inspected without trusting the zip.
+
+A FAB is a zip made by `flwr build` with a `pyproject.toml` that declares a Flower app. Both the Runs
+tab and `flwr run` hand us one; we look at it by the sizes its entries declare and read only the
+`pyproject.toml`, a bounded number of bytes, so a crafted archive cannot exhaust memory or disk.
+"""
+
+import io
+import math
+import tomllib
+import zipfile
+from dataclasses import dataclass
+
+from flwr.common.constant import FAB_MAX_SIZE
+
+FAB_MAX_BYTES = FAB_MAX_SIZE  # the SuperLink refuses larger FABs, so the portal does too
+MAX_ENTRIES = 2000
+MAX_UNPACKED_BYTES = 250_000_000  # what all entries may declare together
+MAX_PYPROJECT_BYTES = 256 * 1024
+COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
+INT64 = range(-(2**63), 2**63)
+NOT_A_FAB = "This is not a FAB. Build one with `flwr build` in your app's folder and upload the .fab file."
+
+
+class InvalidFab(ValueError):
+    """A FAB we refuse, with a sentence that says why."""
+
+
+@dataclass(frozen=True)
+class FabInfo:
+    run_config: dict  # the app's run config, flattened to dotted keys
+
+
+def megabytes(size: int) -> str:
+    return f"{size / 1_000_000:.0f} MB"
+
+
+def check_entry(entry: zipfile.ZipInfo) -> None:
+    name = entry.filename
+    parts = name.replace("\\", "/").split("/")
+    if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
+        raise InvalidFab(f"This FAB contains an unsafe path ({name[:80]}); rebuild it with `flwr build`.")
+    if entry.flag_bits & 0x1:
+        raise InvalidFab("This FAB contains encrypted files; rebuild it with `flwr build`.")
+    if entry.compress_type not in COMPRESSIONS:
+        raise InvalidFab("This FAB uses a compression Flower does not read; rebuild it with `flwr build`.")
+
+
+def read_pyproject(archive: zipfile.ZipFile) -> dict:
+    try:
+        entry = archive.getinfo("pyproject.toml")
+    except KeyError:
+        raise InvalidFab("This FAB has no pyproject.toml. Rebuild it with `flwr build`.") from None
+    if entry.file_size > MAX_PYPROJECT_BYTES:
+        raise InvalidFab("This FAB's pyproject.toml is too large to be a Flower app's.")
+    try:
+        with archive.open(entry) as file:
+            raw = file.read(MAX_PYPROJECT_BYTES + 1)  # bounded even if the declared size lies
+        if len(raw) > MAX_PYPROJECT_BYTES:
+            raise InvalidFab("This FAB's pyproject.toml is too large to be a Flower app's.")
+        return tomllib.loads(raw.decode())
+    except (zipfile.BadZipFile, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, EOFError, OSError):
+        raise InvalidFab("This FAB has no readable pyproject.toml. Rebuild it with `flwr build`.") from None
+
+
+def flatten(config: dict, prefix: str = "") -> dict:
+    flat = {}
+    for key, value in config.items():
+        name = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, dict):
+            flat |= flatten(value, name)
+        else:
+            flat[name] = value
+    return flat
+
+
+def inspect_fab(content: bytes) -> FabInfo:
+    """The FAB's run config, or ``InvalidFab`` saying what is wrong with it."""
+    if len(content) > FAB_MAX_BYTES:
+        raise InvalidFab(f"This file is {megabytes(len(content))}; FABs may be at most {megabytes(FAB_MAX_BYTES)}.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(content))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
+        raise InvalidFab(NOT_A_FAB) from None
+    with archive:
+        entries = archive.infolist()
+        if len(entries) > MAX_ENTRIES:
+            raise InvalidFab(f"This FAB has {len(entries)} files; a Flower app has at most {MAX_ENTRIES}.")
+        for entry in entries:
+            check_entry(entry)
+        if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
+            raise InvalidFab(f"This FAB unpacks to more than {megabytes(MAX_UNPACKED_BYTES)}.")
+        pyproject = read_pyproject(archive)
+    tool = pyproject.get("tool")
+    flwr = tool.get("flwr") if isinstance(tool, dict) else None
+    app = flwr.get("app") if isinstance(flwr, dict) else None
+    if not isinstance(app, dict):
+        raise InvalidFab("This FAB's pyproject.toml has no [tool.flwr.app] section, so it is not a Flower app.")
+    config = app.get("config", {})
+    if not isinstance(config, dict):
+        raise InvalidFab("This FAB's [tool.flwr.app.config] is not a table of settings.")
+    return FabInfo(run_config=flatten(config))
+
+
+def check_value(value) -> str | None:
+    """Why a run config value cannot be sent to the SuperLink, or None when it can."""
+    if isinstance(value, bool | str):
+        return None
+    if isinstance(value, int):
+        return None if value in INT64 else "whole numbers must fit in 64 bits"
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "nan and inf are not numbers a run can use"
+    return "only numbers, true/false and text are allowed"
