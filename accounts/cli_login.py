@@ -1,6 +1,8 @@
 """CLI login: device authorizations, token issue, validation, refresh and revocation.
 
 Tokens are random secrets handed to the `flwr` CLI once; the database keeps only their SHA-256.
+The portal itself calls the SuperLink with short-lived signed tokens that are never stored, so
+reading a page never writes to the database.
 """
 
 import secrets
@@ -8,12 +10,15 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.utils import timezone
 
 from .models import CliSession, DeviceAuthorization, User, token_hash
 
 USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+PORTAL_TOKEN_PREFIX = "portal:"
+PORTAL_TOKEN_SALT = "supergrid.portal-token"
 
 
 class LoginError(Exception):
@@ -25,7 +30,7 @@ class LoginError(Exception):
 @dataclass(frozen=True)
 class IssuedTokens:
     access_token: str
-    refresh_token: str | None
+    refresh_token: str
     session: CliSession
 
 
@@ -34,13 +39,21 @@ def new_user_code() -> str:
     return f"{raw[:4]}-{raw[4:]}"
 
 
+@transaction.atomic
 def start_device_authorization() -> tuple[DeviceAuthorization, str]:
-    """A new pending login; returns it with the secret device code the CLI polls with."""
+    """A new pending login; returns it with the secret device code the CLI polls with.
+
+    Anyone can ask (no account yet), so expired logins are swept here and the pending ones capped.
+    """
+    now = timezone.now()
+    DeviceAuthorization.objects.filter(expires_at__lte=now).delete()
+    if DeviceAuthorization.objects.filter(approved_at__isnull=True).count() >= settings.CLI_LOGIN_PENDING_LIMIT:
+        raise LoginError("Too many `flwr login` requests are waiting to be approved. Try again in a few minutes.")
     device_code = secrets.token_urlsafe(32)
     authorization = DeviceAuthorization.objects.create(
         device_code_hash=token_hash(device_code),
         user_code=new_user_code(),
-        expires_at=timezone.now() + timedelta(seconds=settings.CLI_LOGIN_LIFETIME_SECONDS),
+        expires_at=now + timedelta(seconds=settings.CLI_LOGIN_LIFETIME_SECONDS),
     )
     return authorization, device_code
 
@@ -69,26 +82,34 @@ def approve_device_authorization(*, user_code: str, user: User) -> DeviceAuthori
     return authorization
 
 
-def issue_session(user: User, kind: str = CliSession.Kind.CLI) -> IssuedTokens:
+def issue_session(user: User) -> IssuedTokens:
     now = timezone.now()
-    access_token = secrets.token_urlsafe(32)
-    if kind == CliSession.Kind.CLI:
-        refresh_token = secrets.token_urlsafe(32)
-        access_lifetime = settings.CLI_ACCESS_TOKEN_LIFETIME_SECONDS
-        refresh_expires_at = now + timedelta(seconds=settings.CLI_REFRESH_TOKEN_LIFETIME_SECONDS)
-    else:
-        refresh_token = None
-        access_lifetime = settings.PORTAL_TOKEN_LIFETIME_SECONDS
-        refresh_expires_at = None
+    access_token, refresh_token = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     session = CliSession.objects.create(
         user=user,
-        kind=kind,
         access_token_hash=token_hash(access_token),
-        refresh_token_hash=token_hash(refresh_token) if refresh_token else None,
-        access_expires_at=now + timedelta(seconds=access_lifetime),
-        refresh_expires_at=refresh_expires_at,
+        refresh_token_hash=token_hash(refresh_token),
+        access_expires_at=now + timedelta(seconds=settings.CLI_ACCESS_TOKEN_LIFETIME_SECONDS),
+        refresh_expires_at=now + timedelta(seconds=settings.CLI_REFRESH_TOKEN_LIFETIME_SECONDS),
     )
     return IssuedTokens(access_token, refresh_token, session)
+
+
+def portal_token(user: User) -> str:
+    """A short-lived token, signed with SECRET_KEY, with which the portal calls the SuperLink as ``user``."""
+    return PORTAL_TOKEN_PREFIX + signing.dumps(user.flwr_aid, salt=PORTAL_TOKEN_SALT)
+
+
+def portal_token_user(token: str) -> User | None:
+    try:
+        flwr_aid = signing.loads(
+            token.removeprefix(PORTAL_TOKEN_PREFIX),
+            salt=PORTAL_TOKEN_SALT,
+            max_age=settings.PORTAL_TOKEN_LIFETIME_SECONDS,
+        )
+    except signing.BadSignature:
+        return None
+    return User.objects.filter(flwr_aid=flwr_aid, is_active=True).first()
 
 
 @transaction.atomic
@@ -113,8 +134,16 @@ def exchange_device_code(device_code: str) -> IssuedTokens | None:
     return issue_session(authorization.approved_by)
 
 
+def user_for_access_token(access_token: str) -> User | None:
+    """Whose access token this is: the portal's signed token, or a live CLI session's."""
+    if access_token.startswith(PORTAL_TOKEN_PREFIX):
+        return portal_token_user(access_token)
+    session = session_for_access_token(access_token)
+    return session.user if session is not None else None
+
+
 def session_for_access_token(access_token: str) -> CliSession | None:
-    """The live session behind an access token, or None (unknown, expired, revoked, inactive user)."""
+    """The live CLI session behind an access token, or None (unknown, expired, revoked, inactive user)."""
     if not access_token:
         return None
     now = timezone.now()
@@ -155,7 +184,7 @@ def refresh_session(refresh_token: str) -> IssuedTokens | None:
 
 @transaction.atomic
 def revoke_session(*, user: User, session_id: int) -> CliSession:
-    session = CliSession.objects.select_for_update().filter(pk=session_id, user=user, kind=CliSession.Kind.CLI).first()
+    session = CliSession.objects.select_for_update().filter(pk=session_id, user=user).first()
     if session is None:
         raise LoginError("No such CLI session.")
     if session.revoked_at is None:
@@ -166,6 +195,4 @@ def revoke_session(*, user: User, session_id: int) -> CliSession:
 
 def active_cli_sessions(user: User):
     now = timezone.now()
-    return CliSession.objects.filter(
-        user=user, kind=CliSession.Kind.CLI, revoked_at__isnull=True, refresh_expires_at__gt=now
-    )
+    return CliSession.objects.filter(user=user, revoked_at__isnull=True, refresh_expires_at__gt=now)

@@ -21,7 +21,7 @@ def ascii_iexact(field: str, value: str) -> Q:
     Python's ``lower()`` folds the Kelvin sign to ``k``. Non-ASCII input therefore matches nothing.
     """
     value = value or ""
-    if not value.isascii():
+    if not (value.isascii() and value.isprintable()):
         return Q(pk__in=[])
     return Q(**{f"{field}__lower": value.lower()})
 
@@ -82,6 +82,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.username
+
+    def set_password(self, raw_password):
+        """A new password also signs out every flwr CLI: it is how a user evicts an intruder."""
+        super().set_password(raw_password)
+        if self.pk is not None:
+            self.cli_sessions_ended = self.cli_sessions.filter(revoked_at__isnull=True).update(
+                revoked_at=timezone.now()
+            )
 
 
 class DeploymentAccessRequest(models.Model):
@@ -157,25 +165,20 @@ class DeviceAuthorization(models.Model):
 
 
 class CliSession(models.Model):
-    """Tokens of one signed-in `flwr` CLI (or the portal acting for its user); only hashes are stored."""
-
-    class Kind(models.TextChoices):
-        CLI = "cli", "flwr CLI"
-        PORTAL = "portal", "Portal"
+    """Tokens of one signed-in `flwr` CLI; only hashes are stored."""
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="cli_sessions")
-    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.CLI)
     access_token_hash = models.CharField(max_length=64, unique=True)
-    refresh_token_hash = models.CharField(max_length=64, unique=True, null=True, blank=True)
+    refresh_token_hash = models.CharField(max_length=64, unique=True)
     created_at = models.DateTimeField(default=timezone.now)
     access_expires_at = models.DateTimeField()
-    refresh_expires_at = models.DateTimeField(null=True, blank=True)
+    refresh_expires_at = models.DateTimeField()
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        indexes = [models.Index(fields=["user", "kind", "revoked_at"], name="accounts_cli_session_owner")]
+        indexes = [models.Index(fields=["user", "revoked_at"], name="accounts_cli_session_owner")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} session of {self.user}"
+        return f"flwr CLI session of {self.user}"

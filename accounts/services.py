@@ -6,6 +6,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .models import DeploymentAccessRequest, User
+from .validators import text_problem
 
 
 class AccountError(Exception):
@@ -33,6 +34,9 @@ def request_deployment_access(*, user: User, reason: str) -> DeploymentAccessReq
         raise AccountError("You already have deployment access.")
     if not reason:
         raise AccountError("Tell the operators what you want to run on real SuperNodes.", field="reason")
+    problem = text_problem(reason, 2000)
+    if problem:
+        raise AccountError(problem, field="reason")
     if user.deployment_access_requests.filter(status=DeploymentAccessRequest.Status.PENDING).exists():
         raise AccountError("You already have an open request; an operator will answer it.")
     try:

@@ -5,6 +5,8 @@ A failing mail server is logged and never breaks the action that caused the emai
 
 import logging
 
+from allauth.account.models import EmailAddress
+from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import task
@@ -28,6 +30,11 @@ def enqueue(event: str, invitation_id: int) -> None:
         logger.exception("Could not queue the %s email for invitation %s", event, invitation_id)
 
 
+def is_verified(user) -> bool:
+    """Mail goes only to an address its owner has confirmed, never to one anybody typed in."""
+    return bool(user.email) and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
 @task
 def send_invitation_email(event: str, invitation_id: int) -> None:
     from .models import Invitation
@@ -39,14 +46,18 @@ def send_invitation_email(event: str, invitation_id: int) -> None:
         subject = f"{invitation.inviter} invited you to {federation.handle}"
         body = (
             f"{invitation.inviter} invited you to join the federation {federation.handle} on SuperGrid.\n\n"
-            f"Accept or decline on your profile: {reverse('profile')}\n"
+            f"Accept or decline on your profile: {settings.PORTAL_URL}{reverse('profile')}\n"
             f"The invitation expires on {invitation.expires_at:%d %b %Y}.\n"
         )
     else:
         recipient = federation.owner
         subject = f"{invitation.invitee} {event} your invitation to {federation.handle}"
-        body = f"{invitation.invitee} {event} your invitation to join {federation.handle}.\n"
-    if not recipient.email:
+        members = reverse("federations:members", kwargs=federation.url_kwargs())
+        body = (
+            f"{invitation.invitee} {event} your invitation to join {federation.handle}.\n\n"
+            f"Members: {settings.PORTAL_URL}{members}\n"
+        )
+    if not is_verified(recipient):
         return
     try:
         send_mail(subject, body, None, [recipient.email])

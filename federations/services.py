@@ -14,6 +14,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User, ascii_iexact
+from accounts.validators import text_problem
 
 from . import notifications
 from .models import (
@@ -70,6 +71,14 @@ def validate_num_supernodes(value) -> int:
     return number
 
 
+def clean_description(description: str) -> str:
+    description = (description or "").strip()
+    problem = text_problem(description, Federation._meta.get_field("description").max_length)
+    if problem:
+        raise FederationError(f"Description: {problem}", field="description")
+    return description
+
+
 @transaction.atomic
 def create_federation(
     *,
@@ -95,7 +104,7 @@ def create_federation(
     if Federation.objects.filter(ascii_iexact("name", name), owner=owner).exists():
         raise FederationError(f"You already have a federation named “{name}”.", field="name", code=Code.NAME_TAKEN)
 
-    federation = Federation(owner=owner, name=name, kind=kind, description=(description or "").strip())
+    federation = Federation(owner=owner, name=name, kind=kind, description=clean_description(description))
     if kind == Federation.Kind.SIMULATION:
         federation.num_supernodes = validate_num_supernodes(
             DEFAULT_SIMULATED_SUPERNODES if num_supernodes in (None, "") else num_supernodes
@@ -134,10 +143,7 @@ def set_simulation_config(*, federation: Federation, actor: User, num_supernodes
 def set_description(*, federation: Federation, actor: User, description: str) -> Federation:
     federation = lock(federation)
     check_allowed(federation, actor, Action.CHANGE_SETTINGS)
-    description = (description or "").strip()
-    max_length = Federation._meta.get_field("description").max_length
-    if len(description) > max_length:
-        raise FederationError(f"Keep the description under {max_length} characters.", field="description")
+    description = clean_description(description)
     if description != federation.description:
         federation.description = description
         federation.save(update_fields=["description"])
@@ -219,6 +225,9 @@ def find_invitee(username: str) -> User:
 def invite(*, federation: Federation, inviter: User, username: str) -> Invitation:
     federation = lock(federation)
     check_allowed(federation, inviter, Action.INVITE)
+    # Every attempt counts, unknown usernames included, so the form cannot probe for accounts.
+    if not consume_invite_quota(inviter):
+        raise FederationError("You are sending invitations too quickly. Wait a while and try again.", field="username")
     invitee = find_invitee(username)
     if invitee.pk == inviter.pk:
         raise FederationError("You cannot invite yourself.", field="username")
@@ -233,8 +242,6 @@ def invite(*, federation: Federation, inviter: User, username: str) -> Invitatio
             "Revoke some or wait for answers before inviting more.",
             field="username",
         )
-    if not consume_invite_quota(inviter):
-        raise FederationError("You are sending invitations too quickly. Wait a while and try again.", field="username")
     now = timezone.now()
     invitation = Invitation.objects.create(
         federation=federation,

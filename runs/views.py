@@ -119,9 +119,11 @@ def run_logs(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
     try:
         federation, can, run = load_run(request, owner, name, run_id)
         logs, latest = control_client.run_logs(request.user, run_id, after)
-    except control_client.SuperLinkTrouble:
+    except control_client.SuperLinkUnavailable:
         # Stop following; the page says so in the log itself.
         return HttpResponse("\n[SuperLink unreachable: reload the page to follow the logs again]\n")
+    except control_client.ControlError as error:
+        return HttpResponse(f"\n[The SuperLink refused to send more logs: {error.message}]\n")
     context = {"logs": logs, "logs_after": latest, "run": RunRow.from_proto(run, {}), "federation": federation}
     return render(request, "runs/run.html#log-chunk", context)
 

@@ -129,7 +129,11 @@ ACCOUNT_USERNAME_VALIDATORS = "accounts.validators.USERNAME_VALIDATORS"
 ACCOUNT_USERNAME_MIN_LENGTH = 1
 ACCOUNT_PRESERVE_USERNAME_CASING = True
 ACCOUNT_UNIQUE_EMAIL = True
-ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional")
+# Production verifies email addresses, which also lets sign-up hide which addresses have accounts.
+ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
+ACCOUNT_PREVENT_ENUMERATION = True
+# Behind a reverse proxy: how many proxies append to X-Forwarded-For, so rate limits see the client.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_RATE_LIMITS_ENABLED = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -238,6 +242,8 @@ SUPERLINK_SSL_CERTFILE = os.environ.get("SUPERLINK_SSL_CERTFILE", "")
 SUPERLINK_SSL_KEYFILE = os.environ.get("SUPERLINK_SSL_KEYFILE", "")
 SUPERLINK_SSL_CA_CERTFILE = os.environ.get("SUPERLINK_SSL_CA_CERTFILE", "")
 CLI_LOGIN_LIFETIME_SECONDS = int(os.environ.get("CLI_LOGIN_LIFETIME_SECONDS", "600"))
+# `flwr login` needs no account, so the logins waiting for approval are capped.
+CLI_LOGIN_PENDING_LIMIT = int(os.environ.get("CLI_LOGIN_PENDING_LIMIT", "200"))
 CLI_ACCESS_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CLI_ACCESS_TOKEN_LIFETIME_SECONDS", "3600"))
 CLI_REFRESH_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CLI_REFRESH_TOKEN_LIFETIME_SECONDS", str(30 * 86400)))
 PORTAL_TOKEN_LIFETIME_SECONDS = 300

@@ -24,8 +24,8 @@ def metadata_value(metadata: Sequence[tuple[str, str | bytes]], key: str) -> str
     return ""
 
 
-def account_info(session) -> AccountInfo:
-    return AccountInfo(flwr_aid=session.user.flwr_aid, account_name=session.user.username)
+def account_info(user) -> AccountInfo:
+    return AccountInfo(flwr_aid=user.flwr_aid, account_name=user.username)
 
 
 class PortalAuthnPlugin(ControlAuthnPlugin):
@@ -38,6 +38,10 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         release_connections()
         try:
             authorization, device_code = logins.start_device_authorization()
+        except logins.LoginError as error:
+            raise FlowerError(
+                ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, error.message, public_details=error.message
+            ) from None
         finally:
             release_connections()
         return AccountAuthLoginDetails(
@@ -67,12 +71,12 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
     ) -> tuple[bool, AccountInfo | None]:
         release_connections()
         try:
-            session = logins.session_for_access_token(metadata_value(metadata, ACCESS_TOKEN_KEY))
+            user = logins.user_for_access_token(metadata_value(metadata, ACCESS_TOKEN_KEY))
         finally:
             release_connections()
-        if session is None:
+        if user is None:
             return False, None
-        return True, account_info(session)
+        return True, account_info(user)
 
     def refresh_tokens(
         self, metadata: Sequence[tuple[str, str | bytes]]
@@ -85,4 +89,4 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         if issued is None:
             raise FlowerError(ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, SESSION_ENDED, public_details=SESSION_ENDED)
         tokens = [(ACCESS_TOKEN_KEY, issued.access_token), (REFRESH_TOKEN_KEY, issued.refresh_token)]
-        return tokens, account_info(issued.session)
+        return tokens, account_info(issued.session.user)

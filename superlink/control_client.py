@@ -16,7 +16,6 @@ from pathlib import Path
 
 import httpx
 from django.conf import settings
-from django.core.cache import cache
 from django.utils import timezone
 from flwr.common.serde import user_config_from_proto, user_config_to_proto
 from flwr.proto.control_pb2 import (
@@ -32,7 +31,7 @@ from flwr.proto.fab_pb2 import Fab
 from flwr.supercore.control.control_http_client import ControlHttpClient
 
 from accounts import cli_login as logins
-from accounts.models import CliSession, User
+from accounts.models import User
 
 from .fab import FAB_MAX_BYTES, megabytes
 
@@ -88,17 +87,6 @@ def ca_certfile() -> Path | None:
     return settings.SUPERLINK_TLS_DIR / "ca.pem"
 
 
-def portal_token(user: User) -> str:
-    """A token for this user, reused while it has a minute left; expired portal sessions are swept."""
-    key = f"superlink-portal-token:{user.pk}"
-    token = cache.get(key)
-    if token is None:
-        CliSession.objects.filter(kind=CliSession.Kind.PORTAL, access_expires_at__lt=timezone.now()).delete()
-        token = logins.issue_session(user, kind=CliSession.Kind.PORTAL).access_token
-        cache.set(key, token, timeout=max(settings.PORTAL_TOKEN_LIFETIME_SECONDS - 60, 1))
-    return token
-
-
 def error_message(response: httpx.Response) -> ControlError:
     try:
         payload = response.json()
@@ -128,7 +116,7 @@ def connect(user: User) -> Iterator[ControlHttpClient]:
         raise SuperLinkUnavailable()
     client = ControlHttpClient(
         f"https://{settings.SUPERLINK_ADDRESS}",
-        interceptors=[BearerToken(portal_token(user))],
+        interceptors=[BearerToken(logins.portal_token(user))],
         verify=ssl.create_default_context(cafile=str(ca)) if ca is not None else True,
         timeout=TIMEOUT_SECONDS,
     )

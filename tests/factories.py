@@ -1,4 +1,5 @@
 import factory
+from allauth.account.models import EmailAddress
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import User
@@ -17,6 +18,12 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"user{n}")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.com")
     password = HASHED_PASSWORD
+
+    @factory.post_generation
+    def verified_email(self, create, extracted, **kwargs):
+        """Users confirmed their address unless a test says ``verified_email=False``."""
+        if create and extracted is not False and self.email:
+            EmailAddress.objects.create(user=self, email=self.email, verified=True, primary=True)
 
 
 class FederationFactory(factory.django.DjangoModelFactory):

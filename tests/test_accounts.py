@@ -1,5 +1,4 @@
 import pytest
-from allauth.account.models import EmailAddress
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -86,12 +85,21 @@ def test_signup_creates_the_account_and_lands_on_the_dashboard(client):
 )
 def test_refused_signups_show_the_error_next_to_the_field(client, overrides, field, message):
     UserFactory(username="alice", email="alice@example.com")
-    EmailAddress.objects.create(user=User.objects.get(username="alice"), email="alice@example.com", primary=True)
     response = signup(client, **overrides)
     assert response.status_code == 200
     assert message in " ".join(response.context["form"].errors[field])
     assertContains(response, f'id="id_{field}_error"')
     assert not User.objects.filter(email="newcomer@example.com").exists()
+
+
+def test_production_sign_up_does_not_reveal_which_emails_have_accounts(client, settings, mailoutbox):
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    UserFactory(username="alice", email="alice@example.com")
+    response = signup(client, email="alice@example.com")
+    assert response.status_code == 302  # the same "check your inbox" page as for a new address
+    assert "already registered" not in client.get(response["Location"]).content.decode()
+    assert not User.objects.filter(username="newcomer").exists()
+    assert mailoutbox[-1].to == ["alice@example.com"]  # the owner of the address is told instead
 
 
 def test_sign_in_with_username_in_another_case_or_email(client, user):

@@ -111,6 +111,17 @@ def test_expired_access_tokens_are_refused(user):
     assert services.session_for_access_token(issued.access_token) is None
 
 
+def test_portal_tokens_are_signed_short_lived_and_never_stored(user, settings):
+    plugin = PortalAuthnPlugin()
+    token = services.portal_token(user)
+    assert not CliSession.objects.exists()
+    valid, account = plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, token)])
+    assert (valid, account.account_name) == (True, user.username)
+    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, token[:-2] + "xx")]) == (False, None)
+    settings.PORTAL_TOKEN_LIFETIME_SECONDS = -1
+    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, token)]) == (False, None)
+
+
 def test_only_the_owner_revokes_a_cli_session(client, user, outsider):
     session = services.issue_session(user).session
     client.force_login(outsider)

@@ -186,13 +186,20 @@ def test_expired_access_token_is_refreshed_by_the_cli(cli_for, alice):
     assert session.refresh_token_hash != old_hashes[1]
 
 
-def test_runs_tab_reads_the_superlink_as_the_signed_in_user(client, superlink, settings, alice):
+def test_pages_read_the_superlink_as_the_signed_in_user_and_write_nothing(client, superlink, settings, alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     settings.SUPERLINK_ADDRESS = superlink.address
     settings.SUPERLINK_TLS_DIR = superlink.ca_certfile.parent
     federation = FederationFactory(owner=alice, name="lab")
     client.force_login(alice)
-    response = client.get(reverse("runs:runs", kwargs=federation.url_kwargs()))
-    body = response.content.decode()
-    assert "SuperLink unreachable" not in body
-    assert "No runs yet" in body
-    assert CliSession.objects.filter(user=alice, kind="portal").count() == 1
+    with CaptureQueriesContext(connection) as queries:
+        runs = client.get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
+        overview = client.get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
+    assert "SuperLink unreachable" not in runs + overview
+    assert "No runs yet" in runs
+    assert "0 active, 0 in all" in overview
+    writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes == []
+    assert not CliSession.objects.exists()
