@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
+    "django_tasks_db",
     "allauth",
     "allauth.account",
     "accounts",
@@ -54,9 +55,11 @@ INSTALLED_APPS = [
     "supernodes",
     "runs",
     "superlink",
+    "supergrid",
 ]
 
 MIDDLEWARE = [
+    "supergrid.middleware.RequestIdMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -68,6 +71,7 @@ MIDDLEWARE = [
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "supergrid.middleware.ErrorPageMiddleware",
 ]
 
 ROOT_URLCONF = "supergrid.urls"
@@ -92,11 +96,13 @@ TEMPLATES = [
 ]
 FORM_RENDERER = "supergrid.forms.SuperGridFormRenderer"
 
-# Database: DATABASE_URL (postgres://… or sqlite:///…); SQLite under var/ by default.
+# Database: DATABASE_URL (postgres://… or sqlite:///…); SQLite under var/ by default. Connections are
+# kept between requests (and between SuperLink calls) and checked before reuse.
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'supergrid.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
+        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -206,16 +212,24 @@ SESSION_COOKIE_HTTPONLY = True
 if not DEBUG:
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers poll it over plain HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
+# One line per event, with the request id (X-Request-ID) when there is a request.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "supergrid.middleware.RequestIdFilter"}},
+    "formatters": {
+        "line": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]},
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.tasks": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
 }
@@ -227,12 +241,26 @@ INVITATION_LIFETIME_DAYS = int(os.environ.get("INVITATION_LIFETIME_DAYS", "14"))
 INVITATION_PENDING_LIMIT = int(os.environ.get("INVITATION_PENDING_LIMIT", "50"))
 INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30/h")
 
-# Background work (notification emails). The immediate backend runs tasks in-process after commit,
-# so development needs no worker; a failing task is recorded, never raised into the request.
-TASKS = {"default": {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}}
+# Background work (notification emails). Development runs tasks in-process after commit, so it needs
+# no worker; production queues them in the database for `manage.py worker`, which retries failed
+# emails and survives restarts.
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "immediate" if DEBUG else "database")
+TASKS = {
+    "default": {
+        "BACKEND": {
+            "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+            "database": "django_tasks_db.DatabaseBackend",
+        }[TASKS_BACKEND]
+    }
+}
 
 # The Flower SuperLink run beside the portal (manage.py superlink) and the CLI login it offers.
-PORTAL_URL = os.environ.get("PORTAL_URL", "http://127.0.0.1:8000").rstrip("/")
+# The portal's public address, for links in emails and `flwr login`. Development derives it from PORT.
+PORTAL_URL = os.environ.get("PORTAL_URL", "").rstrip("/")
+if not PORTAL_URL:
+    if not DEBUG:
+        raise ImproperlyConfigured("PORTAL_URL must be set when DEBUG is off, e.g. https://grid.example.org")
+    PORTAL_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
 SUPERLINK_ADDRESS = os.environ.get("SUPERLINK_ADDRESS", "127.0.0.1:9093")
 # The address flwr and flower-supernode use to reach it, when that differs from where it listens.
 SUPERLINK_PUBLIC_ADDRESS = os.environ.get("SUPERLINK_PUBLIC_ADDRESS", SUPERLINK_ADDRESS)

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from .views import favicon
+from .views import favicon, healthz
 
 admin.site.site_header = "SuperGrid administration"
 admin.site.site_title = "SuperGrid admin"
@@ -12,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
+    path("healthz", healthz, name="healthz"),
     path("", include("federations.urls")),
     path("", include("runs.urls")),
     path("", include("supernodes.urls")),

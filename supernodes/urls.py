@@ -14,6 +14,7 @@ federation_patterns = [
 
 urlpatterns = [
     path("supernodes/", mine.supernode_list, name="list"),
+    path("supernodes/ca.pem", mine.ca_certificate, name="ca"),
     path("supernodes/register/", mine.register_supernode, name="register"),
     path("supernodes/<int:node_id>/unregister/", mine.unregister_supernode, name="unregister"),
     path(FEDERATION_PREFIX, include(federation_patterns)),

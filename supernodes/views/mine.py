@@ -1,6 +1,5 @@
 """/supernodes/: the user's own SuperNodes — register a public key, see status, unregister."""
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -11,27 +10,20 @@ from supergrid.web import confirm_page
 from superlink import control_client
 
 from .. import nodes
+from ..commands import start_commands
 from ..forms import RegisterNodeForm
 
 
-def supernode_command() -> str:
-    ca = control_client.ca_certfile()
-    parts = [
-        "flower-supernode",
-        f"--superlink {settings.SUPERLINK_PUBLIC_ADDRESS}",
-        f"--root-certificates {ca.resolve() if ca else '<your CA bundle>'}",
-        "--auth-supernode-private-key path/to/supernode",
-        '--node-config "partition-id=0 num-partitions=2"',
-    ]
-    return " \\\n  ".join(parts)
-
-
 def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None, status: int = 200) -> HttpResponse:
-    context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "command": supernode_command()}
+    context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "start": start_commands()}
     try:
-        context["nodes"] = nodes.my_nodes(request.user)
+        rows = nodes.my_nodes(request.user)
     except control_client.SuperLinkTrouble as error:
         context["superlink_error"] = error.message
+    else:
+        context["nodes"] = [
+            (row, start_commands(name=row.name, node_id=row.node_id, index=index)) for index, row in enumerate(rows)
+        ]
     return render(request, "supernodes/supernodes.html", context, status=status)
 
 
@@ -87,3 +79,14 @@ def unregister_supernode(request: HttpRequest, node_id: int) -> HttpResponse:
     return confirm_page(
         request, "supernodes/_unregister_form.html", "Unregister SuperNode", node=node, nav_section="supernodes"
     )
+
+
+@require_GET
+def ca_certificate(request: HttpRequest) -> HttpResponse:
+    """The SuperLink's CA certificate (public), for `flwr` and SuperNodes at other sites to trust."""
+    ca = control_client.ca_certfile()
+    if ca is None or not ca.exists():
+        raise Http404("This SuperLink's certificate comes from a public authority; nothing to download.")
+    response = HttpResponse(ca.read_bytes(), content_type="application/x-pem-file")
+    response["Content-Disposition"] = 'attachment; filename="ca.pem"'
+    return response

@@ -1,0 +1,217 @@
+"""Production mode as documented in deploy/: settings, error pages, health, SuperNode commands, the queue."""
+
+import json
+import os
+import secrets
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+from django.db import DatabaseError
+from django.urls import reverse
+from django.utils import timezone
+from pytest_django.asserts import assertContains
+
+from federations import services
+from superlink.tls import ensure_local_ca
+
+from .factories import FederationFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+REQUIRE_TOOLS = os.environ.get("REQUIRE_TOOLS") == "1"
+
+
+def documented_environment(tmp_path) -> dict:
+    """deploy/supergrid.env as an operator fills it in, on a throwaway SQLite database."""
+    env = {}
+    for line in (ROOT / "deploy" / "supergrid.env").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            env[key] = value.strip().strip('"')
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path / 'deploy.sqlite3'}", "SUPERGRID_VAR_DIR": str(tmp_path)}
+    return env
+
+
+def manage(*args, env: dict):
+    clean = {k: v for k, v in os.environ.items() if k not in ("DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL")}
+    command = [sys.executable, "manage.py", *args]
+    return subprocess.run(command, cwd=ROOT, env={**clean, **env}, capture_output=True, text=True, timeout=120)
+
+
+def test_check_deploy_is_clean_with_the_documented_environment(tmp_path):
+    env = documented_environment(tmp_path)
+    assert "CHANGE" in env["SECRET_KEY"]  # the template asks for one, made as its comment says
+    env["SECRET_KEY"] = secrets.token_urlsafe(64)
+    result = manage("check", "--deploy", "--fail-level", "DEBUG", env=env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues" in result.stdout
+
+
+def test_production_needs_the_portal_url(tmp_path):
+    env = documented_environment(tmp_path) | {"PORTAL_URL": ""}
+    result = manage("check", env=env)
+    assert result.returncode != 0
+    assert "PORTAL_URL must be set" in result.stderr
+
+
+def test_development_derives_the_portal_url_from_port(tmp_path):
+    code = "from django.conf import settings; print(settings.PORTAL_URL)"
+    env = {"DEBUG": "1", "PORT": "8100", "SUPERGRID_VAR_DIR": str(tmp_path), "PORTAL_URL": ""}
+    result = manage("shell", "-c", code, env=env)
+    assert result.stdout.strip().splitlines()[-1] == "http://127.0.0.1:8100", result.stderr
+
+
+def tool(name: str) -> str:
+    path = shutil.which(name) or (f"/usr/sbin/{name}" if Path(f"/usr/sbin/{name}").exists() else None)
+    if path is None:
+        if REQUIRE_TOOLS:
+            pytest.fail(f"REQUIRE_TOOLS=1 but {name} is not installed")
+        pytest.skip(f"{name} is not installed")
+    return path
+
+
+def test_the_systemd_units_pass_systemd_analyze(tmp_path):
+    analyze = tool("systemd-analyze")
+    for unit in (ROOT / "deploy" / "systemd").glob("*.service"):
+        (tmp_path / unit.name).write_text(unit.read_text().replace("/opt/supergrid", str(ROOT)))
+    result = subprocess.run(
+        [analyze, "verify", *sorted(str(p) for p in tmp_path.glob("*.service"))], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(list(tmp_path.glob("*.service"))) == 3
+
+
+def test_the_nginx_example_passes_nginx_t(tmp_path):
+    nginx = tool("nginx")
+    if not Path("/usr/lib/nginx/modules/ngx_stream_module.so").exists():
+        if REQUIRE_TOOLS:
+            pytest.fail("REQUIRE_TOOLS=1 but nginx's stream module (libnginx-mod-stream) is not installed")
+        pytest.skip("nginx's stream module is not installed")
+    files = ensure_local_ca(tmp_path / "tls", hosts=("grid.example.org",))
+    config = (
+        (ROOT / "deploy" / "nginx.conf")
+        .read_text()
+        .replace("/etc/letsencrypt/live/grid.example.org/fullchain.pem", str(files.certfile))
+        .replace("/etc/letsencrypt/live/grid.example.org/privkey.pem", str(files.keyfile))
+        .replace("/var/log/nginx/", f"{tmp_path}/")
+        .replace("/run/nginx.pid", f"{tmp_path}/nginx.pid")
+    )
+    (tmp_path / "nginx.conf").write_text(config)
+    result = subprocess.run(
+        [nginx, "-t", "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "error.log")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "syntax is ok" in result.stderr
+
+
+@pytest.mark.django_db
+def test_healthz_reports_each_part_and_fails_only_without_the_database(client, monkeypatch):
+    response = client.get("/healthz")
+    assert response.status_code == 200
+    assert response.json() == {"superlink": "unreachable", "database": "ok", "tasks": {"backend": "immediate"}}
+
+    def broken(*args, **kwargs):
+        raise DatabaseError("connection refused")
+
+    monkeypatch.setattr("supergrid.views.connection.cursor", broken)
+    response = client.get("/healthz")
+    assert response.status_code == 503
+    assert response.json()["database"] == "unavailable"
+
+
+@pytest.mark.django_db
+def test_a_get_to_a_post_only_url_gets_a_page_that_explains(client, federation, owner):
+    client.force_login(owner)
+    response = client.get(reverse("federations:archive", kwargs=federation.url_kwargs()))
+    assertContains(response, "Use the button on the page", status_code=405)
+    assert response["Allow"] == "POST"
+
+
+def test_the_500_page_needs_neither_request_nor_database(rf):
+    from django.views.defaults import server_error
+
+    response = server_error(rf.get("/"))
+    assert response.status_code == 500
+    assert b"Something went wrong" in response.content
+
+
+@pytest.mark.django_db
+def test_every_response_carries_a_request_id_for_the_logs(client):
+    assert len(client.get("/").headers["X-Request-ID"]) == 32
+    assert client.get("/", headers={"X-Request-ID": "lb-42"}).headers["X-Request-ID"] == "lb-42"
+    assert client.get("/", headers={"X-Request-ID": "bad id\n"}).headers["X-Request-ID"] != "bad id\n"
+
+
+@pytest.mark.django_db
+def test_supernodes_download_the_ca_and_get_commands_with_their_own_ports(client, user, settings, tmp_path):
+    settings.SUPERLINK_TLS_DIR = tmp_path / "tls"
+    settings.SUPERLINK_PUBLIC_ADDRESS = "grid.example.org:9093"
+    settings.PORTAL_URL = "https://grid.example.org"
+    assert client.get(reverse("supernodes:ca")).status_code == 404  # no CA made yet
+    files = ensure_local_ca(settings.SUPERLINK_TLS_DIR)
+    download = client.get(reverse("supernodes:ca"))  # no sign-in needed: a public certificate
+    assert download.content == files.ca_certfile.read_bytes()
+    assert download["Content-Type"] == "application/x-pem-file"
+
+    from supernodes.commands import start_commands
+
+    first, second = start_commands(name="site-a", index=0), start_commands(name="site-b", index=1)
+    assert first.download_ca == "curl -fsSLO https://grid.example.org/supernodes/ca.pem"
+    assert "--root-certificates ca.pem" in first.pip
+    assert "--auth-supernode-private-key supernode-site-a" in first.pip
+    assert ("--port 9094" in first.pip, "--port 9095" in second.pip) == (True, True)
+    assert "flwr/supernode:1.42.0" in first.docker
+    assert "--root-certificates /keys/ca.pem" in first.docker
+    assert str(tmp_path) not in first.pip + first.docker  # never the server's own paths
+
+    client.force_login(user)
+    page = client.get(reverse("supernodes:list")).content.decode()
+    assert "curl -fsSLO https://grid.example.org/supernodes/ca.pem" in page
+    assert "docker run" in page
+
+
+@pytest.mark.django_db
+def test_public_certificates_need_no_ca_file(settings):
+    from supernodes.commands import start_commands
+
+    settings.SUPERLINK_SSL_CERTFILE = "/etc/letsencrypt/live/grid/fullchain.pem"
+    settings.SUPERLINK_SSL_CA_CERTFILE = ""
+    commands = start_commands()
+    assert commands.download_ca == ""
+    assert "--root-certificates" not in commands.pip
+
+
+class BrokenMail(Exception):
+    pass
+
+
+@pytest.mark.django_db(transaction=True)
+def test_queued_emails_are_retried_until_they_are_sent(settings, mailoutbox, monkeypatch):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS_BACKEND = "database"
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    owner, invitee = UserFactory(username="olivia"), UserFactory(username="ivy")
+    federation = FederationFactory(owner=owner)
+    services.invite(federation=federation, inviter=owner, username="ivy")
+    assert DBTaskResult.objects.ready().count() == 1  # queued, not sent inside the request
+    assert mailoutbox == []
+
+    def refuse(*args, **kwargs):
+        raise BrokenMail("SMTP server down")
+
+    monkeypatch.setattr("federations.notifications.send_mail", refuse)
+    call_command("worker", batch=True)
+    retry = DBTaskResult.objects.get(status="READY")
+    assert json.loads(json.dumps(retry.args_kwargs))["args"][-1] == 2  # the second attempt
+    assert retry.run_after > timezone.now()
+
+    monkeypatch.undo()
+    DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
+    call_command("worker", batch=True)
+    assert [mail.to for mail in mailoutbox] == [[invitee.email]]
