@@ -37,7 +37,11 @@ def task_queue() -> dict:
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """For load balancers: 200 while the database answers, 503 when it does not; the rest is reported."""
+    """For load balancers: 200 while the database answers, 503 when it does not; the rest is reported.
+
+    Pages keep working without the SuperLink, so a portal process stays in rotation when it is down.
+    Monitoring that should page someone for any part asks ``/healthz?all=1``: 503 unless all are up.
+    """
     state: dict = {"superlink": "ok" if superlink_listening() else "unreachable"}
     try:
         with connection.cursor() as cursor:
@@ -47,4 +51,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except DatabaseError:
         state["database"] = "unavailable"
         return JsonResponse(state, status=503)
-    return JsonResponse(state)
+    everything = request.GET.get("all") == "1"
+    return JsonResponse(state, status=503 if everything and state["superlink"] != "ok" else 200)

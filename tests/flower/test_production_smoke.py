@@ -1,0 +1,253 @@
+"""Production as deploy/ runs it, with real processes: gunicorn (2 workers, DEBUG=0, collected static files),
+the SuperLink and the email worker on PostgreSQL and Redis, a local SMTP server, and a stock SuperNode
+started from the command the portal shows, with the CA downloaded from the portal."""
+
+import os
+import re
+import shlex
+import signal
+import subprocess
+import sys
+import time
+from email import message_from_bytes
+from html import unescape
+from pathlib import Path
+
+import httpx
+import pytest
+from aiosmtpd.controller import Controller
+
+from ..factories import FederationFactory, UserFactory
+from .conftest import BIN, FLWR_ENV, ROOT, database_url, free_port, stop, wait_for_tls
+from .test_runs_e2e import make_key
+
+pytestmark = [pytest.mark.flower, pytest.mark.django_db(transaction=True)]
+
+
+class Inbox:
+    """A local SMTP server that keeps what it receives."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        self.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+    def wait_for(self, count: int, timeout: float = 30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and len(self.messages) < count:
+            time.sleep(0.2)
+        assert len(self.messages) >= count, f"{len(self.messages)} email(s) arrived, expected {count}"
+        return self.messages[count - 1]
+
+
+class Browser:
+    """A signed-in browser against the real server: cookies kept by hand (production marks them Secure)."""
+
+    def __init__(self, base: str):
+        self.http = httpx.Client(base_url=base, follow_redirects=False, timeout=30)
+        self.cookies: dict[str, str] = {}
+
+    def request(self, method: str, path: str, **kwargs) -> httpx.Response:
+        headers = kwargs.pop("headers", {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        response = self.http.request(method, path, headers=headers, **kwargs)
+        for name, value in response.cookies.items():
+            self.cookies[name] = value
+        return response
+
+    def get(self, path: str) -> httpx.Response:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict | None = None, files=None) -> httpx.Response:
+        if "csrftoken" not in self.cookies:
+            self.get("/accounts/login/")
+        headers = {"X-CSRFToken": self.cookies["csrftoken"]}
+        return self.request("POST", path, data={**(data or {})}, files=files, headers=headers)
+
+    def sign_in(self, username: str, password: str) -> None:
+        response = self.post("/accounts/login/", {"login": username, "password": password})
+        assert response.status_code == 302, response.text[-1500:]
+
+
+def start(command: list[str], env: dict, log: Path, cwd: Path = ROOT) -> subprocess.Popen:
+    with log.open("ab") as out:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+
+
+def wait_http(url: str, process: subprocess.Popen, log: Path, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"exited with {process.returncode}:\n{log.read_text()[-3000:]}")
+        try:
+            httpx.get(url, timeout=2)
+            return
+        except httpx.TransportError:
+            time.sleep(0.3)
+    raise RuntimeError(f"{url} did not answer:\n{log.read_text()[-3000:]}")
+
+
+@pytest.fixture
+def grid(django_db_setup, tmp_path, settings):
+    """The three processes of deploy/systemd, started the way the units start them."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        pytest.skip("the production processes share the test database: run with DATABASE_URL=postgres://…")
+    portal_port, superlink_port = free_port(), free_port()
+    inbox = Inbox()
+    smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    smtp.start()
+    var = tmp_path / "var"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        **FLWR_ENV,
+        "DEBUG": "0",
+        "SECRET_KEY": "smoke-test-" + "k" * 60,
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "PORTAL_URL": f"http://127.0.0.1:{portal_port}",
+        "SECURE_SSL_REDIRECT": "0",  # no TLS proxy in front here; nginx does this in production
+        "DATABASE_URL": database_url(),
+        "REDIS_URL": "redis://127.0.0.1:6379/15",
+        "TASKS_BACKEND": "database",
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(smtp.port),
+        "EMAIL_USE_TLS": "0",
+        "SUPERGRID_VAR_DIR": str(var),
+        "SUPERLINK_ADDRESS": f"127.0.0.1:{superlink_port}",
+        "SUPERLINK_DATABASE": str(var / "superlink.db"),
+        "SUPERLINK_TLS_DIR": str(var / "tls"),
+        "GUNICORN_BIND": f"127.0.0.1:{portal_port}",
+        "WEB_CONCURRENCY": "2",
+        "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+    }
+    collect = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
+    )
+    assert collect.returncode == 0, collect.stderr
+    logs = {name: tmp_path / f"{name}.log" for name in ("portal", "superlink", "worker")}
+    commands = {
+        "portal": [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "supergrid.wsgi"],
+        "superlink": [sys.executable, "manage.py", "superlink"],
+        "worker": [sys.executable, "manage.py", "worker"],
+    }
+    processes = {name: start(command, env, logs[name]) for name, command in commands.items()}
+
+    class Grid:
+        base = f"http://127.0.0.1:{portal_port}"
+        superlink_address = env["SUPERLINK_ADDRESS"]
+        ca_certfile = var / "tls" / "ca.pem"
+
+        def restart(self, name: str) -> None:
+            processes[name] = start(commands[name], env, logs[name])
+
+        def kill(self, name: str, sig=signal.SIGTERM) -> None:
+            os.killpg(processes[name].pid, sig)
+            processes[name].wait(timeout=30)
+
+        def log(self, name: str) -> str:
+            return logs[name].read_text(errors="replace")[-4000:]
+
+    grid = Grid()
+    grid.inbox = inbox
+    grid.processes = processes
+    try:
+        wait_http(f"{grid.base}/healthz", processes["portal"], logs["portal"])
+        wait_for_tls(grid.superlink_address, grid.ca_certfile, processes["superlink"], logs["superlink"])
+        yield grid
+    finally:
+        for process in processes.values():
+            stop(process)
+        smtp.stop()
+
+
+def wait_for_text(browser: Browser, path: str, *texts: str, timeout: float = 240) -> str:
+    deadline = time.monotonic() + timeout
+    body = ""
+    while time.monotonic() < deadline:
+        body = browser.get(path).text
+        if any(text in body for text in texts):
+            return body
+        time.sleep(2)
+    raise AssertionError(f"{texts!r} never appeared on {path}:\n{body[-2000:]}")
+
+
+def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
+    alice = UserFactory(username="alice", has_deployment_access=True)
+    UserFactory(username="bob"), UserFactory(username="carol")
+    FederationFactory(owner=alice, name="hospitals", kind="deployment")
+    password = "correct-horse-battery-staple"
+    as_alice, as_bob = Browser(grid.base), Browser(grid.base)
+    as_alice.sign_in("alice", password)
+    as_bob.sign_in("bob", password)
+
+    # Health, and collected static files served by the portal itself.
+    health = httpx.get(f"{grid.base}/healthz").json()
+    assert health == {"superlink": "ok", "database": "ok", "tasks": {**health["tasks"], "backend": "database"}}
+    stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', as_alice.get("/federations/").text).group(1)
+    assert as_alice.get(stylesheet).status_code == 200
+
+    # An invitation is emailed by the worker, with an absolute link that opens the profile.
+    members = "/@alice/hospitals/members/invite/"
+    assert as_alice.post(members, {"username": "bob"}).status_code == 302
+    mail = grid.inbox.wait_for(1)
+    assert mail["To"] == "bob@example.com"
+    link = re.search(r"(http://127\.0\.0\.1:\d+/profile/)", mail.get_payload(decode=True).decode()).group(1)
+    assert link.startswith(grid.base)
+    assert "Invitations" in as_bob.get(link.removeprefix(grid.base)).text
+
+    # The worker dies while an email is queued; the email arrives once it is back.
+    grid.kill("worker", signal.SIGKILL)
+    assert as_alice.post(members, {"username": "carol"}).status_code == 302
+    time.sleep(2)
+    assert len(grid.inbox.messages) == 1
+    grid.restart("worker")
+    assert grid.inbox.wait_for(2)["To"] == "carol@example.com"
+
+    # A SuperNode at "another site", started from the command on the SuperNodes page.
+    private, public = make_key(tmp_path, "key")
+    assert as_alice.post("/supernodes/register/", {"public_key": public, "name": "site-a"}).status_code == 302
+    page = unescape(as_alice.get("/supernodes/").text)
+    download = re.search(r"curl -fsSLO ([^\s<]+)", page).group(1)
+    command = re.search(r"(flower-supernode \\.*?)</code>", page, re.S).group(1)
+    site = tmp_path / "site-a"
+    site.mkdir()
+    (site / "ca.pem").write_bytes(httpx.get(download).content)
+    assert (site / "ca.pem").read_bytes() == grid.ca_certfile.read_bytes()
+    (site / "supernode-site-a").write_bytes(private.read_bytes())
+    (site / "supernode-site-a").chmod(0o600)
+    argv = shlex.split(command.replace("\\\n", " "))
+    assert argv[argv.index("--superlink") + 1] == grid.superlink_address
+    node_env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(site / "home"), "PATH": f"{BIN}{os.pathsep}/usr/bin"}
+    node_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    node = start([str(BIN / argv[0]), *argv[1:]], node_env, site / "supernode.log", cwd=site)
+    try:
+        node_id = re.search(r'<option value="(\d+)">site-a', as_alice.get("/@alice/hospitals/supernodes/").text)
+        assert as_alice.post("/@alice/hospitals/supernodes/add/", {"node_id": node_id.group(1)}).status_code == 302
+        wait_for_text(as_alice, "/@alice/hospitals/supernodes/", "Online", timeout=60)
+        launched = as_alice.post(
+            "/@alice/hospitals/runs/launch/",
+            {"overrides": "num-server-rounds=1"},
+            files={"fab": ("app.fab", quickstart_fab, "application/octet-stream")},
+        )
+        assert launched.status_code == 302, launched.text[-2000:]
+        run_page = launched.headers["Location"]
+        body = wait_for_text(as_alice, run_page, ">finished:completed<", ">finished:failed<", timeout=240)
+        assert ">finished:completed<" in body, body[-3000:] + (site / "supernode.log").read_text()[-3000:]
+    finally:
+        stop(node)
+
+    # The SuperLink stops: pages keep answering and say so; health tells the monitor, then recovers.
+    grid.kill("superlink")
+    assert httpx.get(f"{grid.base}/healthz").status_code == 200  # the portal itself is fine
+    assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 503
+    for path in ("/federations/", "/@alice/hospitals/", "/@alice/hospitals/runs/", "/supernodes/", "/profile/"):
+        response = as_alice.get(path)
+        assert response.status_code == 200, path
+    assert "SuperLink unreachable" in as_alice.get("/@alice/hospitals/runs/").text
+    grid.restart("superlink")
+    wait_for_tls(grid.superlink_address, grid.ca_certfile, grid.processes["superlink"], Path("/dev/null"))
+    assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 200
