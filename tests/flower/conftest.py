@@ -85,11 +85,9 @@ def stop(process: subprocess.Popen) -> None:
             os.killpg(process.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="module")
-def superlink(django_db_setup, django_db_blocker, tmp_path_factory):
-    if connection.vendor != "postgresql":
-        pytest.skip("the SuperLink subprocess shares the test database: run with DATABASE_URL=postgres://…")
-    workdir = tmp_path_factory.mktemp("superlink")
+@contextlib.contextmanager
+def running_superlink(workdir: Path, **extra_env: str):
+    """`manage.py superlink` on a free port, on the test database; stopped (with its children) afterwards."""
     address = f"127.0.0.1:{free_port()}"
     env = {
         **os.environ,
@@ -101,6 +99,7 @@ def superlink(django_db_setup, django_db_blocker, tmp_path_factory):
         "PORTAL_URL": "http://testserver",
         "FLWR_HOME": str(workdir / "flwr-home"),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
+        **extra_env,
     }
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     log_path = workdir / "superlink.log"
@@ -118,6 +117,14 @@ def superlink(django_db_setup, django_db_blocker, tmp_path_factory):
         yield SuperLink(address, workdir / "tls" / "ca.pem", process, log_path)
     finally:
         stop(process)
+
+
+@pytest.fixture(scope="module")
+def superlink(django_db_setup, django_db_blocker, tmp_path_factory):
+    if connection.vendor != "postgresql":
+        pytest.skip("the SuperLink subprocess shares the test database: run with DATABASE_URL=postgres://…")
+    with running_superlink(tmp_path_factory.mktemp("superlink")) as running:
+        yield running
 
 
 def clean(text: str) -> str:
