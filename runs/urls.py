@@ -13,6 +13,7 @@ federation_patterns = [
     path("runs/<int:run_id>/", views.run_detail, name="run"),
     path("runs/<int:run_id>/logs/", views.run_logs, name="run_logs"),
     path("runs/<int:run_id>/stop/", views.stop_run, name="stop_run"),
+    path("runs/<int:run_id>/<str:what>", views.run_download, name="download"),
 ]
 
 urlpatterns = [

@@ -17,10 +17,12 @@ from federations.views.tabs import render_tab
 from supergrid.web import confirm_page, render_page
 from superlink import control_client
 
+from . import charts, metrics
 from .forms import LaunchForm
 from .listing import RunRow, federation_runs
 from .uploads import TOO_LARGE, limit_uploads
 
+DOWNLOADS = ("metrics.csv", "metrics.json", "log.txt")
 EXAMPLE_APP = settings.BASE_DIR / "examples" / "quickstart-numpy"
 
 
@@ -100,12 +102,48 @@ def run_detail(request: HttpRequest, owner: str, name: str, run_id: int) -> Http
         context = {"federation": federation, "superlink_error": error.message, "nav_section": "federations"}
         return render(request, "runs/run.html", context)
     context = run_page_context(request, federation, can, run)
-    if request.htmx.target != "run-status":
-        try:
-            context["logs"], context["logs_after"] = control_client.run_logs(request.user, run_id)
-        except control_client.SuperLinkTrouble as error:
-            context["logs_error"] = error.message
+    try:
+        context["logs"], context["logs_after"] = control_client.run_logs(request.user, run_id)
+    except control_client.SuperLinkTrouble as error:
+        context["logs_error"] = error.message
+    else:
+        context |= metrics_context(metrics.parse(context["logs"]))
     return render_page(request, "runs/run.html", context)
+
+
+def metrics_context(parsed: metrics.RunMetrics) -> dict:
+    """Progress, and one chart per metric (with its numbers) for the run page."""
+    return {
+        "metrics": parsed,
+        "charts": [
+            charts.line_chart(series.label, [(series.label, list(series.points))]) for series in parsed.series()
+        ],
+    }
+
+
+def download(content: str, filename: str, content_type: str) -> HttpResponse:
+    response = HttpResponse(content, content_type=f"{content_type}; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@login_required
+@require_GET
+def run_download(request: HttpRequest, owner: str, name: str, run_id: int, what: str) -> HttpResponse:
+    """metrics.csv, metrics.json or log.txt of a run, for members of its federation."""
+    if what not in DOWNLOADS:
+        raise Http404("No such download.")
+    try:
+        load_run(request, owner, name, run_id)
+        logs, _ = control_client.run_logs(request.user, run_id)
+    except control_client.SuperLinkTrouble as error:
+        return HttpResponse(error.message, status=503, content_type="text/plain; charset=utf-8")
+    if what == "log.txt":
+        return download(logs, f"run-{run_id}.log", "text/plain")
+    parsed = metrics.parse(logs)
+    if what == "metrics.csv":
+        return download(parsed.as_csv(), f"run-{run_id}-metrics.csv", "text/csv")
+    return download(parsed.as_json(), f"run-{run_id}-metrics.json", "application/json")
 
 
 @login_required

@@ -1,5 +1,6 @@
 """Runs end to end with real processes: the portal, its SuperLink, stock SuperNodes and the flwr CLI."""
 
+import json
 import re
 import time
 from pathlib import Path
@@ -13,6 +14,7 @@ from django.urls import reverse
 
 from federations import services as federation_services
 from federations.models import FederationNode
+from runs import metrics
 from superlink import control_client
 
 from ..factories import FederationFactory, UserFactory
@@ -83,6 +85,20 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     assert 'hx-trigger="every 3s"' not in runs_tab  # nothing active: the list stops polling
     overview = signed_in(bob).get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
     assert "0 active, 1 in all" in overview
+
+    # Contract with flwr 1.42's log lines: what the parser reads equals what the strategy returned,
+    # which the example app prints exactly as its last line.
+    logs, _ = control_client.run_logs(alice, run_id)
+    recorded = json.loads(re.search(r"SuperGrid result: (\{.*\})", logs).group(1))
+    parsed = metrics.parse(logs)
+    for kind in ("train", "evaluate", "server"):
+        assert parsed.rounds[kind] == {int(n): values for n, values in recorded[kind].items()}, kind
+    assert set(recorded["train"]) == {"1", "2"}
+    assert set(recorded["server"]) == {"0", "1", "2"}
+    assert (parsed.current_round, parsed.total_rounds, parsed.finished) == (2, 2, True)
+    assert "Round 2 of 2, done" in body
+    assert body.count("<svg") >= 5  # train_loss, eval_loss, eval_accuracy, server loss and accuracy
+    assert 'aria-labelledby="chart-1-title' in body
 
 
 def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):

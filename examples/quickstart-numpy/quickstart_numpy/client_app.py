@@ -3,7 +3,7 @@
 from flwr.app import ArrayRecord, Context, Message, MetricRecord, RecordDict
 from flwr.clientapp import ClientApp
 
-from quickstart_numpy.task import load_partition, loss, train
+from quickstart_numpy.task import accuracy, load_partition, loss, train
 
 app = ClientApp()
 
@@ -33,5 +33,11 @@ def fit(msg: Message, context: Context) -> Message:
 def evaluate(msg: Message, context: Context) -> Message:
     weights, bias = msg.content["arrays"].to_numpy_ndarrays()
     features, targets = load_partition(partition(context) + 10_000)
-    metrics = MetricRecord({"eval_loss": loss(weights, bias, features, targets), "num-examples": len(targets)})
+    metrics = MetricRecord(
+        {
+            "eval_loss": loss(weights, bias, features, targets),
+            "eval_accuracy": accuracy(weights, bias, features, targets),
+            "num-examples": len(targets),
+        }
+    )
     return Message(RecordDict({"metrics": metrics}), reply_to=msg)

@@ -5,6 +5,8 @@ import numpy as np
 TRUE_WEIGHTS = np.array([2.0, -3.0, 0.5])
 TRUE_BIAS = 1.0
 SAMPLES_PER_NODE = 64
+HELD_OUT_PARTITION = 999_999  # the server's own evaluation data
+TOLERANCE = 0.5  # a prediction within this of the target counts as accurate
 
 
 def initial_parameters() -> list[np.ndarray]:
@@ -21,6 +23,11 @@ def load_partition(partition_id: int) -> tuple[np.ndarray, np.ndarray]:
 
 def loss(weights: np.ndarray, bias: np.ndarray, features: np.ndarray, targets: np.ndarray) -> float:
     return float(np.mean((features @ weights + bias - targets) ** 2))
+
+
+def accuracy(weights: np.ndarray, bias: np.ndarray, features: np.ndarray, targets: np.ndarray) -> float:
+    """Share of predictions within TOLERANCE of the target."""
+    return float(np.mean(np.abs(features @ weights + bias - targets) < TOLERANCE))
 
 
 def train(weights, bias, features, targets, steps: int, learning_rate: float):

@@ -1,0 +1,104 @@
+"""The run page's metrics: the log parser (pinned against a real run in tests/flower), charts and downloads."""
+
+import pytest
+from django.urls import reverse
+
+from runs import charts, metrics
+
+# What flwr 1.42's FedAvg writes to a run's log (the SuperLink strips the colours).
+LOG = """INFO :      Starting FedAvg strategy:
+INFO :      	├── Number of rounds: 2
+INFO :      Initial global evaluation results: {'loss': 15.25, 'accuracy': 0.0}
+INFO :
+INFO :      [ROUND 1/2]
+INFO :      configure_train: Sampled 3 nodes (out of 3)
+INFO :      aggregate_train: Received 3 results and 0 failures
+INFO :      	└──> Aggregated MetricRecord: {'train_loss': 2.5, 'num-examples': 192}
+INFO :      configure_evaluate: Sampled 3 nodes (out of 3)
+INFO :      aggregate_evaluate: Received 3 results and 0 failures
+INFO :      	└──> Aggregated MetricRecord: {'eval_loss': 2.75, 'eval_accuracy': 0.25, 'num-examples': 192}
+INFO :      Global evaluation
+INFO :      	└──> MetricRecord: {'loss': 2.6, 'accuracy': 0.3}
+INFO :
+INFO :      [ROUND 2/2]
+INFO :      configure_train: Sampled 3 nodes (out of 3)
+INFO :      aggregate_train: Received 3 results and 0 failures
+INFO :      	└──> Aggregated MetricRecord: {'train_loss': 0.5, 'num-examples': 192}
+INFO :      configure_evaluate: Sampled 3 nodes (out of 3)
+INFO :      aggregate_evaluate: Received 3 results and 0 failures
+INFO :      	└──> Aggregated MetricRecord: {'eval_loss': nan, 'eval_accuracy': 0.75, 'per-node': [0.1, 0.2]}
+INFO :      Global evaluation
+INFO :      	└──> MetricRecord: {'loss': 0.55, 'accuracy': 0.8}
+INFO :
+INFO :      Strategy execution finished in 3.21s
+INFO :
+INFO :      Final results:
+"""
+
+
+def test_rounds_and_metrics_are_read_from_the_log():
+    parsed = metrics.parse(LOG)
+    assert (parsed.current_round, parsed.total_rounds, parsed.finished, parsed.progress_percent) == (2, 2, True, 100)
+    assert parsed.rounds["train"] == {
+        1: {"train_loss": 2.5, "num-examples": 192},
+        2: {"train_loss": 0.5, "num-examples": 192},
+    }
+    assert parsed.rounds["server"][0] == {"loss": 15.25, "accuracy": 0.0}
+    assert parsed.rounds["evaluate"][2]["eval_accuracy"] == 0.75
+    series = {s.key: s.points for s in parsed.series()}
+    assert series["evaluate.eval_loss"] == ((1, 2.75),)  # nan is no point on a chart
+    assert "evaluate.per-node" not in series  # lists stay in the downloads, not on charts
+    assert series["server.loss"] == ((0, 15.25), (1, 2.6), (2, 0.55))
+
+
+def test_a_run_in_progress_shows_its_round():
+    parsed = metrics.parse(LOG.split("INFO :      [ROUND 2/2]")[0] + "INFO :      [ROUND 2/2]\n")
+    assert (parsed.current_round, parsed.total_rounds, parsed.finished, parsed.progress_percent) == (2, 2, False, 100)
+    assert 2 not in parsed.rounds["train"]
+
+
+@pytest.mark.parametrize(
+    "log",
+    [
+        "",
+        "hello from an app without a standard strategy\n",
+        "└──> Aggregated MetricRecord: {'x': __import__('os')}\n",
+        "└──> Aggregated MetricRecord: {" + "[" * 5000 + "}\n",
+        "└──> Aggregated MetricRecord: [1, 2]\n",
+    ],
+)
+def test_logs_without_metrics_or_with_garbage_report_none(log):
+    parsed = metrics.parse(log)
+    assert not parsed.reported
+    assert parsed.series() == []
+
+
+def test_downloads_have_every_value():
+    parsed = metrics.parse(LOG)
+    csv = parsed.as_csv().splitlines()
+    assert csv[0] == "round,kind,metric,value"
+    assert '2,evaluate,per-node,"[0.1, 0.2]"' in csv
+    assert '"eval_loss": NaN' in parsed.as_json()
+
+
+def test_charts_are_svg_geometry_with_their_numbers():
+    chart = charts.line_chart("loss", [("loss", [(0, 15.25), (1, 2.6), (2, 0.55)]), ("other", [(1, 1.0)])])
+    (first, second) = chart.lines
+    assert len(first.dots) == 3
+    assert first.points.split()[0].startswith(f"{chart.left}.0,")  # round 0 at the left edge
+    assert chart.rows == ((0, ("15.25", "")), (1, ("2.6", "1")), (2, ("0.55", "")))
+    assert "loss: 15.25 at round 0 to 0.55 at round 2" in chart.description
+    flat = charts.line_chart("flat", [("flat", [(1, 3.0), (2, 3.0)])])
+    assert flat.lines[0].dots[0][1] == flat.lines[0].dots[1][1]
+
+
+def test_run_downloads_need_membership(client, federation, outsider, member):
+    url = reverse("runs:download", kwargs={**federation.url_kwargs(), "run_id": 5, "what": "metrics.csv"})
+    client.force_login(outsider)
+    assert client.get(url).status_code == 404
+    client.force_login(member)
+    response = client.get(url)
+    assert response.status_code == 503  # no SuperLink here: said plainly
+    assert "SuperLink unreachable" in response.content.decode()
+    bad = reverse("runs:download", kwargs={**federation.url_kwargs(), "run_id": 5, "what": "passwd"})
+    assert client.get(bad).status_code == 404
