@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.models import User
 from federations.access import load_federation
-from federations.models import Federation
+from federations.models import Federation, split_handle
 from federations.rules import Action, NotAllowed, Permissions, Target
 from federations.views.tabs import render_tab
 from supergrid.web import confirm_page, render_page
@@ -189,6 +189,106 @@ def stop_run(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
     return confirm_page(
         request, "runs/_stop_form.html", f"Stop run {run_id}", federation=federation, run=run, nav_section="federations"
     )
+
+
+MAX_COMPARED = 8
+ALL_RUNS_PAGE_SIZE = 25
+
+
+@login_required
+@require_GET
+def all_runs(request: HttpRequest) -> HttpResponse:
+    """Every run in every federation the user belongs to: one query for the filters, one SuperLink call."""
+    federations = list(
+        Federation.objects.filter(memberships__user=request.user)
+        .select_related("owner")
+        .order_by("owner__username", "name")
+    )
+    handles = {federation.handle for federation in federations}
+    chosen = request.GET.get("federation", "")
+    status = request.GET.get("status", "")
+    mine = request.GET.get("mine") == "1"
+    try:
+        page = max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        page = 1
+    context = {
+        "federations": federations,
+        "filters": {"federation": chosen if chosen in handles else "", "status": status, "mine": mine},
+        "page": page,
+        "nav_section": "runs",
+    }
+    try:
+        found = control_client.member_runs(
+            request.user,
+            federation=context["filters"]["federation"],
+            status=status if status in ("active", "finished") else "",
+            mine=mine,
+            limit=ALL_RUNS_PAGE_SIZE + 1,
+            skip=(page - 1) * ALL_RUNS_PAGE_SIZE,
+        )
+    except control_client.SuperLinkTrouble as error:
+        context["superlink_error"] = error.message
+    else:
+        rows = [(RunRow.from_proto(run, {}), split_handle(run.federation)) for run in found[:ALL_RUNS_PAGE_SIZE]]
+        context |= {"rows": rows, "has_next": len(found) > ALL_RUNS_PAGE_SIZE}
+    return render(request, "runs/all_runs.html", context)
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+    """Two or more runs of a federation: one metric overlaid on one chart, their configs side by side."""
+    federation, can = load_federation(request.user, owner, name, Action.READ_RUNS)
+    context = {"federation": federation, "membership": can.membership, "nav_section": "federations"}
+    try:
+        wanted = list(dict.fromkeys(int(value) for value in request.GET.getlist("run")))[:MAX_COMPARED]
+    except ValueError:
+        wanted = []
+    if len(wanted) < 2:
+        messages.info(request, "Choose two or more runs to compare.")
+        return redirect("runs:runs", **federation.url_kwargs())
+    try:
+        comparison = compare_runs(request.user, federation, wanted, request.GET.get("metric", ""))
+    except control_client.SuperLinkTrouble as error:
+        context["superlink_error"] = error.message
+    else:
+        context |= comparison
+    return render(request, "runs/compare.html", context)
+
+
+def compare_runs(user, federation: Federation, run_ids: list[int], metric: str) -> dict:
+    by_id = {run.run_id: run for run in control_client.show_federation(user, federation.handle).runs}
+    runs = [by_id[run_id] for run_id in run_ids if run_id in by_id]
+    if len(runs) < 2:
+        raise Http404("Those runs are not in this federation.")
+    names = dict(User.objects.filter(flwr_aid__in={r.flwr_aid for r in runs}).values_list("flwr_aid", "username"))
+    series_by_run = {
+        run.run_id: {s.key: s for s in metrics.parse(control_client.run_logs(user, run.run_id)[0]).series()}
+        for run in runs
+    }
+    choices: dict[str, str] = {}
+    for series in series_by_run.values():
+        choices |= {key: s.label for key, s in series.items()}
+    chosen = metric if metric in choices else next(iter(choices), "")
+    lines = [
+        (f"Run {run.run_id}", list(series_by_run[run.run_id][chosen].points))
+        for run in runs
+        if chosen in series_by_run[run.run_id]
+    ]
+    configs = {run.run_id: control_client.run_config(run) for run in runs}
+    keys = sorted({key for config in configs.values() for key in config})
+    config_rows = []
+    for key in keys:
+        values = [configs[run.run_id].get(key, "—") for run in runs]
+        config_rows.append((key, values, len({repr(v) for v in values}) > 1))
+    return {
+        "runs": [RunRow.from_proto(run, names) for run in runs],
+        "choices": sorted(choices.items(), key=lambda item: item[1]),
+        "chosen": chosen,
+        "chart": charts.line_chart(choices.get(chosen, ""), lines) if lines else None,
+        "config_rows": config_rows,
+    }
 
 
 def live_counts(user, federation: Federation) -> dict:

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 from django.conf import settings
@@ -20,6 +21,8 @@ from django.utils import timezone
 from flwr.common.serde import user_config_from_proto, user_config_to_proto
 from flwr.proto.control_pb2 import (
     ListNodesRequest,
+    ListRunsRequest,
+    ListRunsResponse,
     RegisterNodeRequest,
     ShowFederationRequest,
     StartRunRequest,
@@ -34,6 +37,8 @@ from accounts import cli_login as logins
 from accounts.models import User
 
 from .fab import FAB_MAX_BYTES, megabytes
+
+MEMBER_RUNS_PATH = "/v1/control/supergrid/member-runs"  # seam.py adds this route to the SuperLink
 
 TIMEOUT_SECONDS = 5.0
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
@@ -167,6 +172,21 @@ def start_run(user: User, handle: str, fab: bytes, overrides: dict) -> int:
             "check the SuperLink's log if this one is smaller."
         )
     return response.run_id
+
+
+def member_runs(
+    user: User, *, federation: str = "", status: str = "", mine: bool = False, limit: int = 25, skip: int = 0
+) -> list:
+    """Runs of every federation the user belongs to, newest first, in one call (the seam's own route)."""
+    query = urlencode({"federation": federation, "status": status, "mine": "true" if mine else "false"})
+    with connect(user) as control:
+        response = control._unary_unary(
+            path=f"{MEMBER_RUNS_PATH}?{query}",
+            rpc_method="/supergrid.Control/MemberRuns",
+            request=ListRunsRequest(limit=limit, skip=skip),
+            response_type=ListRunsResponse,
+        )
+    return sorted(response.run_dict.values(), key=lambda run: (run.pending_at, run.run_id), reverse=True)
 
 
 def stop_run(user: User, run_id: int) -> None:

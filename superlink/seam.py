@@ -10,26 +10,43 @@ Stock Flower decides some actions without asking the FederationManager: StopRun 
 StartRun's per-run federation config (stored as given) and federation id (stored as spelled),
 RemoveNodeFromFederation (only the node's owner) and ArchiveFederation (which also stops every run in
 flight; ours finish). The Control API routes call `control_handlers.<name>` at request time, so we
-replace those handlers with ones that ask the portal's rules first. The contract tests start this for
-real, so an upgrade that moves these seams fails loudly.
+replace those handlers with ones that ask the portal's rules first. One route is the portal's own,
+added to the stock Control router: the runs of every federation the caller belongs to, in one call,
+for the portal's /runs/ page. The contract tests start this for real, so an upgrade that moves these
+seams fails loudly.
 """
 
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import Annotated
 
 import flwr.superlink.main as superlink_main
-from flwr.proto.control_pb2 import ArchiveFederationResponse, RemoveNodeFromFederationResponse
+from fastapi import Depends
+from flwr.common.serde import run_to_proto
+from flwr.proto.control_pb2 import (
+    ArchiveFederationResponse,
+    ListRunsRequest,
+    ListRunsResponse,
+    RemoveNodeFromFederationResponse,
+)
+from flwr.supercore.date import now
 from flwr.supercore.error import ApiErrorCode, FlowerError
+from flwr.supercore.protobuf import translation
+from flwr.supercore.protobuf.translation import get_protobuf_request
 from flwr.superlink.federation import FederationManager
 
 from .auth_plugin import PortalAuthnPlugin
+from .control_client import MEMBER_RUNS_PATH
 from .fab import InvalidFab, inspect_fab
 from .federation_manager import PortalFederationManager, node_directory, resolve_account_ids
 
 # `flwr.superlink.cli` re-exports a function named like the module, so import the module by path.
 superlink_cli = importlib.import_module("flwr.superlink.cli.flower_superlink")
 control_handlers = importlib.import_module("flwr.superlink.servicer.control.control_handlers")
+control_router = importlib.import_module("flwr.superlink.routers.control.router")
+
+RUN_STATUSES = {"active": ["pending", "starting", "running"], "finished": ["finished"]}
 
 stock_start_run = control_handlers.start_run
 stock_stop_run = control_handlers.stop_run
@@ -74,6 +91,38 @@ def archive_federation(request, account, state):
     return ArchiveFederationResponse()
 
 
+def member_runs(
+    request: Annotated[ListRunsRequest, Depends(get_protobuf_request)],
+    linkstate: control_router.LinkStateDependency,
+    account: control_router.AccountDependency,
+    federation: str = "",
+    status: str = "",
+    mine: bool = False,
+) -> ListRunsResponse:
+    """Runs of the caller's federations, newest first, filtered and paged; archived federations included."""
+    manager = linkstate.federation_manager
+    federation_ids = [details.id for details in manager.get_federations(account.flwr_aid)]
+    if federation:
+        federation_ids = [fid for fid in federation_ids if fid == manager.canonical_id(federation)]
+    runs = (
+        linkstate.get_run_info(
+            federation_ids=federation_ids,
+            statuses=RUN_STATUSES.get(status),
+            flwr_aids=[account.flwr_aid] if mine else None,
+            order_by="pending_at",
+            ascending=False,
+            limit=request.limit if request.HasField("limit") else 25,
+            skip=request.skip if request.HasField("skip") else 0,
+        )
+        if federation_ids
+        else []
+    )
+    names = resolve_account_ids({run.flwr_aid for run in runs})
+    for run in runs:
+        run.account_name = names.get(run.flwr_aid, "")
+    return ListRunsResponse(run_dict={run.run_id: run_to_proto(run) for run in runs}, now=now().isoformat())
+
+
 def install() -> FederationManager:
     manager = PortalFederationManager()
     control_handlers.resolve_account_ids = resolve_account_ids
@@ -81,6 +130,10 @@ def install() -> FederationManager:
     control_handlers.stop_run = stop_run
     control_handlers.remove_node_from_federation = remove_node_from_federation
     control_handlers.archive_federation = archive_federation
+    if not any(getattr(route, "path", "") == MEMBER_RUNS_PATH for route in control_router.router.routes):
+        # Protobuf in and out, like the stock routes: the translation middleware looks routes up by path.
+        translation.PROTOBUF_REQUEST_TYPES[("POST", MEMBER_RUNS_PATH)] = ListRunsRequest
+        control_router.router.post(MEMBER_RUNS_PATH.removeprefix(control_router.router.prefix))(member_runs)
 
     def get_federation_manager(is_simulation: bool = False) -> FederationManager:
         return manager

@@ -102,3 +102,23 @@ def test_run_downloads_need_membership(client, federation, outsider, member):
     assert "SuperLink unreachable" in response.content.decode()
     bad = reverse("runs:download", kwargs={**federation.url_kwargs(), "run_id": 5, "what": "passwd"})
     assert client.get(bad).status_code == 404
+
+
+def test_all_runs_needs_sign_in_and_says_when_the_superlink_is_down(client, federation, member):
+    assert client.get(reverse("runs:all")).status_code == 302
+    client.force_login(member)
+    page = client.get(reverse("runs:all"), {"federation": "@olivia/fedavg-lab", "status": "active", "mine": "1"})
+    body = page.content.decode()
+    assert "SuperLink unreachable" in body
+    assert '<option value="@olivia/fedavg-lab" selected>' in body
+    assert ">Runs</a>" in client.get(reverse("federations:dashboard")).content.decode()  # in the header
+
+
+def test_compare_needs_two_runs_and_membership(client, federation, member, outsider):
+    url = reverse("runs:compare", kwargs=federation.url_kwargs())
+    client.force_login(outsider)
+    assert client.get(url, {"run": [1, 2]}).status_code == 404
+    client.force_login(member)
+    response = client.get(url, {"run": ["1"]}, follow=True)
+    assert "Choose two or more runs to compare." in response.content.decode()
+    assert "SuperLink unreachable" in client.get(url, {"run": ["1", "2"]}).content.decode()

@@ -9,7 +9,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from federations import services as federation_services
@@ -99,6 +101,25 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     assert "Round 2 of 2, done" in body
     assert body.count("<svg") >= 5  # train_loss, eval_loss, eval_accuracy, server loss and accuracy
     assert 'aria-labelledby="chart-1-title' in body
+
+    # A second run with other settings: compared with the first, and both on /runs/.
+    second = launch(signed_in(bob), federation, quickstart_fab, "num-server-rounds=1\nlearning-rate=0.05")
+    wait_for_run(alice, federation, second, {"finished:completed", "finished:failed"})
+    compare = reverse("runs:compare", kwargs=federation.url_kwargs())
+    page = signed_in(alice).get(compare, {"run": [run_id, second], "metric": "server.loss"}).content.decode()
+    assert f"<title>Run {run_id}, round 2:" in page
+    assert f"<title>Run {second}, round 1:" in page
+    assert re.search(r'class="compare-differs"><th scope="row" class="mono">learning-rate', page)
+    assert re.search(r'class="compare-differs"><th scope="row" class="mono">num-server-rounds', page)
+    carol, as_bob = UserFactory(username="carol"), signed_in(bob)
+    with CaptureQueriesContext(connection) as queries:
+        everything = as_bob.get(reverse("runs:all")).content.decode()
+    assert everything.index(f">{second}</a>") < everything.index(f">{run_id}</a>")  # newest first
+    assert len(queries) <= 5, [q["sql"] for q in queries]  # session, user, federations, header count
+    mine = signed_in(bob).get(reverse("runs:all"), {"mine": "1"}).content.decode()
+    assert f">{second}</a>" in mine
+    assert f">{run_id}</a>" not in mine
+    assert "No runs yet" in signed_in(carol).get(reverse("runs:all")).content.decode()
 
 
 def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
