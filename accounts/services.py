@@ -61,3 +61,7 @@ def decide_deployment_access(*, access_request: DeploymentAccessRequest, operato
     if approve:
         User.objects.filter(pk=access_request.user_id).update(has_deployment_access=True)
     return True
+
+
+def set_notifications(*, user: User, notify_run_finished: bool) -> None:
+    User.objects.filter(pk=user.pk).update(notify_run_finished=notify_run_finished)

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import cli_login as logins
@@ -57,6 +58,17 @@ def request_deployment_access(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Request sent. An operator will review it; the answer appears here.")
             return redirect("profile")
     return render_profile(request, access_form=form, status=400)
+
+
+@login_required
+@require_POST
+def notifications(request: HttpRequest) -> HttpResponse:
+    wanted = request.POST.get("notify_run_finished") == "on"
+    services.set_notifications(user=request.user, notify_run_finished=wanted)
+    messages.success(
+        request, "You will get an email when your runs finish." if wanted else "No more emails when your runs finish."
+    )
+    return redirect(reverse("profile") + "#notifications")
 
 
 @login_required

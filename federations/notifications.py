@@ -34,17 +34,51 @@ def enqueue(event: str, invitation_id: int) -> None:
         logger.exception("Could not queue the %s email for invitation %s", event, invitation_id)
 
 
+def after_commit_run_finished(outcome_id: int) -> None:
+    def enqueue_run_email():
+        try:
+            send_run_finished_email.enqueue(outcome_id)
+        except Exception:
+            logger.exception("Could not queue the email for run outcome %s", outcome_id)
+
+    transaction.on_commit(enqueue_run_email, robust=True)
+
+
+@task
+def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
+    from .models import RunOutcome
+
+    outcome = RunOutcome.objects.select_related("federation__owner", "launched_by").get(pk=outcome_id)
+    launcher, federation = outcome.launched_by, outcome.federation
+    if launcher is None or not launcher.notify_run_finished or not is_verified(launcher):
+        return
+    page = reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": int(outcome.run_id)})
+    subject = f"Run {outcome.run_id} in {federation.handle} {outcome.sub_status}"
+    body = (
+        f"Your run {outcome.run_id} in {federation.handle} finished: {outcome.sub_status}.\n"
+        + (f"{outcome.details}\n" if outcome.details else "")
+        + f"\nIts page, with metrics and logs: {settings.PORTAL_URL}{page}\n"
+        + f"\nStop these emails on your profile: {settings.PORTAL_URL}{reverse('profile')}\n"
+    )
+    try:
+        send_mail(subject, body, None, [launcher.email])
+    except Exception:
+        logger.exception("Could not send the email for run outcome %s", outcome_id)
+        retry_later(send_run_finished_email, attempt, outcome_id)
+
+
 def is_verified(user) -> bool:
     """Mail goes only to an address its owner has confirmed, never to one anybody typed in."""
     return bool(user.email) and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
-def retry_later(event: str, invitation_id: int, attempt: int) -> None:
+def retry_later(email_task, attempt: int, *args) -> None:
+    """Queue the email task again later, a few times, when the queue can wait (not in development)."""
     if attempt > len(RETRY_DELAYS) or not default_task_backend.supports_defer:
-        logger.error("Gave up on the %s email for invitation %s after %s attempt(s)", event, invitation_id, attempt)
+        logger.error("Gave up on the email %s%s after %s attempt(s)", email_task.name, args, attempt)
         return
     run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
-    send_invitation_email.using(run_after=run_after).enqueue(event, invitation_id, attempt + 1)
+    email_task.using(run_after=run_after).enqueue(*args, attempt + 1)
 
 
 @task
@@ -75,4 +109,4 @@ def send_invitation_email(event: str, invitation_id: int, attempt: int = 1) -> N
         send_mail(subject, body, None, [recipient.email])
     except Exception:
         logger.exception("Could not send the %s email for invitation %s", event, invitation_id)
-        retry_later(event, invitation_id, attempt)
+        retry_later(send_invitation_email, attempt, event, invitation_id)

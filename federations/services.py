@@ -26,6 +26,7 @@ from .models import (
     FederationNode,
     Invitation,
     Membership,
+    RunOutcome,
     validate_federation_name,
 )
 from .rules import Action, Code, FederationError, InvitationNotFound, NotAllowed, Permissions, Target
@@ -414,3 +415,27 @@ def forget_node(*, node_id: int, owner: User) -> int:
         record(federation, owner, Activity.Verb.SUPERNODE_REMOVED, str(node_id))
         count += 1
     return count
+
+
+# Runs (the SuperLink holds them; the portal records how each ended, once, and tells the launcher)
+
+
+def record_run_outcome(*, run_id: int, federation_id: str, launched_by_aid: str, sub_status: str, details: str = ""):
+    """Record how a run ended; the first time only, email whoever launched it. Returns the outcome or None."""
+    federation = Federation.objects.by_handle(federation_id).first()
+    if federation is None:
+        return None
+    launcher = User.objects.filter(flwr_aid=launched_by_aid).first()
+    with transaction.atomic():
+        outcome, created = RunOutcome.objects.get_or_create(
+            run_id=str(run_id),
+            defaults={
+                "federation": federation,
+                "launched_by": launcher,
+                "sub_status": sub_status,
+                "details": details[:2000],
+            },
+        )
+        if created and launcher is not None and launcher.notify_run_finished:
+            notifications.after_commit_run_finished(outcome.pk)
+    return outcome if created else None

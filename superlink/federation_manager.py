@@ -24,12 +24,13 @@ from flwr.superlink.federation.typing import Federation as FederationDetails
 
 from accounts.models import User, ascii_iexact
 from federations import services
-from federations.models import Federation, FederationNode, Invitation, Membership, split_handle
+from federations.models import Federation, FederationNode, Invitation, Membership, RunOutcome, split_handle
 from federations.rules import Action, Code, FederationError, Permissions, Target
 
 from .db import release_connections
 
 logger = logging.getLogger(__name__)
+RECENT_RUNS = 20  # finished runs compared with the recorded outcomes whenever one ends
 
 
 # How each refusal of the rules table reaches the CLI: Flower's code, with the web page's words.
@@ -377,8 +378,28 @@ class PortalFederationManager(FederationManager):
             raise FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE, message, public_details=message)
         services.revoke_invitation(federation=federation, actor=user, invitation_id=invitation.pk)
 
+    @with_django
     def report_run_usage(self) -> None:
-        """Runs are not metered."""
+        """The SuperLink calls this when a run ends: record how, once, and tell whoever launched it.
+
+        Runs are not metered. The call carries no run, so the most recent finished runs are compared
+        with the outcomes already recorded.
+        """
+        finished = self.linkstate.get_run_info(
+            statuses=["finished"], order_by="pending_at", ascending=False, limit=RECENT_RUNS
+        )
+        known = set(
+            RunOutcome.objects.filter(run_id__in=[str(run.run_id) for run in finished]).values_list("run_id", flat=True)
+        )
+        for run in finished:
+            if str(run.run_id) not in known:
+                services.record_run_outcome(
+                    run_id=run.run_id,
+                    federation_id=run.federation_id,
+                    launched_by_aid=run.flwr_aid,
+                    sub_status=run.status.sub_status,
+                    details=run.status.details,
+                )
 
     @with_django
     def can_execute(self, flwr_aid: str, action: ActionType, context) -> None:

@@ -74,7 +74,9 @@ def stop_run(request, account, state):
     runs = state.get_run_info(run_ids=[request.run_id])
     if runs:
         state.federation_manager.check_stop_run(account.flwr_aid, runs[0].federation_id, runs[0].flwr_aid)
-    return stock_stop_run(request, account, state)
+    response = stock_stop_run(request, account, state)
+    state.federation_manager.report_run_usage()  # a stopped run has ended too: record it, tell its launcher
+    return response
 
 
 def remove_node_from_federation(request, account, state):

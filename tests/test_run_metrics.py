@@ -122,3 +122,45 @@ def test_compare_needs_two_runs_and_membership(client, federation, member, outsi
     response = client.get(url, {"run": ["1"]}, follow=True)
     assert "Choose two or more runs to compare." in response.content.decode()
     assert "SuperLink unreachable" in client.get(url, {"run": ["1", "2"]}).content.decode()
+
+
+def test_a_finished_run_emails_its_launcher_once(
+    settings, federation, member, mailoutbox, django_capture_on_commit_callbacks
+):
+    from federations import services
+    from federations.models import RunOutcome
+
+    settings.PORTAL_URL = "https://grid.example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        outcome = services.record_run_outcome(
+            run_id=42, federation_id="@OLIVIA/fedavg-lab", launched_by_aid=member.flwr_aid, sub_status="completed"
+        )
+        again = services.record_run_outcome(
+            run_id=42, federation_id="@olivia/fedavg-lab", launched_by_aid=member.flwr_aid, sub_status="completed"
+        )
+    assert outcome is not None
+    assert again is None
+    assert RunOutcome.objects.count() == 1
+    (mail,) = mailoutbox
+    assert mail.to == [member.email]
+    assert mail.subject == "Run 42 in @olivia/fedavg-lab completed"
+    assert "https://grid.example.org/@olivia/fedavg-lab/runs/42/" in mail.body
+
+
+def test_launchers_can_turn_run_emails_off(client, federation, member, mailoutbox, django_capture_on_commit_callbacks):
+    from federations import services
+
+    client.force_login(member)
+    response = client.post(reverse("notifications"), {}, follow=True)
+    assert "No more emails when your runs finish." in response.content.decode()
+    member.refresh_from_db()
+    assert member.notify_run_finished is False
+    with django_capture_on_commit_callbacks(execute=True):
+        services.record_run_outcome(
+            run_id=7, federation_id="@olivia/fedavg-lab", launched_by_aid=member.flwr_aid, sub_status="failed"
+        )
+    assert mailoutbox == []
+    assert client.get(reverse("notifications")).status_code == 405
+    client.post(reverse("notifications"), {"notify_run_finished": "on"})
+    member.refresh_from_db()
+    assert member.notify_run_finished is True

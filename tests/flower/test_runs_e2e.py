@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from federations import services as federation_services
-from federations.models import FederationNode
+from federations.models import FederationNode, RunOutcome
 from runs import metrics
 from superlink import control_client
 
@@ -120,6 +120,11 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     assert f">{second}</a>" in mine
     assert f">{run_id}</a>" not in mine
     assert "No runs yet" in signed_in(carol).get(reverse("runs:all")).content.decode()
+
+    # The SuperLink recorded how both runs ended and emailed their launchers (the console in development).
+    outcomes = dict(RunOutcome.objects.values_list("run_id", "sub_status"))
+    assert outcomes == {str(run_id): "completed", str(second): "completed"}
+    assert f"Subject: Run {second} in @alice/sim completed" in portal.log()
 
 
 def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
