@@ -270,7 +270,8 @@ def compare_runs(user, federation: Federation, run_ids: list[int], metric: str) 
     choices: dict[str, str] = {}
     for series in series_by_run.values():
         choices |= {key: s.label for key, s in series.items()}
-    chosen = metric if metric in choices else next(iter(choices), "")
+    ordered = sorted(choices.items(), key=lambda item: item[1])
+    chosen = metric if metric in choices else (ordered[0][0] if ordered else "")
     lines = [
         (f"Run {run.run_id}", list(series_by_run[run.run_id][chosen].points))
         for run in runs
@@ -284,7 +285,7 @@ def compare_runs(user, federation: Federation, run_ids: list[int], metric: str) 
         config_rows.append((key, values, len({repr(v) for v in values}) > 1))
     return {
         "runs": [RunRow.from_proto(run, names) for run in runs],
-        "choices": sorted(choices.items(), key=lambda item: item[1]),
+        "choices": ordered,
         "chosen": chosen,
         "chart": charts.line_chart(choices.get(chosen, ""), lines) if lines else None,
         "config_rows": config_rows,

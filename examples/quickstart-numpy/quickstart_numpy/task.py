@@ -6,7 +6,7 @@ TRUE_WEIGHTS = np.array([2.0, -3.0, 0.5])
 TRUE_BIAS = 1.0
 SAMPLES_PER_NODE = 64
 HELD_OUT_PARTITION = 999_999  # the server's own evaluation data
-TOLERANCE = 0.5  # a prediction within this of the target counts as accurate
+TOLERANCE = 0.15  # a prediction within this of the target counts as accurate
 
 
 def initial_parameters() -> list[np.ndarray]:
