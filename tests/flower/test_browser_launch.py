@@ -15,7 +15,7 @@ def test_launch_the_example_app_and_watch_it_finish(page, sign_in, portal, tmp_p
     FederationFactory(owner=alice, name="first", num_supernodes=2)
     sign_in(alice)
     page.goto("/@alice/first/")
-    page.get_by_role("link", name="Runs").click()
+    page.get_by_role("navigation", name="Federation").get_by_role("link", name="Runs").click()
     expect(page.get_by_text("No runs yet")).to_be_visible()
 
     with page.expect_download() as download:
@@ -30,6 +30,13 @@ def test_launch_the_example_app_and_watch_it_finish(page, sign_in, portal, tmp_p
     expect(page.locator("#run-status")).to_contain_text("finished:completed", timeout=120_000)
     expect(page.locator("#run-logs")).to_contain_text("Final model", timeout=30_000)
     expect(page.get_by_role("button", name="Stop")).to_have_count(0)
+    expect(page.locator("#run-status")).to_contain_text("Round 2 of 2, done")
+    expect(page.get_by_role("img", name=re.compile(r"^train_loss"))).to_be_visible()
 
     page.get_by_role("link", name="Runs of @alice/first").click()
     expect(page.locator("#run-list")).to_contain_text("finished:completed")
+
+    # The header's Runs page lists it too.
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
+    expect(page.get_by_role("heading", name="Runs")).to_be_visible()
+    expect(page.locator("table")).to_contain_text("@alice/first")
