@@ -75,6 +75,8 @@ class InviteForm(forms.Form):
     username = forms.CharField(
         label="Username",
         max_length=64,
-        widget=forms.TextInput(attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false"}),
+        widget=forms.TextInput(
+            attrs={"autocomplete": "off", "autocapitalize": "none", "spellcheck": "false", "autofocus": True}
+        ),
         help_text="The person's SuperGrid username (their Flower account name).",
     )

@@ -62,6 +62,8 @@ class RunRow:
 class FederationRuns:
     runs: list[RunRow]
     error: str = ""
+    nodes_online: int = 0
+    nodes_total: int = 0
 
     @property
     def any_active(self) -> bool:
@@ -82,4 +84,5 @@ def federation_runs(user, federation) -> FederationRuns:
     )
     runs = [RunRow.from_proto(run, names) for run in details.runs]
     runs.sort(key=lambda row: (row.pending_at or timezone.now(), row.run_id), reverse=True)
-    return FederationRuns(runs)
+    online = sum(1 for node in details.nodes if node.status == "online")
+    return FederationRuns(runs, nodes_online=online, nodes_total=len(details.nodes))

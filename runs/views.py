@@ -1,5 +1,7 @@
 """Runs of a federation: the Runs tab, launching, the run page, logs and Stop; live counts."""
 
+from dataclasses import replace
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -108,6 +110,9 @@ def run_detail(request: HttpRequest, owner: str, name: str, run_id: int) -> Http
         context["logs_error"] = error.message
     else:
         context |= metrics_context(metrics.parse(context["logs"]))
+        if context["metrics"].current_round and context["run"].status in ("pending", "starting"):
+            # The log is ahead of the SuperLink's status right after launch: show what the log shows.
+            context["run"] = replace(context["run"], status="running", sub_status="")
     return render_page(request, "runs/run.html", context)
 
 

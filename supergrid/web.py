@@ -8,6 +8,10 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.cache import patch_vary_headers
 
+# Form errors answered to htmx: 422, which htmx is told to swap (base.html's htmx-config) and which
+# django-htmx's DEBUG helper leaves alone (it replaces the whole document on 400, 403, 404 and 500).
+FORM_INVALID = 422
+
 # Where a federation's pages live: /@<owner>/<name>/…; each feature app mounts its tabs under it.
 FEDERATION_PREFIX = "@<str:owner>/<str:name>/"
 

@@ -105,8 +105,8 @@ def page(browser, live_server):
     errors: list[str] = []
 
     def on_console(msg):
-        # 400 and 403 are the portal's answers to refused forms; anything else (CSP, 404, 500) is a bug.
-        expected = re.search(r"status of 40[03] ", msg.text)
+        # 400, 403, 409 and 422 are the portal's answers to refused forms; anything else (CSP, 404, 500) is a bug.
+        expected = re.search(r"status of (400|403|409|422) ", msg.text)
         if msg.type == "error" and not expected:
             errors.append(msg.text)
 

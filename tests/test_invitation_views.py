@@ -179,16 +179,16 @@ def test_send_invitation_with_htmx_updates_the_list_in_place(client, federation,
 def test_invite_errors_show_next_to_the_field(client, federation, owner, typed, message):
     client.force_login(owner)
     response = client.post(furl(federation, "invite"), {"username": typed})
-    assert response.status_code == 400
-    assertContains(response, 'id="id_username_error"', status_code=400)
-    assertContains(response, message, status_code=400)
+    assert response.status_code == 422
+    assertContains(response, 'id="id_username_error"', status_code=422)
+    assertContains(response, message, status_code=422)
     assert not Invitation.objects.exists()
 
 
 def test_duplicate_invite_error(client, federation, invitation, owner):
     client.force_login(owner)
     response = client.post(furl(federation, "invite"), {"username": "Ivy"})
-    assertContains(response, "ivy already has a pending invitation.", status_code=400)
+    assertContains(response, "ivy already has a pending invitation.", status_code=422)
     assert Invitation.objects.count() == 1
 
 

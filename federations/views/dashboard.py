@@ -10,7 +10,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from .. import services
 from ..forms import FederationCreateForm
-from ..models import Membership
+from ..models import Invitation, Membership
 
 DASHBOARD_PAGE_SIZE = 50
 
@@ -32,7 +32,8 @@ def membership_list(request: HttpRequest, *, archived: bool) -> dict:
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return render(request, "federations/dashboard.html", membership_list(request, archived=False))
+    context = membership_list(request, archived=False) | {"invitations": Invitation.objects.inbox(request.user)}
+    return render(request, "federations/dashboard.html", context)
 
 
 @login_required

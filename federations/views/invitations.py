@@ -30,6 +30,11 @@ def answer_invitation(request: HttpRequest, invitation_id: int, accept: bool) ->
     if wants_partial(request):
         context = {"invitations": Invitation.objects.inbox(request.user), "oob": True}
         return render_page(request, INBOX_TEMPLATE, context, status=status)
+    if request.POST.get("next") == "dashboard":
+        # From the dashboard's banner: a new member lands on the federation they joined.
+        if accept and status == 200:
+            return redirect("federations:overview", **invitation.federation.url_kwargs())
+        return redirect("federations:dashboard")
     return redirect("profile")
 
 

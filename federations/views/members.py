@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import ascii_iexact
-from supergrid.web import confirm_page, wants_partial
+from supergrid.web import FORM_INVALID, confirm_page, wants_partial
 
 from .. import services
 from ..access import load_federation
@@ -84,7 +84,7 @@ def invite(request: HttpRequest, owner: str, name: str) -> HttpResponse:
             if wants_partial(request):
                 return render_members(request, federation, can)
             return redirect("federations:members", **federation.url_kwargs())
-    status = 400 if form.errors else 200
+    status = FORM_INVALID if form.errors else 200
     return render_members(request, federation, can, invite_form=form, status=status)
 
 

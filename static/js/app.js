@@ -2,7 +2,9 @@
 (function () {
   "use strict";
 
-  // Buttons with data-dialog="<id>" open that <dialog> instead of following their link.
+  // Buttons with data-dialog="<id>" open that <dialog> instead of following their link. The dialog
+  // opens on its first field, or on Cancel (never on the destructive button, which Enter would press),
+  // and focus returns to the button that opened it.
   document.addEventListener("click", function (event) {
     const opener = event.target.closest("[data-dialog]");
     if (opener) {
@@ -10,8 +12,10 @@
       if (dialog && typeof dialog.showModal === "function") {
         event.preventDefault();
         dialog.showModal();
-        const first = dialog.querySelector("input:not([type=hidden]), button");
+        const first = dialog.querySelector("input:not([type=hidden]), textarea, select") ||
+          dialog.querySelector("[data-dialog-close]");
         if (first) first.focus();
+        dialog.addEventListener("close", function () { opener.focus(); }, { once: true });
       }
       return;
     }
@@ -25,4 +29,22 @@
     }
   });
 
+  // A run's log follows its end while the reader is at the end, and stays put once they scroll up.
+  function followLog(log) {
+    if (log.dataset.follow !== "true") return;
+    log.scrollTop = log.scrollHeight;
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    const log = document.getElementById("run-logs");
+    if (!log) return;
+    log.dataset.follow = "true";
+    followLog(log);
+    log.addEventListener("scroll", function () {
+      log.dataset.follow = String(log.scrollHeight - log.scrollTop - log.clientHeight < 40);
+    });
+  });
+  document.addEventListener("htmx:afterSwap", function () {
+    const log = document.getElementById("run-logs");
+    if (log) followLog(log);
+  });
 })();
