@@ -30,7 +30,7 @@ class UserAdmin(DjangoUserAdmin):
 
 @admin.register(DeploymentAccessRequest)
 class DeploymentAccessRequestAdmin(admin.ModelAdmin):
-    list_display = ("user", "status", "created_at", "decided_at", "decided_by")
+    list_display = ("user", "short_reason", "status", "created_at", "decided_at", "decided_by")
     list_filter = ("status",)
     search_fields = ("user__username", "user__email", "reason")
     list_select_related = ("user", "decided_by")
@@ -39,6 +39,10 @@ class DeploymentAccessRequestAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request):
         return False
+
+    @admin.display(description="reason")
+    def short_reason(self, obj) -> str:
+        return obj.reason if len(obj.reason) <= 120 else obj.reason[:119] + "…"
 
     def decide(self, request, queryset, *, approve: bool):
         decided = sum(

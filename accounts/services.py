@@ -5,6 +5,7 @@ from collections.abc import Iterable
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from . import notifications
 from .models import DeploymentAccessRequest, User
 from .validators import text_problem
 
@@ -20,9 +21,13 @@ class AccountError(Exception):
 def grant_deployment_access(*, users: Iterable[User], operator: User | None = None) -> int:
     """Give each user deployment access, approving their open request; returns how many gained it."""
     ids = [user.pk for user in users]
-    DeploymentAccessRequest.objects.filter(user_id__in=ids, status=DeploymentAccessRequest.Status.PENDING).update(
-        status=DeploymentAccessRequest.Status.APPROVED, decided_at=timezone.now(), decided_by=operator
+    open_requests = DeploymentAccessRequest.objects.filter(
+        user_id__in=ids, status=DeploymentAccessRequest.Status.PENDING
     )
+    approved = list(open_requests.values_list("pk", flat=True))
+    open_requests.update(status=DeploymentAccessRequest.Status.APPROVED, decided_at=timezone.now(), decided_by=operator)
+    for request_id in approved:
+        notifications.after_commit_access_decided(request_id)
     return User.objects.filter(pk__in=ids, has_deployment_access=False).update(has_deployment_access=True)
 
 
@@ -60,6 +65,7 @@ def decide_deployment_access(*, access_request: DeploymentAccessRequest, operato
     access_request.save(update_fields=["status", "decided_at", "decided_by"])
     if approve:
         User.objects.filter(pk=access_request.user_id).update(has_deployment_access=True)
+    notifications.after_commit_access_decided(access_request.pk)
     return True
 
 

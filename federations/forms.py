@@ -11,6 +11,20 @@ from .models import (
 NUM_SUPERNODES_ATTRS = {"min": MIN_SIMULATED_SUPERNODES, "max": MAX_SIMULATED_SUPERNODES, "inputmode": "numeric"}
 
 
+class KindSelect(forms.RadioSelect):
+    """Radio buttons where choices the user cannot pick are shown, but disabled."""
+
+    def __init__(self, *args, disabled_values=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.disabled_values = set(disabled_values)
+
+    def create_option(self, name, value, *args, **kwargs):
+        option = super().create_option(name, value, *args, **kwargs)
+        if value in self.disabled_values:
+            option["attrs"]["disabled"] = True
+        return option
+
+
 class FederationCreateForm(forms.Form):
     kind = forms.ChoiceField(
         label="Type",
@@ -38,6 +52,16 @@ class FederationCreateForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="Optional: what this federation is for.",
     )
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "name"
+        ].help_text = f"1–32 letters, digits or hyphens, starting with a letter. Its id will be @{user.username}/name."
+        if not user.has_deployment_access:
+            self.fields["kind"].widget = KindSelect(
+                choices=self.fields["kind"].choices, disabled_values={Federation.Kind.DEPLOYMENT}
+            )
 
 
 class FederationSettingsForm(forms.Form):

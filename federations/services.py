@@ -357,7 +357,7 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
 
 
 @transaction.atomic
-def add_supernode(*, federation: Federation, actor: User, node_id: int) -> FederationNode:
+def add_supernode(*, federation: Federation, actor: User, node_id: int, name: str = "") -> FederationNode:
     """Add the actor's own registered node (ownership is checked against the SuperLink by the caller)."""
     federation = lock(federation)
     check_allowed(federation, actor, Action.ADD_SUPERNODE)
@@ -366,7 +366,7 @@ def add_supernode(*, federation: Federation, actor: User, node_id: int) -> Feder
     if federation.nodes.filter(node_id=str(node_id)).exists():
         raise FederationError(f"SuperNode {node_id} is already in {federation.handle}.")
     node = FederationNode.objects.create(federation=federation, node_id=str(node_id), owner=actor)
-    record(federation, actor, Activity.Verb.SUPERNODE_ADDED, str(node_id))
+    record(federation, actor, Activity.Verb.SUPERNODE_ADDED, f"{name} ({node_id})" if name else str(node_id))
     return node
 
 

@@ -6,7 +6,9 @@ from .launch import LaunchError, parse_overrides
 
 
 class LaunchForm(forms.Form):
-    fab = forms.FileField(label="Flower App bundle (.fab)", help_text="Made by `flwr build` in your app's folder.")
+    fab = forms.FileField(
+        label="Flower App bundle (.fab)", help_text="Made by <code>flwr build</code> in your app's folder."
+    )
     overrides = forms.CharField(
         label="Run config overrides",
         required=False,

@@ -138,6 +138,7 @@ ACCOUNT_UNIQUE_EMAIL = True
 # Production verifies email addresses, which also lets sign-up hide which addresses have accounts.
 ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optional" if DEBUG else "mandatory")
 ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SuperGrid] "
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For, so rate limits see the client.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 ACCOUNT_RATE_LIMITS_ENABLED = True

@@ -59,9 +59,10 @@ def my_nodes(user) -> list[NodeRow]:
 
 def add_own_node(*, user, federation, node_id: int) -> None:
     """Add one of the user's registered nodes; the SuperLink says which nodes are theirs."""
-    if node_id not in {row.node_id for row in my_nodes(user)}:
+    mine = {row.node_id: row for row in my_nodes(user)}
+    if node_id not in mine:
         raise services.FederationError("Choose one of your own registered SuperNodes.", field="node_id")
-    services.add_supernode(federation=federation, actor=user, node_id=node_id)
+    services.add_supernode(federation=federation, actor=user, node_id=node_id, name=mine[node_id].name)
 
 
 def unregister(*, user, node_id: int) -> None:

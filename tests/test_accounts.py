@@ -151,6 +151,6 @@ def test_profile_shows_the_account(client, user):
 
 
 def test_landing_page_sends_signed_in_users_to_the_dashboard(client, user):
-    assertContains(client.get("/"), "Sign up")
+    assertContains(client.get("/"), "Sign Up")
     client.force_login(user)
     assertRedirects(client.get("/"), reverse("federations:dashboard"))

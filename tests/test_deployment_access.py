@@ -47,14 +47,22 @@ def test_empty_reason_is_a_field_error(client, user):
     assert not DeploymentAccessRequest.objects.exists()
 
 
-@pytest.mark.parametrize(("action", "granted", "shown"), [("approve", True, "Granted"), ("deny", False, "was denied")])
-def test_operator_decides_in_the_admin_and_the_user_sees_it(client, operator_client, action, granted, shown):
+@pytest.mark.parametrize(
+    ("action", "granted", "shown", "subject"),
+    [("approve", True, "Granted", "Deployment access granted"), ("deny", False, "was denied", "request denied")],
+)
+def test_operator_decides_in_the_admin_and_the_user_sees_it_and_is_emailed(
+    client, operator_client, action, granted, shown, subject, mailoutbox, django_capture_on_commit_callbacks
+):
     requester = UserFactory(username="requester")
-    access_request = DeploymentAccessRequest.objects.create(user=requester, reason="please")
-    operator_client.post(
-        reverse("admin:accounts_deploymentaccessrequest_changelist"),
-        {"action": action, "_selected_action": [access_request.pk]},
-    )
+    access_request = DeploymentAccessRequest.objects.create(user=requester, reason="Three hospitals, one model")
+    changelist = reverse("admin:accounts_deploymentaccessrequest_changelist")
+    assertContains(operator_client.get(changelist), "Three hospitals, one model")  # the reason, in the list
+    with django_capture_on_commit_callbacks(execute=True):
+        operator_client.post(changelist, {"action": action, "_selected_action": [access_request.pk]})
+    assert [mail.to for mail in mailoutbox] == [[requester.email]]
+    assert subject in mailoutbox[0].subject
+    assert "/profile/#deployment-access" in mailoutbox[0].body
     requester.refresh_from_db()
     access_request.refresh_from_db()
     assert requester.has_deployment_access is granted

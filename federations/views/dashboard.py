@@ -45,7 +45,7 @@ def archived(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def create(request: HttpRequest) -> HttpResponse:
-    form = FederationCreateForm(request.POST or None)
+    form = FederationCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:
             federation = services.create_federation(owner=request.user, **form.cleaned_data)

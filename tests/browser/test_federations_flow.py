@@ -60,11 +60,11 @@ def test_deployment_needs_access_which_an_operator_grants(page, sign_in):
     UserFactory(username="operator", is_staff=True, is_superuser=True)
     sign_in(bob)
     page.goto("/federations/new/")
-    page.get_by_label("Deployment").check()
-    page.get_by_label("Federation name").fill("hospitals")
-    page.get_by_role("button", name="Create").click()
-    expect(page.locator("#id_kind_error")).to_contain_text("need deployment access")
-    assert not Federation.objects.exists()
+    # Said at the choice, which cannot be picked yet; simulation settings show only for simulations.
+    expect(page.get_by_label("Deployment")).to_be_disabled()
+    expect(page.get_by_text("Needs deployment access")).to_be_visible()
+    expect(page.get_by_text("Its id will be @bob/name.")).to_be_visible()
+    expect(page.get_by_label("Number of simulated SuperNodes")).to_be_visible()
 
     page.get_by_role("link", name="request it on your profile").click()
     page.get_by_label("Reason").fill("Three hospitals want to train together.")
