@@ -31,6 +31,9 @@ def test_launch_the_example_app_and_watch_it_finish(page, sign_in, portal, tmp_p
     expect(page.locator("#run-logs")).to_contain_text("Final model", timeout=30_000)
     expect(page.get_by_role("button", name="Stop")).to_have_count(0)
     expect(page.locator("#run-status")).to_contain_text("Round 2 of 2, done")
+    page.reload()  # a long finished log opens at its end, where the results are
+    at_end = page.locator("#run-logs").evaluate("log => log.scrollTop + log.clientHeight >= log.scrollHeight - 2")
+    assert at_end
     expect(page.get_by_role("img", name=re.compile(r"^train_loss"))).to_be_visible()
 
     page.get_by_role("link", name="Runs of @alice/first").click()

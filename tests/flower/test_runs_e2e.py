@@ -166,6 +166,8 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
         add = reverse("supernodes:add", kwargs=federation.url_kwargs())
         assert client.post(add, {"node_id": node.node_id}).status_code == 302
     assert FederationNode.objects.filter(federation=federation).count() == 2
+    runs_tab = as_alice.get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
+    assert "0 of 2 SuperNodes online" in runs_tab  # said before launching, not discovered by waiting
     listing = as_alice.get(reverse("supernodes:list")).content.decode()
     assert "@alice/hospitals" in listing
     assert "SHA256:" in listing
