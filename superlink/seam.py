@@ -105,7 +105,8 @@ def member_runs(
     manager = linkstate.federation_manager
     federation_ids = [details.id for details in manager.get_federations(account.flwr_aid)]
     if federation:
-        federation_ids = [fid for fid in federation_ids if fid == manager.canonical_id(federation)]
+        wanted = manager.canonical_id(federation)
+        federation_ids = [fid for fid in federation_ids if fid == wanted]
     runs = (
         linkstate.get_run_info(
             federation_ids=federation_ids,
