@@ -232,7 +232,11 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "line", "filters": ["request_id"]},
     },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"django.tasks": {"level": "WARNING"}, "httpx": {"level": "WARNING"}},
+    "loggers": {
+        "django.tasks": {"level": "WARNING"},
+        "httpx": {"level": "WARNING"},
+        "alembic": {"level": "WARNING"},  # the SuperLink migrating its own state file on every start
+    },
 }
 
 ACCOUNT_FORMS = {"login": "accounts.forms.SuperGridLoginForm", "signup": "accounts.forms.SuperGridSignupForm"}
