@@ -127,6 +127,9 @@ def sign_in(page):
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign In").click()
         page.wait_for_url("**/federations/")
+        # The dashboard loads each row's live counts after the page; let them finish first. (SQLite's
+        # in-memory test database is one connection shared by the live server's threads.)
+        page.wait_for_load_state("networkidle")
         return page
 
     return do_sign_in

@@ -27,7 +27,6 @@ def lab(db):
     )
     FederationNode.objects.create(federation=federation, node_id="18446744073709551615", owner=bob)
     services.invite(federation=federation, inviter=alice, username="carol")
-    FederationFactory(owner=alice, name="fedavg-playground-long-name")
     return federation
 
 
