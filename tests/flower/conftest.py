@@ -117,6 +117,9 @@ def running_superlink(workdir: Path, **extra_env: str):
         yield SuperLink(address, workdir / "tls" / "ca.pem", process, log_path)
     finally:
         stop(process)
+        # Simulations start a local Ray whose agents leave the SuperLink's process group; end them too
+        # (this stops every Ray instance of this user on the machine, which tests never share).
+        subprocess.run([str(BIN / "ray"), "stop", "--force"], capture_output=True, timeout=120, check=False)
 
 
 @pytest.fixture(scope="module")
