@@ -12,6 +12,11 @@ from django.urls import reverse
 logger = logging.getLogger(__name__)
 
 
+def has_verified_email(user) -> bool:
+    """Mail goes only to an address its owner has confirmed, never to one anybody typed in."""
+    return bool(user.email) and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
+
+
 def after_commit_access_decided(request_id: int) -> None:
     def enqueue():
         try:
@@ -28,7 +33,7 @@ def send_access_decision_email(request_id: int) -> None:
 
     access_request = DeploymentAccessRequest.objects.select_related("user").get(pk=request_id)
     user = access_request.user
-    if not EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists():
+    if not has_verified_email(user):
         return
     profile = f"{settings.PORTAL_URL}{reverse('profile')}#deployment-access"
     if access_request.status == access_request.Status.APPROVED:

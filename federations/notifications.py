@@ -7,13 +7,14 @@ that can wait (production's database queue), a failed email is tried again later
 import logging
 from datetime import timedelta
 
-from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
 from django.tasks import default_task_backend, task
 from django.urls import reverse
 from django.utils import timezone
+
+from accounts.notifications import has_verified_email
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
 
     outcome = RunOutcome.objects.select_related("federation__owner", "launched_by").get(pk=outcome_id)
     launcher, federation = outcome.launched_by, outcome.federation
-    if launcher is None or not launcher.notify_run_finished or not is_verified(launcher):
+    if launcher is None or not launcher.notify_run_finished or not has_verified_email(launcher):
         return
     page = reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": int(outcome.run_id)})
     subject = f"Run {outcome.run_id} in {federation.handle} {outcome.sub_status}"
@@ -65,11 +66,6 @@ def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
     except Exception:
         logger.exception("Could not send the email for run outcome %s", outcome_id)
         retry_later(send_run_finished_email, attempt, outcome_id)
-
-
-def is_verified(user) -> bool:
-    """Mail goes only to an address its owner has confirmed, never to one anybody typed in."""
-    return bool(user.email) and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
 def retry_later(email_task, attempt: int, *args) -> None:
@@ -103,7 +99,7 @@ def send_invitation_email(event: str, invitation_id: int, attempt: int = 1) -> N
             f"{invitation.invitee} {event} your invitation to join {federation.handle}.\n\n"
             f"Members: {settings.PORTAL_URL}{members}\n"
         )
-    if not is_verified(recipient):
+    if not has_verified_email(recipient):
         return
     try:
         send_mail(subject, body, None, [recipient.email])
