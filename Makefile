@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format serve migrate seed
+.PHONY: run test setup lint format serve migrate seed bench
 
 $(PY):
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -40,3 +40,7 @@ test: setup
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The portal at 10k users against its floors (PostgreSQL: BENCH_DATABASE_URL). BENCH_ARGS=--help lists options.
+bench: setup
+	$(PY) -m bench $(BENCH_ARGS)

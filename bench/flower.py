@@ -1,0 +1,156 @@
+"""Our SuperLink (`manage.py superlink`) and a stock one (`flower-superlink --simulation`), side by side.
+
+Measured here: a Flower run's wall time from StartRun to finished through each, and the time of the
+Control API calls the portal's fragments make, answered by the stock SuperLink (their floor).
+"""
+
+import contextlib
+import hashlib
+import os
+import ssl
+import statistics
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from django.conf import settings
+from flwr.proto.control_pb2 import ListRunsRequest, ShowFederationRequest, StartRunRequest
+from flwr.proto.fab_pb2 import Fab
+from flwr.supercore.constant import NOOP_FEDERATION_ID
+from flwr.supercore.control.control_http_client import ControlHttpClient
+
+from accounts.models import User
+from federations.models import Federation
+from superlink import control_client
+
+from .processes import BIN, FLWR_ENV, free_port, start, stop, stop_ray, wait_for_tls
+from .seed import BIG_OWNER, RUNS_FEDERATION
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLE_APP = ROOT / "examples" / "quickstart-numpy"
+RUN_TIMEOUT_SECONDS = 300
+
+
+def superlink_env(workdir: Path) -> dict:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    return {**env, **FLWR_ENV, "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "FLWR_HOME": str(workdir / "home")}
+
+
+@contextlib.contextmanager
+def our_superlink(workdir: Path):
+    """The portal's SuperLink on the bench database, at settings.SUPERLINK_ADDRESS."""
+    log = workdir / "ours.log"
+    command = [sys.executable, "manage.py", "superlink", "--", "--fleet-api-address", f"127.0.0.1:{free_port()}"]
+    process = start(command, superlink_env(workdir), log, ROOT)
+    try:
+        wait_for_tls(settings.SUPERLINK_ADDRESS, settings.SUPERLINK_TLS_DIR / "ca.pem", process, log)
+        yield settings.SUPERLINK_ADDRESS
+    finally:
+        stop(process)
+        stop_ray()
+
+
+@contextlib.contextmanager
+def stock_superlink(workdir: Path):
+    """Stock Flower with its own federation manager, on the same certificates, as a simulation SuperLink."""
+    tls = settings.SUPERLINK_TLS_DIR
+    address = f"127.0.0.1:{free_port()}"
+    host, port = address.rsplit(":", 1)
+    log = workdir / "stock.log"
+    command = [
+        str(BIN / "flower-superlink"),
+        "--simulation",
+        "--host",
+        host,
+        "--port",
+        port,
+        "--fleet-api-address",
+        f"127.0.0.1:{free_port()}",
+        "--database",
+        str(workdir / "stock-state.db"),
+        "--disable-runtime-dependency-installation",
+        "--ssl-ca-certfile",
+        str(tls / "ca.pem"),
+        "--ssl-certfile",
+        str(tls / "server.pem"),
+        "--ssl-keyfile",
+        str(tls / "server.key"),
+    ]
+    process = start(command, superlink_env(workdir), log, workdir)
+    try:
+        wait_for_tls(address, tls / "ca.pem", process, log)
+        yield address
+    finally:
+        stop(process)
+        stop_ray()
+
+
+def stock_client(address: str) -> ControlHttpClient:
+    context = ssl.create_default_context(cafile=str(settings.SUPERLINK_TLS_DIR / "ca.pem"))
+    return ControlHttpClient(f"https://{address}", interceptors=[], verify=context, timeout=30)
+
+
+def median_ms(call: Callable, repeat: int) -> float:
+    for _ in range(3):
+        call()
+    times = []
+    for _ in range(repeat):
+        start_at = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start_at) * 1000)
+    return statistics.median(times)
+
+
+def stock_show_federation_ms(address: str, repeat: int) -> float:
+    """ShowFederation on the stock SuperLink, over one kept connection: the floor of a Control API fragment."""
+    client = stock_client(address)
+    try:
+        return median_ms(lambda: client.ShowFederation(ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)), repeat)
+    finally:
+        client.close()
+
+
+def wait_until_finished(status: Callable[[], str], started: float) -> float:
+    while time.perf_counter() - started < RUN_TIMEOUT_SECONDS:
+        if status() == "finished":
+            return time.perf_counter() - started
+        time.sleep(0.1)
+    raise RuntimeError(f"The run did not finish in {RUN_TIMEOUT_SECONDS} s")
+
+
+def fab() -> bytes:
+    return control_client.build_fab(EXAMPLE_APP)
+
+
+def our_run_seconds(content: bytes) -> tuple[float, str]:
+    owner = User.objects.get(username=BIG_OWNER)
+    handle = Federation.objects.get(owner=owner, name=RUNS_FEDERATION).handle
+    started = time.perf_counter()
+    run_id = control_client.start_run(owner, handle, content, {})
+
+    def status() -> str:
+        run = control_client.get_run(owner, handle, run_id)
+        return run.status.status if run else ""
+
+    seconds = wait_until_finished(status, started)
+    return seconds, control_client.get_run(owner, handle, run_id).status.sub_status
+
+
+def stock_run_seconds(address: str, content: bytes) -> tuple[float, str]:
+    client = stock_client(address)
+    try:
+        started = time.perf_counter()
+        request = StartRunRequest(
+            fab=Fab(hash_str=hashlib.sha256(content).hexdigest(), content=content), federation=NOOP_FEDERATION_ID
+        )
+        run_id = client.StartRun(request).run_id
+
+        def status() -> str:
+            runs = client.ListRuns(ListRunsRequest(run_id=run_id)).run_dict
+            return runs[run_id].status.status if run_id in runs else ""
+
+        seconds = wait_until_finished(status, started)
+        return seconds, client.ListRuns(ListRunsRequest(run_id=run_id)).run_dict[run_id].status.sub_status
+    finally:
+        client.close()

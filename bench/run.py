@@ -1,0 +1,194 @@
+"""The bench, once Django is configured: seed, measure the four things, print and save one table."""
+
+import os
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import django
+
+
+IN_PROCESS = "Pages in process (median; queries, HTML size)"
+
+
+def load_average() -> str:
+    one, five, _ = os.getloadavg()
+    return f"{one:.2f} (1 min), {five:.2f} (5 min)"
+
+
+def run(args, workdir: Path, database_url: str, recreate_database) -> int:
+    django.setup()
+    from django.core.management import call_command
+
+    from . import control, flower, pages, seed
+    from .processes import BIN, start, stop, wait_for_http
+    from .report import CONTROL_RATIO, DASHBOARD_THROUGHPUT, PAGE_RATIO, RUN_RATIO, Row, ms, render
+
+    began = time.perf_counter()
+    loads = [load_average()]
+    if args.reuse and seeded():
+        sizes = seed.counts()
+        print(f"Reusing the bench database: {sizes.line()}", flush=True)
+    else:
+        recreate_database(database_url)
+        call_command("migrate", verbosity=0)
+        print("Seeding…", flush=True)
+        started = time.perf_counter()
+        sizes = seed.seed(args.scale)
+        print(f"Seeded in {time.perf_counter() - started:.0f} s: {sizes.line()}", flush=True)
+
+    call_command("collectstatic", interactive=False, verbosity=0)  # DEBUG off: the manifest storage
+    repeat = 5 if args.quick else 30
+    listed = pages.pages()
+    rows: list[Row] = []
+    notes = [f"Sizes: {sizes.line()}."]
+    with flower.our_superlink(workdir):
+        print("Pages in process…", flush=True)
+        figures = pages.measure_in_process(listed, repeat, seconds=0.5 if args.quick else 2.0)
+        if not args.skip_load:
+            print("Pages under load (gunicorn)…", flush=True)
+            measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN, pages)
+        loads.append(load_average())
+        content = None
+        ours_run = None
+        if not args.skip_runs:
+            print("A Flower run through our SuperLink…", flush=True)
+            content = flower.fab()
+            ours_run = flower.our_run_seconds(content)
+    stock_call_ms = float("nan")
+    stock_run = None
+    if not args.skip_runs:
+        with flower.stock_superlink(workdir) as address:
+            stock_call_ms = flower.stock_show_federation_ms(address, repeat)
+            print("A Flower run through a stock SuperLink…", flush=True)
+            stock_run = flower.stock_run_seconds(address, content)
+    loads.append(load_average())
+
+    floor = figures[pages.FLOOR]
+    for page in listed:
+        result = figures[page.label]
+        if result.status != 200:
+            rows.append(Row(IN_PROCESS, page.label, f"HTTP {result.status}", ms(floor.in_process_ms), None, "answers 200", False))
+            continue
+        budget = PAGE_RATIO * floor.in_process_ms + (stock_call_ms if page.fragment else 0.0)
+        goal = f"≤ {PAGE_RATIO:g}× + stock {page.fragment}" if page.fragment else f"≤ {PAGE_RATIO:g}×"
+        rows.append(
+            Row(
+                IN_PROCESS,
+                f"{page.label} ({result.queries} q, {result.size / 1024:.0f} KiB)",
+                ms(result.in_process_ms),
+                ms(floor.in_process_ms),
+                result.in_process_ms / floor.in_process_ms,
+                goal,
+                None if page.label == pages.FLOOR else result.in_process_ms <= budget,
+            )
+        )
+    if not args.skip_load:
+        for page in listed:
+            result = figures[page.label]
+            if result.status != 200:
+                continue
+            rows.append(
+                Row(
+                    f"Pages under load: p95 ({args.clients} clients, gunicorn, DEBUG off)",
+                    f"{page.label} (p50 {ms(result.p50_ms)}, {result.per_second:.0f}/s, {result.errors} errors)",
+                    ms(result.p95_ms),
+                    ms(floor.p95_ms),
+                    result.p95_ms / floor.p95_ms,
+                    f"≤ {PAGE_RATIO:g}×",
+                    None if page.label == pages.FLOOR else result.p95_ms <= PAGE_RATIO * floor.p95_ms and not result.errors,
+                )
+            )
+        for page in listed:
+            result = figures[page.label]
+            if page.label.startswith("Dashboard, ") and result.status == 200:
+                rows.append(
+                    Row(
+                        "Dashboard throughput under load",
+                        page.label,
+                        f"{result.per_second:.0f}/s",
+                        f"{floor.per_second:.0f}/s",
+                        result.per_second / floor.per_second,
+                        f"≥ {DASHBOARD_THROUGHPUT:g}×",
+                        result.per_second >= DASHBOARD_THROUGHPUT * floor.per_second,
+                    )
+                )
+
+    print("SuperLink control path…", flush=True)
+    calls, extra = control.measure(repeat=50 if args.quick else 300)
+    for call in calls:
+        if call.constant:
+            goal, passed = f"≤ {control.CONSTANT_BUDGET_MS:g} ms", call.ours_ms <= control.CONSTANT_BUDGET_MS
+        else:
+            goal, passed = f"≤ {CONTROL_RATIO:g}×", call.ours_ms <= CONTROL_RATIO * call.stock_ms
+        rows.append(
+            Row("SuperLink control path (ours vs stock Flower, per call)", call.label, ms(call.ours_ms), ms(call.stock_ms), call.ours_ms / call.stock_ms, goal, passed)
+        )
+    rows.append(
+        Row(
+            "SuperLink control path (ours vs stock Flower, per call)",
+            "A revoked CLI session is refused on its next call",
+            "refused" if extra["revoked_refused"] else "ACCEPTED",
+            "",
+            None,
+            "refused",
+            extra["revoked_refused"],
+        )
+    )
+    notes.append(f"Node directory: a full reload takes {ms(extra['node_directory_reload_ms'])} at {sizes.nodes:,} links.")
+    if not args.skip_runs:
+        notes.append(f"Stock ShowFederation over a kept connection: {ms(stock_call_ms)} (the fragments' extra budget).")
+        rows.append(
+            Row(
+                "A Flower run, StartRun to finished (quickstart-numpy, 2 simulated SuperNodes)",
+                f"through our SuperLink ({ours_run[1]})",
+                f"{ours_run[0]:.1f} s",
+                f"{stock_run[0]:.1f} s ({stock_run[1]})",
+                ours_run[0] / stock_run[0],
+                f"≤ {RUN_RATIO:g}×",
+                ours_run[0] <= RUN_RATIO * stock_run[0] and ours_run[1] == "completed",
+            )
+        )
+    notes.append(f"Load average: {' → '.join(loads)} on {os.cpu_count()} cores.")
+    notes.append(f"Took {time.perf_counter() - began:.0f} s.")
+    title = f"SuperGrid bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC" + (" (quick)" if args.quick else "")
+    table = render(title, rows, notes)
+    print()
+    print(table)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(table)
+    print(f"Written to {args.out}", file=sys.stderr)
+    return 1 if any(row.passed is False for row in rows) else 0
+
+
+def seeded() -> bool:
+    from django.db import connection
+    from django.db.utils import Error
+
+    try:
+        from accounts.models import User
+
+        with connection.cursor():
+            return User.objects.filter(username="big-owner").exists()
+    except Error:
+        return False
+
+
+def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN, pages) -> None:
+    from .processes import free_port
+
+    address = f"127.0.0.1:{free_port()}"
+    env = {
+        **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
+        "GUNICORN_BIND": address,
+        "WEB_CONCURRENCY": str(os.cpu_count() or 2),
+    }
+    root = Path(__file__).resolve().parents[1]
+    log = workdir / "gunicorn.log"
+    process = start([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null", "supergrid.wsgi"], env, log, root)
+    try:
+        wait_for_http(address, "/healthz", process, log)
+        pages.measure_under_load(address, listed, figures, args.clients, seconds=1.0 if args.quick else 4.0)
+    finally:
+        stop(process)
