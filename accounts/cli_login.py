@@ -11,8 +11,10 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
+
+from supergrid.db import fetch_one
 
 from .models import CliSession, DeviceAuthorization, User, token_hash
 
@@ -100,7 +102,7 @@ def portal_token(user: User) -> str:
     return PORTAL_TOKEN_PREFIX + signing.dumps(user.flwr_aid, salt=PORTAL_TOKEN_SALT)
 
 
-def portal_token_user(token: str) -> User | None:
+def portal_token_account(token: str) -> tuple[str, str] | None:
     try:
         flwr_aid = signing.loads(
             token.removeprefix(PORTAL_TOKEN_PREFIX),
@@ -109,7 +111,7 @@ def portal_token_user(token: str) -> User | None:
         )
     except signing.BadSignature:
         return None
-    return User.objects.filter(flwr_aid=flwr_aid, is_active=True).first()
+    return fetch_one(ACTIVE_ACCOUNT_SQL, [flwr_aid])
 
 
 @transaction.atomic
@@ -134,29 +136,34 @@ def exchange_device_code(device_code: str) -> IssuedTokens | None:
     return issue_session(authorization.approved_by)
 
 
-def user_for_access_token(access_token: str) -> User | None:
-    """Whose access token this is: the portal's signed token, or a live CLI session's."""
+def account_for_access_token(access_token: str) -> tuple[str, str] | None:
+    """``(flwr_aid, username)`` of whoever holds this token: the portal's signed token, or a live CLI session.
+
+    Asked on every Control API call, so it is one indexed statement, written out once (building it
+    with the ORM costs more than running it). Nothing is cached: a revoked session fails its next call.
+    """
     if access_token.startswith(PORTAL_TOKEN_PREFIX):
-        return portal_token_user(access_token)
-    session = session_for_access_token(access_token)
-    return session.user if session is not None else None
-
-
-def session_for_access_token(access_token: str) -> CliSession | None:
-    """The live CLI session behind an access token, or None (unknown, expired, revoked, inactive user)."""
+        return portal_token_account(access_token)
     if not access_token:
         return None
     now = timezone.now()
-    session = (
-        CliSession.objects.select_related("user")
-        .filter(access_token_hash=token_hash(access_token), revoked_at__isnull=True, access_expires_at__gt=now)
-        .first()
-    )
-    if session is None or not session.user.is_active:
+    moments = [connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1)), token_hash(access_token)]
+    row = fetch_one(LIVE_SESSION_SQL, [*moments, connection.ops.adapt_datetimefield_value(now)])
+    if row is None:
         return None
-    if session.last_used_at is None or now - session.last_used_at > timedelta(minutes=1):
-        CliSession.objects.filter(pk=session.pk).update(last_used_at=now)
-    return session
+    session_id, unrecorded, flwr_aid, username = row
+    if unrecorded:  # "last used" is kept to the minute
+        CliSession.objects.filter(pk=session_id).update(last_used_at=now)
+    return flwr_aid, username
+
+
+ACTIVE_ACCOUNT_SQL = f"SELECT flwr_aid, username FROM {User._meta.db_table} WHERE flwr_aid = %s AND is_active"  # noqa: S608
+LIVE_SESSION_SQL = (  # table names from the models, values as parameters
+    "SELECT s.id, s.last_used_at IS NULL OR s.last_used_at < %s, u.flwr_aid, u.username "  # noqa: S608
+    f"FROM {CliSession._meta.db_table} s "
+    f"JOIN {User._meta.db_table} u ON u.id = s.user_id "
+    "WHERE s.access_token_hash = %s AND s.revoked_at IS NULL AND s.access_expires_at > %s AND u.is_active"
+)
 
 
 @transaction.atomic

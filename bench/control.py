@@ -96,9 +96,19 @@ def measure(repeat: int) -> tuple[list[CallFigures], dict]:
                 lambda: portal_plugin.validate_tokens_in_metadata(metadata),
                 lambda: stock_plugin.validate_tokens_in_metadata(metadata),
             ),
-            ("has_member", True, lambda: ours.has_member(owner.flwr_aid, big), lambda: stock.has_member(NOOP_FLWR_AID, NOOP_FEDERATION_ID)),
+            (
+                "has_member",
+                True,
+                lambda: ours.has_member(owner.flwr_aid, big),
+                lambda: stock.has_member(NOOP_FLWR_AID, NOOP_FEDERATION_ID),
+            ),
             ("exists", True, lambda: ours.exists(big), lambda: stock.exists(NOOP_FEDERATION_ID)),
-            ("has_node (routing)", True, lambda: ours.has_node(2000000001, big), lambda: stock.has_node(1, NOOP_FEDERATION_ID)),
+            (
+                "has_node (routing)",
+                True,
+                lambda: ours.has_node(2000000001, big),
+                lambda: stock.has_node(1, NOOP_FEDERATION_ID),
+            ),
             (
                 "can_execute (start run)",
                 True,
@@ -117,7 +127,12 @@ def measure(repeat: int) -> tuple[list[CallFigures], dict]:
                 lambda: ours.get_federations(reader.flwr_aid),
                 lambda: stock.get_federations(NOOP_FLWR_AID),
             ),
-            ("get_details (1,000 members)", False, lambda: ours.get_details(big), lambda: stock.get_details(NOOP_FEDERATION_ID)),
+            (
+                "get_details (1,000 members)",
+                False,
+                lambda: ours.get_details(big),
+                lambda: stock.get_details(NOOP_FEDERATION_ID),
+            ),
         ]
         figures = [
             CallFigures(label, timed(mine, repeat), timed(theirs, repeat), constant)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from flwr.proto.control_pb2 import ListRunsRequest, ShowFederationRequest, StartRunRequest
+from flwr.proto.control_pb2 import ListFederationsRequest, ListRunsRequest, ShowFederationRequest, StartRunRequest
 from flwr.proto.fab_pb2 import Fab
 from flwr.supercore.constant import NOOP_FEDERATION_ID
 from flwr.supercore.control.control_http_client import ControlHttpClient
@@ -25,7 +25,7 @@ from federations.models import Federation
 from superlink import control_client
 
 from .processes import BIN, FLWR_ENV, free_port, start, stop, stop_ray, wait_for_tls
-from .seed import BIG_OWNER, RUNS_FEDERATION
+from .seed import BIG_OWNER, FEDERATION_SIZES, RUNS_FEDERATION, federation_name, member_name
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE_APP = ROOT / "examples" / "quickstart-numpy"
@@ -102,11 +102,31 @@ def median_ms(call: Callable, repeat: int) -> float:
     return statistics.median(times)
 
 
-def stock_show_federation_ms(address: str, repeat: int) -> float:
-    """ShowFederation on the stock SuperLink, over one kept connection: the floor of a Control API fragment."""
+# The Control API calls the CLI makes that do real work in the FederationManager, ours against stock
+# Flower's answering the same call (its one federation), each over one kept connection.
+SHOW_FEDERATION = "ShowFederation (get_details, 1,000 members)"
+LIST_FEDERATIONS = "ListFederations (get_federations, member of 100)"
+
+
+def our_control_ms(repeat: int) -> dict[str, float]:
+    owner = User.objects.get(username=BIG_OWNER)
+    reader = User.objects.get(username=member_name(100))
+    big = f"@{BIG_OWNER}/{federation_name(max(FEDERATION_SIZES))}"
+    with control_client.connect(owner) as as_owner:
+        show = median_ms(lambda: as_owner.ShowFederation(ShowFederationRequest(federation_name=big)), repeat)
+    with control_client.connect(reader) as as_reader:
+        listing = median_ms(lambda: as_reader.ListFederations(ListFederationsRequest()), repeat)
+    return {SHOW_FEDERATION: show, LIST_FEDERATIONS: listing}
+
+
+def stock_control_ms(address: str, repeat: int) -> dict[str, float]:
     client = stock_client(address)
     try:
-        return median_ms(lambda: client.ShowFederation(ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)), repeat)
+        request = ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)
+        return {
+            SHOW_FEDERATION: median_ms(lambda: client.ShowFederation(request), repeat),
+            LIST_FEDERATIONS: median_ms(lambda: client.ListFederations(ListFederationsRequest()), repeat),
+        }
     finally:
         client.close()
 

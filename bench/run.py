@@ -1,6 +1,7 @@
 """The bench, once Django is configured: seed, measure the four things, print and save one table."""
 
 import os
+import statistics
 import sys
 import time
 from datetime import UTC, datetime
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import django
 
-
 IN_PROCESS = "Pages in process (median; queries, HTML size)"
+CONTROL = "SuperLink control path (ours vs stock Flower, per call)"
 
 
 def load_average() -> str:
@@ -50,26 +51,32 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
             print("Pages under load (gunicorn)…", flush=True)
             measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN, pages)
         loads.append(load_average())
-        content = None
-        ours_run = None
-        if not args.skip_runs:
-            print("A Flower run through our SuperLink…", flush=True)
-            content = flower.fab()
-            ours_run = flower.our_run_seconds(content)
-    stock_call_ms = float("nan")
-    stock_run = None
-    if not args.skip_runs:
-        with flower.stock_superlink(workdir) as address:
-            stock_call_ms = flower.stock_show_federation_ms(address, repeat)
-            print("A Flower run through a stock SuperLink…", flush=True)
-            stock_run = flower.stock_run_seconds(address, content)
+        print("Control API calls…", flush=True)
+        calls_repeat = 20 if args.quick else 100
+        ours_calls = flower.our_control_ms(calls_repeat)
+        content = flower.fab()
+        ours_runs = []
+        for number in range(args.runs):
+            print(f"A Flower run through our SuperLink ({number + 1} of {args.runs})…", flush=True)
+            ours_runs.append(flower.our_run_seconds(content))
+    with flower.stock_superlink(workdir) as address:
+        stock_calls = flower.stock_control_ms(address, calls_repeat)
+        stock_runs = []
+        for number in range(args.runs):
+            print(f"A Flower run through a stock SuperLink ({number + 1} of {args.runs})…", flush=True)
+            stock_runs.append(flower.stock_run_seconds(address, content))
+    stock_call_ms = stock_calls[flower.SHOW_FEDERATION]
     loads.append(load_average())
 
     floor = figures[pages.FLOOR]
     for page in listed:
         result = figures[page.label]
         if result.status != 200:
-            rows.append(Row(IN_PROCESS, page.label, f"HTTP {result.status}", ms(floor.in_process_ms), None, "answers 200", False))
+            rows.append(
+                Row(
+                    IN_PROCESS, page.label, f"HTTP {result.status}", ms(floor.in_process_ms), None, "answers 200", False
+                )
+            )
             continue
         budget = PAGE_RATIO * floor.in_process_ms + (stock_call_ms if page.fragment else 0.0)
         goal = f"≤ {PAGE_RATIO:g}× + stock {page.fragment}" if page.fragment else f"≤ {PAGE_RATIO:g}×"
@@ -97,7 +104,9 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
                     ms(floor.p95_ms),
                     result.p95_ms / floor.p95_ms,
                     f"≤ {PAGE_RATIO:g}×",
-                    None if page.label == pages.FLOOR else result.p95_ms <= PAGE_RATIO * floor.p95_ms and not result.errors,
+                    None
+                    if page.label == pages.FLOOR
+                    else result.p95_ms <= PAGE_RATIO * floor.p95_ms and not result.errors,
                 )
             )
         for page in listed:
@@ -120,14 +129,34 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
     for call in calls:
         if call.constant:
             goal, passed = f"≤ {control.CONSTANT_BUDGET_MS:g} ms", call.ours_ms <= control.CONSTANT_BUDGET_MS
-        else:
-            goal, passed = f"≤ {CONTROL_RATIO:g}×", call.ours_ms <= CONTROL_RATIO * call.stock_ms
+        else:  # stock Flower's manager answers from memory; the Control API rows below carry the goal
+            goal, passed = "(see below)", None
         rows.append(
-            Row("SuperLink control path (ours vs stock Flower, per call)", call.label, ms(call.ours_ms), ms(call.stock_ms), call.ours_ms / call.stock_ms, goal, passed)
+            Row(
+                "SuperLink control path (ours vs stock Flower, per call)",
+                call.label,
+                ms(call.ours_ms),
+                ms(call.stock_ms),
+                call.ours_ms / call.stock_ms,
+                goal,
+                passed,
+            )
+        )
+    for label, ours_ms in ours_calls.items():
+        rows.append(
+            Row(
+                CONTROL,
+                f"{label}, over the Control API",
+                ms(ours_ms),
+                ms(stock_calls[label]),
+                ours_ms / stock_calls[label],
+                f"≤ {CONTROL_RATIO:g}×",
+                ours_ms <= CONTROL_RATIO * stock_calls[label],
+            )
         )
     rows.append(
         Row(
-            "SuperLink control path (ours vs stock Flower, per call)",
+            CONTROL,
             "A revoked CLI session is refused on its next call",
             "refused" if extra["revoked_refused"] else "ACCEPTED",
             "",
@@ -136,20 +165,24 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
             extra["revoked_refused"],
         )
     )
-    notes.append(f"Node directory: a full reload takes {ms(extra['node_directory_reload_ms'])} at {sizes.nodes:,} links.")
-    if not args.skip_runs:
-        notes.append(f"Stock ShowFederation over a kept connection: {ms(stock_call_ms)} (the fragments' extra budget).")
-        rows.append(
-            Row(
-                "A Flower run, StartRun to finished (quickstart-numpy, 2 simulated SuperNodes)",
-                f"through our SuperLink ({ours_run[1]})",
-                f"{ours_run[0]:.1f} s",
-                f"{stock_run[0]:.1f} s ({stock_run[1]})",
-                ours_run[0] / stock_run[0],
-                f"≤ {RUN_RATIO:g}×",
-                ours_run[0] <= RUN_RATIO * stock_run[0] and ours_run[1] == "completed",
-            )
+    notes.append(
+        f"Node directory: a full reload takes {ms(extra['node_directory_reload_ms'])} at {sizes.nodes:,} links."
+    )
+    notes.append(f"Stock ShowFederation over a kept connection: {ms(stock_call_ms)} (the fragments' extra budget).")
+    ours_seconds = statistics.median(seconds for seconds, _ in ours_runs)
+    stock_seconds = statistics.median(seconds for seconds, _ in stock_runs)
+    outcomes = sorted({outcome for _, outcome in ours_runs + stock_runs})
+    rows.append(
+        Row(
+            f"A Flower run, StartRun to finished (quickstart-numpy, 2 simulated SuperNodes; median of {args.runs})",
+            f"through our SuperLink ({', '.join(outcomes)})",
+            f"{ours_seconds:.1f} s",
+            f"{stock_seconds:.1f} s",
+            ours_seconds / stock_seconds,
+            f"≤ {RUN_RATIO:g}×",
+            ours_seconds <= RUN_RATIO * stock_seconds and outcomes == ["completed"],
         )
+    )
     notes.append(f"Load average: {' → '.join(loads)} on {os.cpu_count()} cores.")
     notes.append(f"Took {time.perf_counter() - began:.0f} s.")
     title = f"SuperGrid bench, {datetime.now(UTC):%Y-%m-%d %H:%M} UTC" + (" (quick)" if args.quick else "")
@@ -186,7 +219,12 @@ def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN
     }
     root = Path(__file__).resolve().parents[1]
     log = workdir / "gunicorn.log"
-    process = start([str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null", "supergrid.wsgi"], env, log, root)
+    process = start(
+        [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null", "supergrid.wsgi"],
+        env,
+        log,
+        root,
+    )
     try:
         wait_for_http(address, "/healthz", process, log)
         pages.measure_under_load(address, listed, figures, args.clients, seconds=1.0 if args.quick else 4.0)

@@ -75,7 +75,9 @@ def tables() -> dict[str, str]:
     }
 
 
-SIMULATION_COLUMNS = "num_supernodes, client_resources_num_cpus, client_resources_num_gpus, simulation_backend, simulation_verbose"
+SIMULATION_COLUMNS = (
+    "num_supernodes, client_resources_num_cpus, client_resources_num_gpus, simulation_backend, simulation_verbose"
+)
 SIMULATION_VALUES = "2, 2, 0, 'ray', false"
 DEPLOYMENT_VALUES = "null, null, null, '', null"
 
@@ -109,18 +111,18 @@ def seed(scale: float = 1.0) -> Sizes:
             "true, true FROM unnest(%s::text[]) AS name",
             named_users,
         )
-        # Generic federations fed1…fedN, owned round-robin by user1…userM.
+        # Generic federations fed1…fedN, owned round-robin by user1…userM; every fifth a deployment.
+        deployment = f"i %% {DEPLOYMENT_EVERY} = 0"
         run(
-            f"INSERT INTO {{federation}} (owner_id, name, kind, description, created_at, archived_at, {SIMULATION_COLUMNS}) "
-            "SELECT u.id, 'fed' || i, CASE WHEN i %% {every} = 0 THEN 'deployment' ELSE 'simulation' END, "
+            "INSERT INTO {federation} (owner_id, name, kind, description, created_at, archived_at, "
+            f"{SIMULATION_COLUMNS}) "
+            f"SELECT u.id, 'fed' || i, CASE WHEN {deployment} THEN 'deployment' ELSE 'simulation' END, "
             "'Federation number ' || i, now() - i * interval '1 minute', "
             "CASE WHEN i %% 17 = 0 THEN now() ELSE null END, "
-            "CASE WHEN i %% {every} = 0 THEN null ELSE 2 END, CASE WHEN i %% {every} = 0 THEN null ELSE 2 END, "
-            "CASE WHEN i %% {every} = 0 THEN null ELSE 0 END, CASE WHEN i %% {every} = 0 THEN '' ELSE 'ray' END, "
-            "CASE WHEN i %% {every} = 0 THEN null ELSE false END "
-            "FROM generate_series(1, %s) AS i JOIN {user} u ON u.username = 'user' || ((i - 1) %% %s + 1)".replace(
-                "{every}", str(DEPLOYMENT_EVERY)
-            ),
+            f"CASE WHEN {deployment} THEN null ELSE 2 END, CASE WHEN {deployment} THEN null ELSE 2 END, "
+            f"CASE WHEN {deployment} THEN null ELSE 0 END, CASE WHEN {deployment} THEN '' ELSE 'ray' END, "
+            f"CASE WHEN {deployment} THEN null ELSE false END "
+            "FROM generate_series(1, %s) AS i JOIN {user} u ON u.username = 'user' || ((i - 1) %% %s + 1)",
             federations,
             users,
         )

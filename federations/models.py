@@ -372,6 +372,8 @@ class FederationNode(models.Model):
             models.UniqueConstraint(fields=["federation", "node_id"], name="federations_node_once_per_federation"),
             models.CheckConstraint(condition=Q(node_id__regex=r"^[0-9]{1,20}$"), name="federations_node_id_digits"),
         ]
+        # A SuperNode's federations, when it is unregistered or its owner leaves.
+        indexes = [models.Index(fields=["node_id"], name="federations_node_by_id")]
 
     def __str__(self) -> str:
         return f"SuperNode {self.node_id} in {self.federation}"

@@ -19,6 +19,7 @@ federation_patterns = [
 
 urlpatterns = [
     path("runs/", views.all_runs, name="all"),
+    path("federations/live/", views.dashboard_live, name="dashboard_live"),
     path("examples/quickstart-numpy.fab", views.example_fab, name="example_fab"),
     path(FEDERATION_PREFIX, include(federation_patterns)),
 ]

@@ -70,13 +70,11 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         self, metadata: Sequence[tuple[str, str | bytes]]
     ) -> tuple[bool, AccountInfo | None]:
         release_connections()
-        try:
-            user = logins.user_for_access_token(metadata_value(metadata, ACCESS_TOKEN_KEY))
-        finally:
-            release_connections()
-        if user is None:
+        found = logins.account_for_access_token(metadata_value(metadata, ACCESS_TOKEN_KEY))
+        if found is None:
             return False, None
-        return True, account_info(user)
+        flwr_aid, username = found
+        return True, AccountInfo(flwr_aid=flwr_aid, account_name=username)
 
     def refresh_tokens(
         self, metadata: Sequence[tuple[str, str | bytes]]

@@ -9,8 +9,10 @@ import hashlib
 import json
 import re
 import ssl
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from pathlib import Path
 from urllib.parse import urlencode
@@ -20,11 +22,12 @@ from django.conf import settings
 from django.utils import timezone
 from flwr.common.serde import user_config_from_proto, user_config_to_proto
 from flwr.proto.control_pb2 import (
+    ListFederationsRequest,
+    ListFederationsResponse,
     ListNodesRequest,
     ListRunsRequest,
     ListRunsResponse,
     RegisterNodeRequest,
-    ShowFederationRequest,
     StartRunRequest,
     StopRunRequest,
     StreamLogsRequest,
@@ -38,7 +41,10 @@ from accounts.models import User
 
 from .fab import FAB_MAX_BYTES, megabytes
 
-MEMBER_RUNS_PATH = "/v1/control/supergrid/member-runs"  # seam.py adds this route to the SuperLink
+# Routes of the portal's own that seam.py adds to the SuperLink's Control API.
+MEMBER_RUNS_PATH = "/v1/control/supergrid/member-runs"
+FEDERATION_STATUS_PATH = "/v1/control/supergrid/federation-status"
+STATUS_FEDERATIONS_LIMIT = 100  # federations per federation-status call (a dashboard page shows 50)
 
 TIMEOUT_SECONDS = 5.0
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
@@ -103,14 +109,36 @@ def error_message(response: httpx.Response) -> ControlError:
 
 
 class BearerToken:
-    """Sends the portal's token for the user, as the CLI sends its own."""
-
-    def __init__(self, token: str):
-        self.token = token
+    """Sends the portal's token for the user of the current call, as the CLI sends its own."""
 
     def intercept(self, context, call_next):
-        context.request.headers["Authorization"] = f"Bearer {self.token}"
+        context.request.headers["Authorization"] = f"Bearer {current_token.get()}"
         return call_next(context)
+
+
+current_token: ContextVar[str] = ContextVar("control_api_token")
+clients = threading.local()  # one kept-alive client per thread: no TLS handshake per call
+
+
+def shared_client(ca: Path | None) -> ControlHttpClient:
+    key = (settings.SUPERLINK_ADDRESS, str(ca))
+    if getattr(clients, "key", None) != key:
+        drop_client()
+        clients.client = ControlHttpClient(
+            f"https://{settings.SUPERLINK_ADDRESS}",
+            interceptors=[BearerToken()],
+            verify=ssl.create_default_context(cafile=str(ca)) if ca is not None else True,
+            timeout=TIMEOUT_SECONDS,
+        )
+        clients.key = key
+    return clients.client
+
+
+def drop_client() -> None:
+    client = getattr(clients, "client", None)
+    clients.client = clients.key = None
+    if client is not None:
+        client.close()
 
 
 @contextmanager
@@ -119,26 +147,25 @@ def connect(user: User) -> Iterator[ControlHttpClient]:
     ca = ca_certfile()
     if ca is not None and not ca.exists():
         raise SuperLinkUnavailable()
-    client = ControlHttpClient(
-        f"https://{settings.SUPERLINK_ADDRESS}",
-        interceptors=[BearerToken(logins.portal_token(user))],
-        verify=ssl.create_default_context(cafile=str(ca)) if ca is not None else True,
-        timeout=TIMEOUT_SECONDS,
-    )
+    client = shared_client(ca)
+    token = current_token.set(logins.portal_token(user))
     try:
         yield client
     except httpx.HTTPStatusError as error:
         raise error_message(error.response) from error
     except httpx.TransportError as error:
+        drop_client()  # the next call starts afresh (a restarted SuperLink, a new certificate)
         raise SuperLinkUnavailable() from error
     finally:
-        client.close()
+        current_token.reset(token)
 
 
 def show_federation(user: User, handle: str):
-    """The federation as the SuperLink sees it: nodes with status and all its runs."""
-    with connect(user) as control:
-        return control.ShowFederation(ShowFederationRequest(federation_name=handle)).federation
+    """The federation as the SuperLink sees it: nodes with status and all its runs (no member list)."""
+    found = federation_status(user, [handle]).get(handle)
+    if found is None:
+        raise ControlError(f"Federation {handle} does not exist or you are not a member of it.")
+    return found
 
 
 def list_nodes(user: User) -> list:
@@ -187,6 +214,19 @@ def member_runs(
             response_type=ListRunsResponse,
         )
     return sorted(response.run_dict.values(), key=lambda run: (run.pending_at, run.run_id), reverse=True)
+
+
+def federation_status(user: User, handles: list[str]) -> dict:
+    """Nodes (with status) and runs of several of the user's federations, in one call, by handle."""
+    query = urlencode([("federation", handle) for handle in handles[:STATUS_FEDERATIONS_LIMIT]])
+    with connect(user) as control:
+        response = control._unary_unary(
+            path=f"{FEDERATION_STATUS_PATH}?{query}",
+            rpc_method="/supergrid.Control/FederationStatus",
+            request=ListFederationsRequest(),
+            response_type=ListFederationsResponse,
+        )
+    return {federation.name: federation for federation in response.federations}
 
 
 def stop_run(user: User, run_id: int) -> None:

@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Max, OuterRef, Q, Subquery
 from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.proto.federation_pb2 import Account, Member
@@ -23,7 +23,7 @@ from flwr.superlink.federation import FederationManager
 from flwr.superlink.federation.typing import Federation as FederationDetails
 
 from accounts.models import User, ascii_iexact
-from federations import services
+from federations import lookups, services
 from federations.models import Federation, FederationNode, Invitation, Membership, RunOutcome, split_handle
 from federations.rules import Action, Code, FederationError, Permissions, Target
 
@@ -103,7 +103,7 @@ def simulation_config(federation: Federation) -> SimulationConfig | None:
         client_resources_num_cpus=sim.client_resources_num_cpus,
         client_resources_num_gpus=sim.client_resources_num_gpus,
         backend=sim.backend,
-        verbose=sim.verbose,
+        verbose=bool(sim.verbose),
     )
 
 
@@ -135,13 +135,15 @@ def resolve_account_ids(ids) -> dict[str, str]:
 class NodeDirectory:
     """Which nodes are in which federation, kept in memory for message routing.
 
-    A background thread re-reads it every SUPERLINK_NODE_CACHE_SECONDS (changes made by the web
-    process); changes committed inside this process reload it at once. Readers never query.
+    A background thread checks every SUPERLINK_NODE_CACHE_SECONDS whether the links changed (in the web
+    process) and only then reads them again; changes committed inside this process reload it at once.
+    Readers never query.
     """
 
     def __init__(self, interval: float):
         self.interval = interval
         self._nodes: dict[str, frozenset[int]] = {}
+        self._signature: dict | None = None
         self._wake = threading.Event()
         self._lock = threading.Lock()
         self._thread: threading.Thread | None = None
@@ -157,13 +159,21 @@ class NodeDirectory:
             self._wake.wait(self.interval)
             self._wake.clear()
             try:
-                self.reload()
+                self.reload(force=False)
             except Exception:  # keep the last good answer; the next round tries again
                 logger.exception("Could not reload the federation node directory")
             finally:
                 release_connections()
 
-    def reload(self) -> None:
+    def reload(self, *, force: bool = True) -> None:
+        """Read every link again; with ``force=False`` only when they changed since the last read.
+
+        Links are only ever inserted (with a new, higher id) or deleted, so their number and highest id
+        change whenever the set does: one aggregate over an index instead of reading them all.
+        """
+        signature = FederationNode.objects.aggregate(count=Count("id"), last=Max("id"))
+        if not force and signature == self._signature:
+            return
         nodes: dict[str, set[int]] = {}
         # Archived federations keep their nodes: runs in flight finish (new runs are refused).
         rows = FederationNode.objects.values_list("federation__owner__username", "federation__name", "node_id")
@@ -171,6 +181,7 @@ class NodeDirectory:
             nodes.setdefault(f"@{owner}/{name}".lower(), set()).add(int(node_id))
         with self._lock:
             self._nodes = {key: frozenset(value) for key, value in nodes.items()}
+            self._signature = signature
 
     def invalidate(self) -> None:
         self._wake.set()
@@ -202,13 +213,11 @@ class PortalFederationManager(FederationManager):
     @with_django
     def exists(self, federation_id: str) -> bool:
         """Archived federations exist too: their runs stay readable and stoppable (the rules refuse changes)."""
-        return find_federation(federation_id) is not None
+        return lookups.federation_and_membership(federation_id)[0] is not None
 
     @with_django
     def has_member(self, flwr_aid: str, federation_id: str) -> bool:
-        return Membership.objects.filter(
-            user__flwr_aid=flwr_aid, federation__in=Federation.objects.by_handle(federation_id)
-        ).exists()
+        return lookups.federation_and_membership(federation_id, flwr_aid)[1] is not None
 
     def ensure_default_federations_exist(self, flwr_aid: str) -> None:
         """Nothing to do: accounts start with no federations, like on the web."""
@@ -216,17 +225,26 @@ class PortalFederationManager(FederationManager):
     @with_django
     def get_federations(self, flwr_aid: str) -> list[FederationDetails]:
         """Archived ones too, marked archived: `flwr federation list --verbose` shows them."""
+        members = (
+            Membership.objects.filter(federation=OuterRef("federation"))
+            .order_by()
+            .values("federation")
+            .annotate(total=Count("*"))
+            .values("total")
+        )
         memberships = (
             Membership.objects.filter(user__flwr_aid=flwr_aid)
             .select_related("federation__owner")
-            .annotate(member_total=Count("federation__memberships"))
+            .annotate(member_total=Subquery(members))
             .order_by("federation__owner__username", "federation__name")
         )
         return [self._summary(m.federation, m, member_count=m.member_total) for m in memberships]
 
     def _members(self, federation: Federation) -> list[Member]:
-        rows = federation.memberships.select_related("user").order_by("-role", "joined_at")
-        return [Member(account=Account(id=m.user.flwr_aid, name=m.user.username), role=m.role) for m in rows]
+        rows = federation.memberships.order_by("-role", "joined_at").values_list(
+            "user__flwr_aid", "user__username", "role"
+        )
+        return [Member(account=Account(id=flwr_aid, name=username), role=role) for flwr_aid, username, role in rows]
 
     def _summary(
         self,
@@ -266,8 +284,32 @@ class PortalFederationManager(FederationManager):
         return self._summary(federation, members=self._members(federation), nodes=nodes, runs=runs)
 
     @with_django
+    def member_federation_nodes(self, flwr_aid: str, federation_ids: list[str]) -> dict[str, list[int]]:
+        """Each of these federations the account belongs to, with its node ids; the others are left out.
+
+        Two queries whatever the number of federations (the portal asks for one page of its dashboard).
+        """
+        handles = Q()
+        for federation_id in federation_ids:
+            parts = split_handle(federation_id)
+            if parts:
+                handles |= Q(ascii_iexact("owner__username", parts[0]), ascii_iexact("name", parts[1]))
+        if not handles:
+            return {}
+        rows = Federation.objects.filter(handles, memberships__user__flwr_aid=flwr_aid).values_list(
+            "pk", "owner__username", "name"
+        )
+        handle_of = {pk: f"@{owner}/{name}" for pk, owner, name in rows}
+        nodes: dict[str, list[int]] = {handle: [] for handle in handle_of.values()}
+        for federation_pk, node_id in FederationNode.objects.filter(federation__in=handle_of).values_list(
+            "federation_id", "node_id"
+        ):
+            nodes[handle_of[federation_pk]].append(int(node_id))
+        return nodes
+
+    @with_django
     def get_simulation_config(self, federation_id: str) -> SimulationConfig | None:
-        federation = find_federation(federation_id)
+        federation, _ = lookups.federation_and_membership(federation_id)
         if federation is None:
             raise not_found(federation_id)
         return simulation_config(federation)
@@ -406,8 +448,10 @@ class PortalFederationManager(FederationManager):
         """Launching a run asks the rules table; other actions are checked by the services they call."""
         if action != ActionType.START_RUN:
             return
-        user, federation = member_federation(flwr_aid, context.federation_id)
-        services.permissions(federation, user).check(Action.LAUNCH_RUN)
+        federation, membership = lookups.federation_and_membership(context.federation_id, flwr_aid)
+        if membership is None:
+            raise not_found(context.federation_id)
+        Permissions(federation, membership).check(Action.LAUNCH_RUN)
 
     # Actions stock Flower decides alone; the seam asks these first (see seam.py) ------------------------
 

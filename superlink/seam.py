@@ -22,14 +22,17 @@ from collections.abc import Sequence
 from typing import Annotated
 
 import flwr.superlink.main as superlink_main
-from fastapi import Depends
+from fastapi import Depends, Query
 from flwr.common.serde import run_to_proto
 from flwr.proto.control_pb2 import (
     ArchiveFederationResponse,
+    ListFederationsRequest,
+    ListFederationsResponse,
     ListRunsRequest,
     ListRunsResponse,
     RemoveNodeFromFederationResponse,
 )
+from flwr.proto.federation_pb2 import Federation as FederationProto
 from flwr.supercore.date import now
 from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.supercore.protobuf import translation
@@ -37,7 +40,7 @@ from flwr.supercore.protobuf.translation import get_protobuf_request
 from flwr.superlink.federation import FederationManager
 
 from .auth_plugin import PortalAuthnPlugin
-from .control_client import MEMBER_RUNS_PATH
+from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, STATUS_FEDERATIONS_LIMIT
 from .fab import InvalidFab, inspect_fab
 from .federation_manager import PortalFederationManager, node_directory, resolve_account_ids
 
@@ -126,6 +129,44 @@ def member_runs(
     return ListRunsResponse(run_dict={run.run_id: run_to_proto(run) for run in runs}, now=now().isoformat())
 
 
+def federation_status(
+    request: Annotated[ListFederationsRequest, Depends(get_protobuf_request)],
+    linkstate: control_router.LinkStateDependency,
+    account: control_router.AccountDependency,
+    federation: Annotated[list[str], Query(max_length=STATUS_FEDERATIONS_LIMIT)] = (),
+) -> ListFederationsResponse:
+    """Nodes and runs of several of the caller's federations at once (the portal's pages and live counts).
+
+    What ShowFederation answers about nodes and runs, without the member list; federations the caller
+    does not belong to are left out.
+    """
+    manager = linkstate.federation_manager
+    node_ids = manager.member_federation_nodes(account.flwr_aid, list(federation))
+    every_node = [node_id for nodes in node_ids.values() for node_id in nodes]
+    infos = {node.node_id: node for node in linkstate.get_node_info(node_ids=every_node)} if every_node else {}
+    runs: dict[str, list] = {handle: [] for handle in node_ids}
+    if node_ids:
+        for run in linkstate.get_run_info(federation_ids=list(node_ids)):
+            runs[run.federation_id].append(run_to_proto(run))
+    return ListFederationsResponse(
+        federations=[
+            FederationProto(
+                name=handle, nodes=[infos[node_id] for node_id in nodes if node_id in infos], runs=runs[handle]
+            )
+            for handle, nodes in node_ids.items()
+        ]
+    )
+
+
+def add_route(path: str, request_type, endpoint) -> None:
+    """A route of the portal's own on the stock Control router, protobuf in and out like the stock ones
+    (the translation middleware looks request types up by path)."""
+    if any(getattr(route, "path", "") == path for route in control_router.router.routes):
+        return
+    translation.PROTOBUF_REQUEST_TYPES[("POST", path)] = request_type
+    control_router.router.post(path.removeprefix(control_router.router.prefix))(endpoint)
+
+
 def install() -> FederationManager:
     manager = PortalFederationManager()
     control_handlers.resolve_account_ids = resolve_account_ids
@@ -133,10 +174,8 @@ def install() -> FederationManager:
     control_handlers.stop_run = stop_run
     control_handlers.remove_node_from_federation = remove_node_from_federation
     control_handlers.archive_federation = archive_federation
-    if not any(getattr(route, "path", "") == MEMBER_RUNS_PATH for route in control_router.router.routes):
-        # Protobuf in and out, like the stock routes: the translation middleware looks routes up by path.
-        translation.PROTOBUF_REQUEST_TYPES[("POST", MEMBER_RUNS_PATH)] = ListRunsRequest
-        control_router.router.post(MEMBER_RUNS_PATH.removeprefix(control_router.router.prefix))(member_runs)
+    add_route(MEMBER_RUNS_PATH, ListRunsRequest, member_runs)
+    add_route(FEDERATION_STATUS_PATH, ListFederationsRequest, federation_status)
 
     def get_federation_manager(is_simulation: bool = False) -> FederationManager:
         return manager

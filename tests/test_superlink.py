@@ -108,7 +108,7 @@ def test_plugin_validates_refreshes_and_refuses_revoked_sessions(user):
 def test_expired_access_tokens_are_refused(user):
     issued = services.issue_session(user)
     CliSession.objects.update(access_expires_at=timezone.now() - timedelta(seconds=1))
-    assert services.session_for_access_token(issued.access_token) is None
+    assert services.account_for_access_token(issued.access_token) is None
 
 
 def test_portal_tokens_are_signed_short_lived_and_never_stored(user, settings):

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.models import ascii_iexact
-from supergrid.web import FORM_INVALID, confirm_page, wants_partial
+from supergrid.web import FORM_INVALID, confirm_page, paginate, wants_partial
 
 from .. import services
 from ..access import load_federation
@@ -21,6 +21,7 @@ from ..rules import Action, Permissions, Target
 from .tabs import render_tab
 
 RECENT_ENDED_INVITATIONS = 10
+MEMBERS_PAGE_SIZE = 50
 
 
 @dataclass(frozen=True)
@@ -30,12 +31,15 @@ class MemberRow:
     can_leave: bool
 
 
-def members_context(federation: Federation, can: Permissions, invite_form: InviteForm | None = None) -> dict:
+def members_context(
+    federation: Federation, can: Permissions, invite_form: InviteForm | None = None, page_number=None
+) -> dict:
     member_rows = (
         federation.memberships.select_related("user")
         .annotate(owner_first=Case(When(role="owner", then=Value(0)), default=Value(1), output_field=IntegerField()))
         .order_by("owner_first", "joined_at", "user__username")
     )
+    page = paginate(member_rows, page_number, MEMBERS_PAGE_SIZE)
     me = can.membership.user_id
     rows = [
         MemberRow(
@@ -44,12 +48,14 @@ def members_context(federation: Federation, can: Permissions, invite_form: Invit
             and can.may(Action.REMOVE_MEMBER, Target(user_id=row.user_id, is_owner=row.is_owner)),
             can_leave=row.user_id == me and can.may(Action.LEAVE),
         )
-        for row in member_rows
+        for row in page
     ]
     invitations = federation.invitations.select_related("invitee", "inviter")
     history = can.may(Action.SEE_INVITATION_HISTORY)
     return {
         "members": rows,
+        "page": page,
+        "any_removable": any(row.can_remove for row in rows),
         "pending_invitations": invitations.pending().order_by("created_at"),
         "ended_invitations": invitations.ended()[:RECENT_ENDED_INVITATIONS] if history else [],
         "invite_form": invite_form,
@@ -57,7 +63,8 @@ def members_context(federation: Federation, can: Permissions, invite_form: Invit
 
 
 def render_members(request, federation, can, invite_form=None, status=200) -> HttpResponse:
-    return render_tab(request, federation, can, "members", members_context(federation, can, invite_form), status)
+    context = members_context(federation, can, invite_form, request.GET.get("page"))
+    return render_tab(request, federation, can, "members", context, status)
 
 
 @login_required

@@ -6,12 +6,11 @@ Tabs owned by other apps (Runs, SuperNodes) render through ``render_tab`` too.
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
-from supergrid.web import render_page
+from supergrid.web import paginate, render_page
 
 from ..access import load_federation
 from ..models import Federation
@@ -80,5 +79,5 @@ def overview(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 def activity(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
     events = federation.activities.select_related("actor")
-    page = Paginator(events, ACTIVITY_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = paginate(events, request.GET.get("page"), ACTIVITY_PAGE_SIZE)
     return render_tab(request, federation, can, "activity", {"page": page})

@@ -2,6 +2,20 @@
 (function () {
   "use strict";
 
+  // A dialog shared by many buttons (one per row) takes its blanks from the button that opens it:
+  // data-fill-action="<url>" sets the form's action, data-fill-<name>="<text>" each [data-fill=<name>].
+  function fillDialog(dialog, opener) {
+    Object.keys(opener.dataset).forEach(function (key) {
+      if (key.indexOf("fill") !== 0 || key.length === 4) return;
+      const name = key.charAt(4).toLowerCase() + key.slice(5);
+      const value = opener.dataset[key];
+      dialog.querySelectorAll('[data-fill="' + name + '"]').forEach(function (element) {
+        if (element.tagName === "FORM") element.setAttribute("action", value);
+        else element.textContent = value;
+      });
+    });
+  }
+
   // Buttons with data-dialog="<id>" open that <dialog> instead of following their link. The dialog
   // opens on its first field, or on Cancel (never on the destructive button, which Enter would press),
   // and focus returns to the button that opened it.
@@ -11,6 +25,7 @@
       const dialog = document.getElementById(opener.dataset.dialog);
       if (dialog && typeof dialog.showModal === "function") {
         event.preventDefault();
+        fillDialog(dialog, opener);
         dialog.showModal();
         const first = dialog.querySelector("input:not([type=hidden]), textarea, select") ||
           dialog.querySelector("[data-dialog-close]");
