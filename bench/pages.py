@@ -86,6 +86,7 @@ class PageFigures:
     queries: int = 0
     size: int = 0
     in_process_ms: float = 0.0
+    floor_ms: float = 0.0  # the floor, measured in turn with this page
     p50_ms: float = 0.0
     p95_ms: float = 0.0
     per_second: float = 0.0
@@ -107,8 +108,13 @@ def signed_in_clients(names: set[str]) -> dict[str, Client]:
 
 
 def measure_in_process(listed: list[Page], repeat: int, seconds: float) -> dict[str, PageFigures]:
-    """Median time of each page served by Django in this process; one more request counts its queries."""
+    """Median time of each page served by Django in this process, and of the floor measured in turn with it.
+
+    Page and floor requests alternate, so both medians come from the same moments of a shared, noisy
+    machine; one more request counts the page's queries.
+    """
     clients = signed_in_clients({page.username for page in listed})
+    floor = next(page for page in listed if page.label == FLOOR)
     figures = {}
     for page in listed:
         client = clients[page.username]
@@ -119,13 +125,17 @@ def measure_in_process(listed: list[Page], repeat: int, seconds: float) -> dict[
         reset_queries()
         for _ in range(2):
             client.get(page.path, headers=headers(page))
-        times = []
+        times, floor_times = [], []
         deadline = time.perf_counter() + seconds
         while len(times) < repeat or (time.perf_counter() < deadline and len(times) < repeat * 10):
             start = time.perf_counter()
+            clients[floor.username].get(floor.path)
+            middle = time.perf_counter()
             client.get(page.path, headers=headers(page))
-            times.append((time.perf_counter() - start) * 1000)
+            floor_times.append((middle - start) * 1000)
+            times.append((time.perf_counter() - middle) * 1000)
         result.in_process_ms = statistics.median(times)
+        result.floor_ms = statistics.median(floor_times)
         figures[page.label] = result
     return figures
 

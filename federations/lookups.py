@@ -5,18 +5,25 @@ under a millisecond. Nothing is cached, so a change on the web counts on the nex
 uses the same case-insensitive indexes as ``Federation.objects.by_handle``.
 """
 
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db import connection
+from django.utils import timezone
 
 from accounts.models import User
-from supergrid.db import fetch_one
+from supergrid.db import as_datetime, fetch_all, fetch_one
+from supergrid.web import Moment, Row
 
-from .models import Federation, Membership, split_handle
+from .models import Federation, FederationNode, Invitation, Membership, split_handle
 
 FEDERATION_WANTED = {
     "id",
     "owner_id",
     "name",
     "kind",
+    "description",
     "archived_at",
     "num_supernodes",
     "client_resources_num_cpus",
@@ -29,19 +36,39 @@ MEMBERSHIP_WANTED = {"id", "federation_id", "user_id", "role"}
 FEDERATION_FIELDS = [f.attname for f in Federation._meta.concrete_fields if f.attname in FEDERATION_WANTED]
 MEMBERSHIP_FIELDS = [f.attname for f in Membership._meta.concrete_fields if f.attname in MEMBERSHIP_WANTED]
 
-FEDERATION_AND_MEMBERSHIP_SQL = (  # noqa: S608 (table and column names from the models; values as parameters)
-    "SELECT {federation_columns}, {membership_columns} FROM {federation} f "
+TABLES = {
+    "membership": Membership._meta.db_table,
+    "federation": Federation._meta.db_table,
+    "node": FederationNode._meta.db_table,
+    "user": User._meta.db_table,
+    "invitation": Invitation._meta.db_table,
+}
+FEDERATION_COLUMNS = ", ".join(f"f.{field}" for field in FEDERATION_FIELDS) + ", o.username"
+MEMBERSHIP_COLUMNS = ", ".join(f"m.{field}" for field in MEMBERSHIP_FIELDS)
+
+FEDERATION_AND_MEMBERSHIP_SQL = (
+    f"SELECT {FEDERATION_COLUMNS}, {MEMBERSHIP_COLUMNS} FROM {{federation}} f "
     "JOIN {user} o ON o.id = f.owner_id "
     "LEFT JOIN {membership} m ON m.federation_id = f.id "
     "AND m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %s AND u.is_active) "
     "WHERE LOWER(o.username) = %s AND LOWER(f.name) = %s"
-).format(
-    federation_columns=", ".join(f"f.{field}" for field in FEDERATION_FIELDS),
-    membership_columns=", ".join(f"m.{field}" for field in MEMBERSHIP_FIELDS),
-    federation=Federation._meta.db_table,
-    membership=Membership._meta.db_table,
-    user=User._meta.db_table,
-)
+).format(**TABLES)
+
+# Every federation of an account (archived ones too) with its number of members: `flwr federation list`.
+ACCOUNT_FEDERATIONS_SQL = (
+    f"SELECT {FEDERATION_COLUMNS}, {MEMBERSHIP_COLUMNS}, "
+    "(SELECT COUNT(*) FROM {membership} x WHERE x.federation_id = f.id) "
+    "FROM {membership} m JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
+    "WHERE m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %s AND u.is_active) "
+    "ORDER BY o.username, f.name"
+).format(**TABLES)
+
+# A federation's members, owner first, for ShowFederation.
+MEMBERS_SQL = (
+    "SELECT u.flwr_aid, u.username, m.role FROM {membership} m JOIN {user} u ON u.id = m.user_id "
+    "WHERE m.federation_id = %s ORDER BY m.role DESC, m.joined_at, m.id"
+).format(**TABLES)
+NODES_SQL = "SELECT node_id FROM {node} WHERE federation_id = %s ORDER BY id".format(**TABLES)
 
 
 def handle_parts(federation_id: str) -> tuple[str, str] | None:
@@ -52,18 +79,168 @@ def handle_parts(federation_id: str) -> tuple[str, str] | None:
     return parts[0].lower(), parts[1].lower()
 
 
+def federation_from(row: Sequence) -> Federation:
+    """A Federation, with its owner's username, from a row that starts with FEDERATION_COLUMNS."""
+    federation = Federation.from_db(connection.alias, FEDERATION_FIELDS, row[: len(FEDERATION_FIELDS)])
+    federation.archived_at = as_datetime(federation.archived_at)
+    owner = (federation.owner_id, row[len(FEDERATION_FIELDS)])
+    federation.owner = User.from_db(connection.alias, ["id", "username"], owner)
+    return federation
+
+
+def membership_from(row: Sequence, federation: Federation) -> Membership | None:
+    if row[0] is None:
+        return None
+    membership = Membership.from_db(connection.alias, MEMBERSHIP_FIELDS, row[: len(MEMBERSHIP_FIELDS)])
+    membership.federation = federation
+    return membership
+
+
 def federation_and_membership(federation_id: str, flwr_aid: str = "") -> tuple[Federation | None, Membership | None]:
-    """The federation ``@owner/name`` (without its owner loaded) and the account's membership in it, if any."""
+    """The federation ``@owner/name`` (with its owner's username) and the account's membership in it, if any."""
     parts = handle_parts(federation_id)
     if parts is None:
         return None, None
     row = fetch_one(FEDERATION_AND_MEMBERSHIP_SQL, [flwr_aid, *parts])
     if row is None:
         return None, None
-    federation = Federation.from_db(connection.alias, FEDERATION_FIELDS, row[: len(FEDERATION_FIELDS)])
-    membership_row = row[len(FEDERATION_FIELDS) :]
-    if membership_row[0] is None:
-        return federation, None
-    membership = Membership.from_db(connection.alias, MEMBERSHIP_FIELDS, membership_row)
-    membership.federation = federation
-    return federation, membership
+    federation = federation_from(row)
+    return federation, membership_from(row[len(FEDERATION_FIELDS) + 1 :], federation)
+
+
+def account_federations(flwr_aid: str) -> list[tuple[Federation, Membership, int]]:
+    """Each federation the account belongs to, its membership and its number of members, by handle."""
+    found = []
+    for row in fetch_all(ACCOUNT_FEDERATIONS_SQL, [flwr_aid]):
+        federation = federation_from(row)
+        found.append((federation, membership_from(row[len(FEDERATION_FIELDS) + 1 : -1], federation), row[-1]))
+    return found
+
+
+def members(federation: Federation) -> list[tuple[str, str, str]]:
+    """``(flwr_aid, username, role)`` of every member, the owner first."""
+    return fetch_all(MEMBERS_SQL, [federation.pk])
+
+
+# Which of these federations (``owner/name``, lowercase) the account belongs to, with their nodes.
+ACCOUNT_FEDERATION_NODES_SQL = (
+    "SELECT o.username, f.name, n.node_id FROM {membership} m "
+    "JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
+    "LEFT JOIN {node} n ON n.federation_id = f.id "
+    "WHERE m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %s AND u.is_active) "
+    "AND LOWER(o.username) || '/' || LOWER(f.name) IN ({wanted}) ORDER BY n.id"
+)
+
+
+def account_federation_nodes(flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
+    """Node ids of each of these federations the account belongs to, by handle; others are left out."""
+    wanted = sorted({"/".join(parts) for parts in map(handle_parts, federation_ids) if parts})
+    if not wanted:
+        return {}
+    sql = ACCOUNT_FEDERATION_NODES_SQL.format(wanted=", ".join(["%s"] * len(wanted)), **TABLES)
+    nodes: dict[str, list[int]] = {}
+    for owner, name, node_id in fetch_all(sql, [flwr_aid, *wanted]):
+        found = nodes.setdefault(f"@{owner}/{name}", [])
+        if node_id is not None:
+            found.append(int(node_id))
+    return nodes
+
+
+def node_ids(federation: Federation) -> list[int]:
+    return [int(node_id) for (node_id,) in fetch_all(NODES_SQL, [federation.pk])]
+
+
+# The dashboard's list of a member's federations, one page at a time (the ORM takes longer to build this
+# statement than PostgreSQL takes to answer it). Counts are subqueries per row shown: no join fan-out.
+MEMBER_FEDERATIONS_SELECT = (
+    "SELECT f.id, o.username, f.name, f.kind, f.description, f.created_at, f.archived_at, f.num_supernodes, "
+    "m.role, m.user_id, "
+    "(SELECT COUNT(*) FROM {membership} x WHERE x.federation_id = f.id), "
+    "(SELECT COUNT(*) FROM {node} n WHERE n.federation_id = f.id) "
+)
+MEMBER_FEDERATIONS_FROM = (
+    "FROM {membership} m JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
+    "WHERE m.user_id = %s AND (f.archived_at IS NOT NULL) = %s "
+)
+MEMBER_FEDERATIONS_SQL = (
+    MEMBER_FEDERATIONS_SELECT + MEMBER_FEDERATIONS_FROM + "ORDER BY o.username, f.name LIMIT %s OFFSET %s"
+).format(**TABLES)
+
+
+@dataclass(frozen=True)
+class MemberFederation:
+    """A federation in a member's list, as read: just what the list shows and the rules ask.
+
+    ``is_archived`` and ``is_owner``/``user_id`` are what ``Permissions`` reads of a federation and a
+    membership, so one entry stands for both.
+    """
+
+    pk: int
+    owner: str
+    name: str
+    kind: str
+    description: str
+    created_at: datetime
+    archived_at: datetime | None
+    num_supernodes: int | None
+    role: str
+    user_id: int
+    member_count: int
+    node_count: int
+
+    @property
+    def handle(self) -> str:
+        return f"@{self.owner}/{self.name}"
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_simulation(self) -> bool:
+        return self.kind == Federation.Kind.SIMULATION
+
+    @property
+    def is_owner(self) -> bool:
+        return self.role == Membership.Role.OWNER
+
+
+class MemberFederations:
+    """A member's federations (active or archived), ordered by handle, sliced in SQL (``paginate``)."""
+
+    def __init__(self, user_id: int, *, archived: bool):
+        self.params = [user_id, archived]
+
+    def __getitem__(self, window: slice) -> list[MemberFederation]:
+        start = window.start or 0
+        rows = fetch_all(MEMBER_FEDERATIONS_SQL, [*self.params, window.stop - start, start])
+        return [MemberFederation(*row[:5], as_datetime(row[5]), as_datetime(row[6]), *row[7:]) for row in rows]
+
+
+# The invitations waiting for a user (dashboard, profile, header), newest first.
+INBOX_SQL = (
+    "SELECT i.id, o.username, f.name, v.username, i.created_at, i.expires_at FROM {invitation} i "
+    "JOIN {federation} f ON f.id = i.federation_id JOIN {user} o ON o.id = f.owner_id "
+    "LEFT JOIN {user} v ON v.id = i.inviter_id "
+    "WHERE i.invitee_id = %s AND i.status = %s AND i.expires_at > %s ORDER BY i.created_at DESC, i.id DESC"
+).format(**TABLES)
+
+
+@dataclass(frozen=True)
+class InboxEntry(Row):
+    pk: int
+    handle: str
+    inviter: str  # empty once the inviter's account is gone
+    created: Moment
+    expires: Moment
+
+
+def inbox(user_id: int) -> list[InboxEntry]:
+    now = connection.ops.adapt_datetimefield_value(timezone.now())
+    rows = fetch_all(INBOX_SQL, [user_id, Invitation.Status.PENDING, now])
+    return [
+        InboxEntry(
+            pk, f"@{owner}/{name}", inviter or "", Moment.of(as_datetime(created)), Moment.of(as_datetime(expires))
+        )
+        for pk, owner, name, inviter, created, expires in rows
+    ]

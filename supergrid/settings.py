@@ -109,14 +109,19 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # The portal's working set lives in memory (or on SSD): with PostgreSQL's default of 4, a federation
     # list of a member of 100 is planned as a scan of every federation (7 ms) instead of 100 index
     # lookups (0.7 ms). Operators who tune postgresql.conf themselves can set it to "".
+    DATABASES["default"].setdefault("OPTIONS", {})
     page_cost = os.environ.get("DATABASE_RANDOM_PAGE_COST", "1.1")
     if page_cost:
-        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={page_cost}"
-    # Lets supergrid.db.fetch_one prepare the SuperLink's hot statements (Django's own queries bind on
-    # the client and are never prepared). Empty for a transaction-pooling PgBouncer.
+        DATABASES["default"]["OPTIONS"]["options"] = f"-c random_page_cost={page_cost}"
+    # Statements a connection runs again and again (every page's session and user lookups, the SuperLink's
+    # checks) are prepared on the server after DATABASE_PREPARE_THRESHOLD runs, so PostgreSQL stops
+    # planning them (1–2 ms per query on these machines, more than running them). That needs parameters
+    # bound on the server. Set it empty behind a transaction-pooling PgBouncer, which cannot keep them.
     prepare_threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
-        int(prepare_threshold) if prepare_threshold else None
+    DATABASES["default"]["OPTIONS"] |= (
+        {"server_side_binding": True, "prepare_threshold": int(prepare_threshold)}
+        if prepare_threshold
+        else {"prepare_threshold": None}
     )
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {}).update(

@@ -12,7 +12,7 @@ from functools import wraps
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max, OuterRef, Q, Subquery
+from django.db.models import Count, Max
 from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.proto.federation_pb2 import Account, Member
@@ -225,26 +225,16 @@ class PortalFederationManager(FederationManager):
     @with_django
     def get_federations(self, flwr_aid: str) -> list[FederationDetails]:
         """Archived ones too, marked archived: `flwr federation list --verbose` shows them."""
-        members = (
-            Membership.objects.filter(federation=OuterRef("federation"))
-            .order_by()
-            .values("federation")
-            .annotate(total=Count("*"))
-            .values("total")
-        )
-        memberships = (
-            Membership.objects.filter(user__flwr_aid=flwr_aid)
-            .select_related("federation__owner")
-            .annotate(member_total=Subquery(members))
-            .order_by("federation__owner__username", "federation__name")
-        )
-        return [self._summary(m.federation, m, member_count=m.member_total) for m in memberships]
+        return [
+            self._summary(federation, membership, member_count=count)
+            for federation, membership, count in lookups.account_federations(flwr_aid)
+        ]
 
     def _members(self, federation: Federation) -> list[Member]:
-        rows = federation.memberships.order_by("-role", "joined_at").values_list(
-            "user__flwr_aid", "user__username", "role"
-        )
-        return [Member(account=Account(id=flwr_aid, name=username), role=role) for flwr_aid, username, role in rows]
+        return [
+            Member(account=Account(id=flwr_aid, name=username), role=role)
+            for flwr_aid, username, role in lookups.members(federation)
+        ]
 
     def _summary(
         self,
@@ -275,10 +265,10 @@ class PortalFederationManager(FederationManager):
 
     @with_django
     def get_details(self, federation_id: str) -> FederationDetails:
-        federation = find_federation(federation_id)
+        federation, _ = lookups.federation_and_membership(federation_id)
         if federation is None:
             raise not_found(federation_id)
-        node_ids = [int(n) for n in federation.nodes.values_list("node_id", flat=True)]
+        node_ids = lookups.node_ids(federation)
         nodes = list(self.linkstate.get_node_info(node_ids=node_ids)) if node_ids else []
         runs = list(self.linkstate.get_run_info(federation_ids=[federation.handle]))
         return self._summary(federation, members=self._members(federation), nodes=nodes, runs=runs)
@@ -287,25 +277,9 @@ class PortalFederationManager(FederationManager):
     def member_federation_nodes(self, flwr_aid: str, federation_ids: list[str]) -> dict[str, list[int]]:
         """Each of these federations the account belongs to, with its node ids; the others are left out.
 
-        Two queries whatever the number of federations (the portal asks for one page of its dashboard).
+        One query whatever the number of federations (the portal asks for one page of its dashboard).
         """
-        handles = Q()
-        for federation_id in federation_ids:
-            parts = split_handle(federation_id)
-            if parts:
-                handles |= Q(ascii_iexact("owner__username", parts[0]), ascii_iexact("name", parts[1]))
-        if not handles:
-            return {}
-        rows = Federation.objects.filter(handles, memberships__user__flwr_aid=flwr_aid).values_list(
-            "pk", "owner__username", "name"
-        )
-        handle_of = {pk: f"@{owner}/{name}" for pk, owner, name in rows}
-        nodes: dict[str, list[int]] = {handle: [] for handle in handle_of.values()}
-        for federation_pk, node_id in FederationNode.objects.filter(federation__in=handle_of).values_list(
-            "federation_id", "node_id"
-        ):
-            nodes[handle_of[federation_pk]].append(int(node_id))
-        return nodes
+        return lookups.account_federation_nodes(flwr_aid, federation_ids)
 
     @with_django
     def get_simulation_config(self, federation_id: str) -> SimulationConfig | None:
@@ -458,7 +432,7 @@ class PortalFederationManager(FederationManager):
     @with_django
     def canonical_id(self, federation_id: str) -> str:
         """The federation's id as stored everywhere (``@owner/name`` as created); unknown ids unchanged."""
-        federation = find_federation(federation_id)
+        federation, _ = lookups.federation_and_membership(federation_id)
         return federation.handle if federation is not None else federation_id
 
     @with_django

@@ -32,11 +32,13 @@ def url_pattern(script_prefix: str, view_name: str, kwargs: tuple) -> str:
 
 @register.simple_tag
 def fedurl(view_name: str, federation, **kwargs) -> str:
-    """``{% fedurl 'runs:run' federation run_id=7 %}``: a URL under ``/@owner/name/``.
+    """``{% fedurl 'runs:run' federation run_id=7 %}``: a URL under ``/@owner/name/``."""
+    return federation_url(view_name, federation.owner.username, federation.name, **kwargs)
 
-    The same URL ``reverse()`` gives: reversed once with placeholders, then filled in.
-    """
-    text = {"owner": federation.owner.username, "name": federation.name}
+
+def federation_url(view_name: str, owner: str, name: str, **kwargs) -> str:
+    """The same URL ``reverse()`` gives: reversed once with placeholders, then filled in."""
+    text = {"owner": owner, "name": name}
     text |= {key: value for key, value in kwargs.items() if isinstance(value, str)}
     other = tuple(sorted((key, value) for key, value in kwargs.items() if not isinstance(value, str)))
     slots = tuple(sorted((key, placeholder(key)) for key in text))

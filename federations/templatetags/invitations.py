@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..models import Invitation
+from ..lookups import inbox
 
 register = template.Library()
 
@@ -11,7 +11,7 @@ register = template.Library()
 def invitation_inbox(context) -> dict:
     request = context["request"]
     return {
-        "invitations": Invitation.objects.inbox(request.user),
+        "invitations": inbox(request.user.pk),
         "request": request,
         "csrf_token": context.get("csrf_token"),
     }

@@ -1,55 +1,93 @@
 """The dashboard, the archived list and creating a federation."""
 
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
-from supergrid.web import paginate
+from supergrid.web import Moment, Row, paginate
 
 from .. import services
 from ..forms import FederationCreateForm
-from ..models import FederationNode, Invitation, Membership
+from ..lookups import MemberFederation, MemberFederations, inbox
+from ..models import Federation, Membership
+from ..rules import Action, Permissions
+from ..templatetags.federation_tags import federation_url
 
 DASHBOARD_PAGE_SIZE = 50
 
 
-def count_of(model, **filters) -> Coalesce:
-    """How many rows of ``model`` belong to the row's federation: a subquery per row shown, no join fan-out."""
-    rows = model.objects.filter(**filters).order_by().values("federation").annotate(total=Count("*")).values("total")
-    return Coalesce(Subquery(rows), 0)
+DESCRIPTION_SHOWN = 90  # characters of a description in the list
+KIND_LABELS = {value: str(label) for value, label in Federation.Kind.choices}
+ROLE_LABELS = {value: str(label) for value, label in Membership.Role.choices}
+
+
+@dataclass(frozen=True)
+class FederationRow(Row):
+    """One line of the dashboard (or the archived list), with what the template shows already worked out."""
+
+    pk: int
+    handle: str
+    url: str
+    description: str
+    kind: str
+    kind_label: str
+    role_label: str
+    member_count: int
+    supernodes: str
+    archived: bool
+    created: Moment
+    settings_url: str | None  # both set when the reader may archive it
+    archive_url: str | None
+
+    @classmethod
+    def of(cls, entry: MemberFederation) -> "FederationRow":
+        description = entry.description
+        if len(description) > DESCRIPTION_SHOWN:
+            description = description[: DESCRIPTION_SHOWN - 1] + "…"
+        may_archive = not entry.is_archived and Permissions(entry, entry).may(Action.ARCHIVE)
+        return cls(
+            pk=entry.pk,
+            handle=entry.handle,
+            url=federation_url("federations:overview", entry.owner, entry.name),
+            description=description,
+            kind=entry.kind,
+            kind_label=KIND_LABELS[entry.kind],
+            role_label=ROLE_LABELS[entry.role],
+            member_count=entry.member_count,
+            supernodes=f"{entry.num_supernodes} simulated" if entry.is_simulation else str(entry.node_count),
+            archived=entry.is_archived,
+            created=Moment.of(entry.created_at),
+            settings_url=federation_url("federations:settings", entry.owner, entry.name) if may_archive else None,
+            archive_url=federation_url("federations:archive", entry.owner, entry.name) if may_archive else None,
+        )
 
 
 def membership_list(request: HttpRequest, *, archived: bool) -> dict:
-    memberships = (
-        Membership.objects.filter(user=request.user, federation__archived_at__isnull=not archived)
-        .select_related("federation__owner")
-        .annotate(
-            member_count=count_of(Membership, federation=OuterRef("federation")),
-            node_count=count_of(FederationNode, federation=OuterRef("federation")),
-        )
-        .order_by("federation__owner__username", "federation__name")
-    )
-    # Counting (past the first page) leaves the subqueries out: Django drops unused annotations in count().
-    page = paginate(memberships, request.GET.get("page"), DASHBOARD_PAGE_SIZE)
-    return {"page": page, "nav_section": "federations", "archive_dialog": not archived}
+    page = paginate(MemberFederations(request.user.pk, archived=archived), request.GET.get("page"), DASHBOARD_PAGE_SIZE)
+    rows = [FederationRow.of(entry) for entry in page]
+    return {
+        "page": page,
+        "rows": rows,
+        "nav_section": "federations",
+        "archive_dialog": any(row.settings_url for row in rows),
+    }
 
 
 @login_required
 @require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    invitations = list(Invitation.objects.inbox(request.user))
+    invitations = inbox(request.user.pk)
     context = membership_list(request, archived=False) | {
         "invitations": invitations,
         "pending_invitation_count": len(invitations),  # the header's count, without asking again
     }
-    shown = [("f", membership.federation_id) for membership in context["page"]]
+    shown = [("f", row.pk) for row in context["rows"]]
     if shown:
         context["live_url"] = f"{reverse('runs:dashboard_live')}?{urlencode(shown)}"
     return render(request, "federations/dashboard.html", context)

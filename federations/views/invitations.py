@@ -9,7 +9,7 @@ from django.views.decorators.http import require_POST
 from supergrid.web import render_page, wants_partial
 
 from .. import services
-from ..models import Invitation
+from ..lookups import inbox
 
 INBOX_TEMPLATE = "federations/_invitation_inbox.html"
 
@@ -28,7 +28,7 @@ def answer_invitation(request: HttpRequest, invitation_id: int, accept: bool) ->
         messages.success(request, f"You joined {handle}." if accept else f"You declined the invitation to {handle}.")
         status = 200
     if wants_partial(request):
-        context = {"invitations": Invitation.objects.inbox(request.user), "oob": True}
+        context = {"invitations": inbox(request.user.pk), "oob": True}
         return render_page(request, INBOX_TEMPLATE, context, status=status)
     if request.POST.get("next") == "dashboard":
         # From the dashboard's banner: a new member lands on the federation they joined.
