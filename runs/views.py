@@ -16,7 +16,7 @@ from federations.access import load_federation
 from federations.models import Federation, Membership, split_handle
 from federations.rules import Action, NotAllowed, Permissions, Target
 from federations.views.tabs import render_tab
-from supergrid.web import confirm_page, render_page
+from supergrid.web import confirm_page, deferred, render_page
 from superlink import control_client
 
 from . import charts, metrics
@@ -30,8 +30,11 @@ LIVE_ROWS_LIMIT = control_client.STATUS_FEDERATIONS_LIMIT
 
 
 def runs_context(request, federation: Federation, can: Permissions, launch_form=None) -> dict:
+    """The Runs tab; its list of runs (from the SuperLink) loads after the page (``deferred``)."""
+    later = deferred(request, "run-list")
     return {
-        "runs": federation_runs(request.user, federation),
+        "runs": None if later else federation_runs(request.user, federation),
+        "deferred": later,
         "launch_form": (launch_form or LaunchForm()) if can.may(Action.LAUNCH_RUN) else None,
     }
 
@@ -224,6 +227,8 @@ def all_runs(request: HttpRequest) -> HttpResponse:
         "page": page,
         "nav_section": "runs",
     }
+    if deferred(request, "run-table"):  # the runs (from the SuperLink) load after the page
+        return render_page(request, "runs/all_runs.html", context | {"deferred": True})
     try:
         found = control_client.member_runs(
             request.user,
@@ -238,7 +243,7 @@ def all_runs(request: HttpRequest) -> HttpResponse:
     else:
         rows = [(RunRow.from_proto(run, {}), split_handle(run.federation)) for run in found[:ALL_RUNS_PAGE_SIZE]]
         context |= {"rows": rows, "has_next": len(found) > ALL_RUNS_PAGE_SIZE}
-    return render(request, "runs/all_runs.html", context)
+    return render_page(request, "runs/all_runs.html", context)
 
 
 @login_required

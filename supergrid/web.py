@@ -26,6 +26,18 @@ def wants_partial(request: HttpRequest) -> bool:
     return bool(getattr(request, "htmx", False)) and not request.htmx.history_restore_request
 
 
+def deferred(request: HttpRequest, section: str) -> bool:
+    """Whether the page leaves ``section`` (data the SuperLink holds) for a request of its own.
+
+    The page answers at once with a placeholder (``includes/deferred.html``) that htmx loads right
+    away by targeting it; without JavaScript the placeholder links to ``?show=all``, which renders the
+    section in place. A page never waits on the SuperLink before the reader sees it.
+    """
+    if request.GET.get("show") == "all":
+        return False
+    return not (wants_partial(request) and request.htmx.target == section)
+
+
 def partial_for(request: HttpRequest, templates: Sequence[str]) -> str | None:
     """The ``template#partial`` named like the element htmx targets, from the first template that has it."""
     if not wants_partial(request) or not request.htmx.target:

@@ -6,3 +6,16 @@ class BrokenMailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("mail server unreachable")
+
+
+def load_deferred(client, path: str, section: str, **params):
+    """A page whose SuperLink data loads after it: the placeholder, then what htmx fetches for it.
+
+    Returns the section as htmx receives it; asserts the page points at it and works without JavaScript.
+    """
+    page = client.get(path, params).content.decode()
+    assert f'<div id="{section}" hx-get="' in page
+    assert 'hx-trigger="load"' in page
+    assert "show=all" in page  # the link without JavaScript
+    assert client.get(path, {**params, "show": "all"}).status_code == 200
+    return client.get(path, params, headers={"HX-Request": "true", "HX-Target": section})

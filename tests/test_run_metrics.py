@@ -5,6 +5,8 @@ from django.urls import reverse
 
 from runs import charts, metrics
 
+from .support import load_deferred
+
 # What flwr 1.42's FedAvg writes to a run's log (the SuperLink strips the colours).
 LOG = """INFO :      Starting FedAvg strategy:
 INFO :      	├── Number of rounds: 2
@@ -107,10 +109,12 @@ def test_run_downloads_need_membership(client, federation, outsider, member):
 def test_all_runs_needs_sign_in_and_says_when_the_superlink_is_down(client, federation, member):
     assert client.get(reverse("runs:all")).status_code == 302
     client.force_login(member)
-    page = client.get(reverse("runs:all"), {"federation": "@olivia/fedavg-lab", "status": "active", "mine": "1"})
-    body = page.content.decode()
-    assert "SuperLink unreachable" in body
-    assert '<option value="@olivia/fedavg-lab" selected>' in body
+    filters = {"federation": "@olivia/fedavg-lab", "status": "active", "mine": "1"}
+    page = client.get(reverse("runs:all"), filters).content.decode()
+    assert '<option value="@olivia/fedavg-lab" selected>' in page
+    assert (
+        "SuperLink unreachable" in load_deferred(client, reverse("runs:all"), "run-table", **filters).content.decode()
+    )
     assert ">Runs</a>" in client.get(reverse("federations:dashboard")).content.decode()  # in the header
 
 

@@ -12,15 +12,20 @@ from federations.access import load_federation
 from federations.models import Federation
 from federations.rules import Action, Permissions, Target
 from federations.views.tabs import render_tab
+from supergrid.web import deferred
 from superlink import control_client
 
 from .. import nodes
 from ..nodes import NodeRow
 
 
-def supernodes_context(user, federation: Federation, can: Permissions) -> dict:
+def supernodes_context(request, federation: Federation, can: Permissions) -> dict:
+    """The SuperNodes tab; nodes and their status (from the SuperLink) load after the page (``deferred``)."""
     if federation.is_simulation:
         return {}
+    if deferred(request, "node-section"):
+        return {"deferred": True}
+    user = request.user
     context: dict = {"nodes": [], "addable": []}
     try:
         rows = [NodeRow.from_proto(node) for node in control_client.show_federation(user, federation.handle).nodes]
@@ -40,7 +45,7 @@ def supernodes_context(user, federation: Federation, can: Permissions) -> dict:
 @require_GET
 def federation_supernodes(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
-    return render_tab(request, federation, can, "supernodes", supernodes_context(request.user, federation, can))
+    return render_tab(request, federation, can, "supernodes", supernodes_context(request, federation, can))
 
 
 @login_required

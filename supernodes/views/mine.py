@@ -3,10 +3,10 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supergrid.web import confirm_page
+from supergrid.web import confirm_page, deferred, render_page, wants_partial
 from superlink import control_client
 
 from .. import nodes
@@ -15,7 +15,11 @@ from ..forms import RegisterNodeForm
 
 
 def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None, status: int = 200) -> HttpResponse:
+    """The page; the user's nodes and their start commands (from the SuperLink) load after it (``deferred``)."""
     context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "start": start_commands()}
+    if deferred(request, "my-supernodes"):
+        context["deferred"] = True
+        return render_page(request, "supernodes/supernodes.html", context, status=status)
     try:
         rows = nodes.my_nodes(request.user)
     except control_client.SuperLinkTrouble as error:
@@ -24,7 +28,8 @@ def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None
         context["nodes"] = [
             (row, start_commands(name=row.name, node_id=row.node_id, index=index)) for index, row in enumerate(rows)
         ]
-    return render(request, "supernodes/supernodes.html", context, status=status)
+    context["fragment"] = wants_partial(request)  # the start commands follow, out of band
+    return render_page(request, "supernodes/supernodes.html", context, status=status)
 
 
 @login_required
