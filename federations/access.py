@@ -3,24 +3,23 @@
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
-from .models import Federation, Membership
+from . import lookups
+from .models import Federation
 from .rules import Action, NotAllowed, Permissions
 
 
 def load_federation(user, owner: str, name: str, action: Action = Action.VIEW) -> tuple[Federation, Permissions]:
     """The federation at ``/@owner/name/`` and the user's rights in it, if they may do ``action``."""
-    membership = (
-        Membership.objects.select_related("federation__owner")
-        .filter(user=user, federation__in=Federation.objects.named(owner, name))
-        .first()
-    )
-    if membership is None:
+    found = lookups.member_page(f"@{owner}/{name}", user.pk)
+    if found is None:
         # Outsiders learn nothing, not even whether the federation exists.
         raise Http404("No such federation.")
+    federation, membership, member_count = found
+    federation.member_count = member_count  # the header says how many; no second query
     membership.user = user
-    can = Permissions(membership.federation, membership)
+    can = Permissions(federation, membership)
     try:
         can.check(action)
     except NotAllowed as refusal:
         raise PermissionDenied(refusal.message) from None
-    return membership.federation, can
+    return federation, can

@@ -24,6 +24,7 @@ FEDERATION_WANTED = {
     "name",
     "kind",
     "description",
+    "created_at",
     "archived_at",
     "num_supernodes",
     "client_resources_num_cpus",
@@ -51,6 +52,14 @@ FEDERATION_AND_MEMBERSHIP_SQL = (
     "JOIN {user} o ON o.id = f.owner_id "
     "LEFT JOIN {membership} m ON m.federation_id = f.id "
     "AND m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %s AND u.is_active) "
+    "WHERE LOWER(o.username) = %s AND LOWER(f.name) = %s"
+).format(**TABLES)
+
+# Every federation page: the federation, the reader's membership and how many members it has.
+MEMBER_PAGE_SQL = (
+    f"SELECT {FEDERATION_COLUMNS}, {MEMBERSHIP_COLUMNS}, "
+    "(SELECT COUNT(*) FROM {membership} x WHERE x.federation_id = f.id) FROM {federation} f "
+    "JOIN {user} o ON o.id = f.owner_id JOIN {membership} m ON m.federation_id = f.id AND m.user_id = %s "
     "WHERE LOWER(o.username) = %s AND LOWER(f.name) = %s"
 ).format(**TABLES)
 
@@ -82,6 +91,7 @@ def handle_parts(federation_id: str) -> tuple[str, str] | None:
 def federation_from(row: Sequence) -> Federation:
     """A Federation, with its owner's username, from a row that starts with FEDERATION_COLUMNS."""
     federation = Federation.from_db(connection.alias, FEDERATION_FIELDS, row[: len(FEDERATION_FIELDS)])
+    federation.created_at = as_datetime(federation.created_at)
     federation.archived_at = as_datetime(federation.archived_at)
     owner = (federation.owner_id, row[len(FEDERATION_FIELDS)])
     federation.owner = User.from_db(connection.alias, ["id", "username"], owner)
@@ -106,6 +116,16 @@ def federation_and_membership(federation_id: str, flwr_aid: str = "") -> tuple[F
         return None, None
     federation = federation_from(row)
     return federation, membership_from(row[len(FEDERATION_FIELDS) + 1 :], federation)
+
+
+def member_page(federation_id: str, user_id: int) -> tuple[Federation, Membership, int] | None:
+    """The federation ``@owner/name`` with the user's membership and its number of members; None for outsiders."""
+    parts = handle_parts(federation_id)
+    row = fetch_one(MEMBER_PAGE_SQL, [user_id, *parts]) if parts else None
+    if row is None:
+        return None
+    federation = federation_from(row)
+    return federation, membership_from(row[len(FEDERATION_FIELDS) + 1 : -1], federation), row[-1]
 
 
 def account_federations(flwr_aid: str) -> list[tuple[Federation, Membership, int]]:

@@ -172,6 +172,8 @@ class Membership(models.Model):
             ),
             models.CheckConstraint(condition=Q(role__in=["owner", "member"]), name="federations_role_valid"),
         ]
+        # The Members tab's order (owner first, then by joining), read a page at a time.
+        indexes = [models.Index(fields=["federation", "-role", "joined_at", "id"], name="federations_member_list")]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.federation} ({self.role})"

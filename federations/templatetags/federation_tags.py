@@ -12,6 +12,7 @@ register = template.Library()
 
 # reverse() costs about as much as a small query; a list of 50 federations asks for it hundreds of times.
 URL_SAFE = "!$&'()*+,;=/~:@"  # what reverse() leaves unquoted in a path
+NUMBER_SLOT = 7_391_046_285_513_000_000  # digits no real id or name holds
 
 
 @register.filter
@@ -20,14 +21,10 @@ def permissions(membership) -> Permissions:
     return Permissions(membership.federation, membership)
 
 
-def placeholder(key: str) -> str:
-    return f"__fedurl_{key}__"
-
-
-@lru_cache(maxsize=1024)
-def url_pattern(script_prefix: str, view_name: str, kwargs: tuple) -> str:
-    """The view's URL with a placeholder for each text argument, reversed once per script prefix."""
-    return reverse(view_name, kwargs=dict(kwargs))
+@lru_cache(maxsize=256)
+def url_pattern(script_prefix: str, view_name: str, slots: tuple) -> str:
+    """The view's URL with a placeholder in each argument, reversed once per view and script prefix."""
+    return reverse(view_name, kwargs=dict(slots))
 
 
 @register.simple_tag
@@ -37,12 +34,17 @@ def fedurl(view_name: str, federation, **kwargs) -> str:
 
 
 def federation_url(view_name: str, owner: str, name: str, **kwargs) -> str:
-    """The same URL ``reverse()`` gives: reversed once with placeholders, then filled in."""
-    text = {"owner": owner, "name": name}
-    text |= {key: value for key, value in kwargs.items() if isinstance(value, str)}
-    other = tuple(sorted((key, value) for key, value in kwargs.items() if not isinstance(value, str)))
-    slots = tuple(sorted((key, placeholder(key)) for key in text))
-    url = url_pattern(get_script_prefix(), view_name, slots + other)
-    for key, value in text.items():
-        url = url.replace(placeholder(key), quote(value, safe=URL_SAFE))
+    """The URL ``reverse()`` gives, without reversing each time: the view's URL is reversed once with
+    placeholders (text for text arguments, digits for numbers, as the converters require), then filled in."""
+    values = {"owner": owner, "name": name, **kwargs}
+    slots = tuple(
+        (key, f"__fedurl_{key}__" if isinstance(value, str) else str(NUMBER_SLOT + index))
+        for index, (key, value) in enumerate(sorted(values.items()))
+    )
+    filled = {slot: quote(str(values[key]), safe=URL_SAFE) for key, slot in slots}
+    if any(slot in value for slot in filled for value in filled.values()):
+        return reverse(view_name, kwargs=values)  # a value that looks like a placeholder (never in practice)
+    url = url_pattern(get_script_prefix(), view_name, slots)
+    for slot, value in filled.items():
+        url = url.replace(slot, value)
     return url

@@ -60,7 +60,7 @@ def render_tab(
             for item in TABS
             if can.may(item.action)
         ],
-        "member_count": federation.memberships.count(),
+        "member_count": getattr(federation, "member_count", None) or federation.memberships.count(),
         "nav_section": "federations",
         **(extra or {}),
     }

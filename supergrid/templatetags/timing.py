@@ -8,10 +8,11 @@ register = template.Library()
 
 
 @register.filter
-def ago(moment) -> str:
+def ago(moment, now=None) -> str:
     """'just now' for the last minute, then '3 minutes ago' (Django's timesince says '0 minutes')."""
     if not moment:
         return ""
-    if timezone.now() - moment < timedelta(minutes=1):
+    now = now or timezone.now()
+    if now - moment < timedelta(minutes=1):
         return "just now"
-    return f"{timesince(moment)} ago"
+    return f"{timesince(moment, now)} ago"
