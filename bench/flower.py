@@ -15,7 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.conf import settings
-from flwr.proto.control_pb2 import ListFederationsRequest, ListRunsRequest, ShowFederationRequest, StartRunRequest
+from flwr.proto.control_pb2 import (
+    ListFederationsRequest,
+    ListNodesRequest,
+    ListRunsRequest,
+    ShowFederationRequest,
+    StartRunRequest,
+)
 from flwr.proto.fab_pb2 import Fab
 from flwr.supercore.constant import NOOP_FEDERATION_ID
 from flwr.supercore.control.control_http_client import ControlHttpClient
@@ -103,29 +109,51 @@ def median_ms(call: Callable, repeat: int) -> float:
 
 
 # The Control API calls the CLI makes that do real work in the FederationManager, ours against stock
-# Flower's answering the same call (its one federation), each over one kept connection.
-SHOW_FEDERATION = "ShowFederation (get_details, 1,000 members)"
-LIST_FEDERATIONS = "ListFederations (get_federations, member of 100)"
+# Flower's answering the same call about its one federation with its one member, each over one kept
+# connection. The same calls at our large sizes are shown against the same floor.
+SHOW_FEDERATION = "ShowFederation"
+LIST_FEDERATIONS = "ListFederations"
+LIST_NODES = "ListNodes"
+LIST_RUNS = "ListRuns"
+SAME_SIZE = {
+    "ShowFederation of a federation with 1 member": SHOW_FEDERATION,
+    "ListFederations of a member of 1 federation": LIST_FEDERATIONS,
+}
+LARGER = {
+    "ShowFederation of a federation with 1,000 members": SHOW_FEDERATION,
+    "ListFederations of a member of 100 federations": LIST_FEDERATIONS,
+}
 
 
 def our_control_ms(repeat: int) -> dict[str, float]:
     owner = User.objects.get(username=BIG_OWNER)
-    reader = User.objects.get(username=member_name(100))
-    big = f"@{BIG_OWNER}/{federation_name(max(FEDERATION_SIZES))}"
+    handles = {size: f"@{BIG_OWNER}/{federation_name(size)}" for size in (1, max(FEDERATION_SIZES))}
+    calls = {}
     with control_client.connect(owner) as as_owner:
-        show = median_ms(lambda: as_owner.ShowFederation(ShowFederationRequest(federation_name=big)), repeat)
-    with control_client.connect(reader) as as_reader:
-        listing = median_ms(lambda: as_reader.ListFederations(ListFederationsRequest()), repeat)
-    return {SHOW_FEDERATION: show, LIST_FEDERATIONS: listing}
+        for label, size in (
+            ("ShowFederation of a federation with 1 member", 1),
+            ("ShowFederation of a federation with 1,000 members", max(FEDERATION_SIZES)),
+        ):
+            request = ShowFederationRequest(federation_name=handles[size])
+            calls[label] = median_ms(lambda request=request: as_owner.ShowFederation(request), repeat)
+    for label, size in (
+        ("ListFederations of a member of 1 federation", 1),
+        ("ListFederations of a member of 100 federations", 100),
+    ):
+        with control_client.connect(User.objects.get(username=member_name(size))) as as_member:
+            calls[label] = median_ms(lambda: as_member.ListFederations(ListFederationsRequest()), repeat)
+    return calls
 
 
 def stock_control_ms(address: str, repeat: int) -> dict[str, float]:
     client = stock_client(address)
     try:
-        request = ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)
+        show = ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)
         return {
-            SHOW_FEDERATION: median_ms(lambda: client.ShowFederation(request), repeat),
+            SHOW_FEDERATION: median_ms(lambda: client.ShowFederation(show), repeat),
             LIST_FEDERATIONS: median_ms(lambda: client.ListFederations(ListFederationsRequest()), repeat),
+            LIST_NODES: median_ms(lambda: client.ListNodes(ListNodesRequest()), repeat),
+            LIST_RUNS: median_ms(lambda: client.ListRuns(ListRunsRequest()), repeat),
         }
     finally:
         client.close()

@@ -21,7 +21,11 @@ from accounts.models import User
 from .seed import BIG_OWNER, FEDERATION_SIZES, USER_SIZES, federation_name, member_name
 
 FLOOR = "Signed-in empty page"
-SHOW = "ShowFederation"  # fragments' budget: 3× the floor plus the stock SuperLink's time for this call
+# A fragment's budget: 3× the floor plus the stock SuperLink's time for the call it makes.
+SHOW = "ShowFederation"
+LIST_NODES = "ListNodes"
+LIST_RUNS = "ListRuns"
+MINE = "my-supernodes"
 
 
 @dataclass(frozen=True)
@@ -31,6 +35,7 @@ class Page:
     path: str
     fragment: str = ""  # the Control API call a fragment makes (its budget adds the stock time for it)
     htmx: bool = False
+    target: str = ""  # the section htmx asks for (a deferred section of the page)
 
 
 def pages() -> list[Page]:
@@ -52,14 +57,14 @@ def pages() -> list[Page]:
         Page(f"Overview, {big}", BIG_OWNER, f"/{handle}/"),
         Page("Overview live counts (fragment)", BIG_OWNER, f"/{handle}/live/", fragment=SHOW, htmx=True),
         Page(f"Runs tab, {big}", BIG_OWNER, f"/{handle}/runs/"),
-        Page("Runs tab table (fragment)", BIG_OWNER, f"/{handle}/runs/table/", fragment=SHOW, htmx=True),
+        Page("Runs tab: its runs (fragment)", BIG_OWNER, f"/{handle}/runs/", fragment=SHOW, target="run-list"),
         Page(f"SuperNodes tab, {big}", BIG_OWNER, f"/{handle}/supernodes/"),
         Page(
-            "SuperNodes tab table (fragment)",
+            "SuperNodes tab: its nodes (fragment)",
             BIG_OWNER,
-            f"/{handle}/supernodes/table/",
+            f"/{handle}/supernodes/",
             fragment=SHOW,
-            htmx=True,
+            target="node-section",
         ),
         Page(f"Members tab, {big}", BIG_OWNER, f"/{handle}/members/"),
         Page(f"Members tab, {federation_name(10)}", BIG_OWNER, f"/@{BIG_OWNER}/{federation_name(10)}/members/"),
@@ -67,7 +72,11 @@ def pages() -> list[Page]:
         Page(f"Settings tab, {big}", BIG_OWNER, f"/{handle}/settings/"),
         Page("Profile", reader, "/profile/"),
         Page("My SuperNodes", reader, "/supernodes/"),
+        Page(
+            "My SuperNodes: the nodes (fragment)", reader, "/supernodes/", fragment=LIST_NODES, target="my-supernodes"
+        ),
         Page("All runs", reader, "/runs/"),
+        Page("All runs: the runs (fragment)", reader, "/runs/", fragment=LIST_RUNS, target="run-table"),
     ]
     return listed
 
@@ -95,6 +104,8 @@ class PageFigures:
 
 
 def headers(page: Page) -> dict:
+    if page.target:
+        return {"HX-Request": "true", "HX-Target": page.target}
     return {"HX-Request": "true"} if page.htmx else {}
 
 

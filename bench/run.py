@@ -65,7 +65,6 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
         for number in range(args.runs):
             print(f"A Flower run through a stock SuperLink ({number + 1} of {args.runs})…", flush=True)
             stock_runs.append(flower.stock_run_seconds(address, content))
-    stock_call_ms = stock_calls[flower.SHOW_FEDERATION]
     loads.append(load_average())
 
     floor = figures[pages.FLOOR]
@@ -74,7 +73,7 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
         if result.status != 200:
             rows.append(Row(IN_PROCESS, page.label, f"HTTP {result.status}", "", None, "answers 200", False))
             continue
-        budget = PAGE_RATIO * result.floor_ms + (stock_call_ms if page.fragment else 0.0)
+        budget = PAGE_RATIO * result.floor_ms + (stock_calls[page.fragment] if page.fragment else 0.0)
         goal = f"≤ {PAGE_RATIO:g}× + stock {page.fragment}" if page.fragment else f"≤ {PAGE_RATIO:g}×"
         rows.append(
             Row(
@@ -99,10 +98,12 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
                     ms(result.p95_ms),
                     ms(floor.p95_ms),
                     result.p95_ms / floor.p95_ms,
-                    f"≤ {PAGE_RATIO:g}×",
+                    f"≤ {PAGE_RATIO:g}× + stock {page.fragment}" if page.fragment else f"≤ {PAGE_RATIO:g}×",
                     None
                     if page.label == pages.FLOOR
-                    else result.p95_ms <= PAGE_RATIO * floor.p95_ms and not result.errors,
+                    else not result.errors
+                    and result.p95_ms
+                    <= PAGE_RATIO * floor.p95_ms + (stock_calls[page.fragment] if page.fragment else 0.0),
                 )
             )
         for page in listed:
@@ -139,15 +140,17 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
             )
         )
     for label, ours_ms in ours_calls.items():
+        stock_ms = stock_calls[flower.SAME_SIZE.get(label) or flower.LARGER[label]]
+        same_size = label in flower.SAME_SIZE
         rows.append(
             Row(
                 CONTROL,
                 f"{label}, over the Control API",
                 ms(ours_ms),
-                ms(stock_calls[label]),
-                ours_ms / stock_calls[label],
-                f"≤ {CONTROL_RATIO:g}×",
-                ours_ms <= CONTROL_RATIO * stock_calls[label],
+                ms(stock_ms),
+                ours_ms / stock_ms,
+                f"≤ {CONTROL_RATIO:g}×" if same_size else "(larger than stock's)",
+                ours_ms <= CONTROL_RATIO * stock_ms if same_size else None,
             )
         )
     rows.append(
@@ -164,7 +167,11 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
     notes.append(
         f"Node directory: a full reload takes {ms(extra['node_directory_reload_ms'])} at {sizes.nodes:,} links."
     )
-    notes.append(f"Stock ShowFederation over a kept connection: {ms(stock_call_ms)} (the fragments' extra budget).")
+    notes.append(
+        "Stock SuperLink, per call over a kept connection (the fragments' extra budget): "
+        + ", ".join(f"{name} {ms(value)}" for name, value in stock_calls.items())
+        + "."
+    )
     ours_seconds = statistics.median(seconds for seconds, _ in ours_runs)
     stock_seconds = statistics.median(seconds for seconds, _ in stock_runs)
     outcomes = sorted({outcome for _, outcome in ours_runs + stock_runs})

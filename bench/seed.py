@@ -20,8 +20,8 @@ ACTIVITY_PER_FEDERATION = 15
 DEPLOYMENT_EVERY = 5  # every fifth federation is a deployment with one SuperNode: 4,000 nodes
 
 # Users who belong to this many federations, and federations with this many members.
-USER_SIZES = (3, 10, 100, 1000)
-FEDERATION_SIZES = (10, 100, 1000)
+USER_SIZES = (1, 3, 10, 100, 1000)
+FEDERATION_SIZES = (1, 10, 100, 1000)
 BIG_OWNER = "big-owner"
 RUNS_FEDERATION = "bench-runs"  # a simulation like stock Flower's default: 2 SuperNodes, 2 CPUs each
 NODES_IN_BIG_FEDERATION = 100

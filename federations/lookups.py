@@ -13,7 +13,7 @@ from django.db import connection
 from django.utils import timezone
 
 from accounts.models import User
-from supergrid.db import as_datetime, fetch_all, fetch_one
+from supergrid.db import Rows, as_datetime, fetch_all, fetch_one
 from supergrid.web import Moment, Row
 
 from .models import Federation, FederationNode, Invitation, Membership, split_handle
@@ -264,3 +264,48 @@ def inbox(user_id: int) -> list[InboxEntry]:
         )
         for pk, owner, name, inviter, created, expires in rows
     ]
+
+
+# The Members tab: members a page at a time (owner first, then by joining; the order of an index),
+# pending invitations a page at a time, and the most recent ended ones.
+MEMBER_ROWS_SQL = (
+    "SELECT m.user_id, u.username, m.role, m.joined_at FROM {membership} m JOIN {user} u ON u.id = m.user_id "
+    "WHERE m.federation_id = %s ORDER BY m.role DESC, m.joined_at, m.id LIMIT %s OFFSET %s"
+).format(**TABLES)
+PENDING_ROWS_SQL = (
+    "SELECT i.id, v.username, r.username, i.created_at, i.expires_at FROM {invitation} i "
+    "JOIN {user} v ON v.id = i.invitee_id LEFT JOIN {user} r ON r.id = i.inviter_id "
+    "WHERE i.federation_id = %s AND i.status = %s AND i.expires_at > %s "
+    "ORDER BY i.created_at, i.id LIMIT %s OFFSET %s"
+).format(**TABLES)
+ENDED_ROWS_SQL = (
+    "SELECT v.username, i.status, i.expires_at, i.responded_at, i.reason FROM {invitation} i "
+    "JOIN {user} v ON v.id = i.invitee_id "
+    "WHERE i.federation_id = %s AND NOT (i.status = %s AND i.expires_at > %s) "
+    "ORDER BY i.created_at DESC, i.id DESC LIMIT %s"
+).format(**TABLES)
+
+
+def member_rows(federation: Federation) -> Rows:
+    """``(user_id, username, role, joined_at)`` of the members, for ``paginate``."""
+    return Rows(MEMBER_ROWS_SQL, [federation.pk], timestamps=[3])
+
+
+def pending_rows(federation: Federation, now: datetime) -> Rows:
+    """``(id, invitee, inviter or None, created_at, expires_at)`` of pending invitations, oldest first."""
+    moment = connection.ops.adapt_datetimefield_value(now)
+    return Rows(PENDING_ROWS_SQL, [federation.pk, Invitation.Status.PENDING, moment], timestamps=[3, 4])
+
+
+def ended_rows(federation: Federation, now: datetime, limit: int) -> list[tuple[str, str, datetime | None, str]]:
+    """``(invitee, status as shown, ended at, reason)`` of the most recently created ended invitations."""
+    ended = []
+    params = [federation.pk, Invitation.Status.PENDING, connection.ops.adapt_datetimefield_value(now), limit]
+    for invitee, status, expires_at, responded_at, reason in fetch_all(ENDED_ROWS_SQL, params):
+        expires_at, responded_at = as_datetime(expires_at), as_datetime(responded_at)
+        if status == Invitation.Status.PENDING:  # past its expiry: expired in every respect but the column
+            status, ended_at = Invitation.Status.EXPIRED, expires_at
+        else:
+            ended_at = responded_at
+        ended.append((invitee, Invitation.Status(status).label, ended_at, reason))
+    return ended

@@ -52,3 +52,23 @@ def as_datetime(value):
         return None
     moment = value if isinstance(value, datetime) else parse_datetime(value)
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+class Rows:
+    """The rows of a statement that ends in ``LIMIT %s OFFSET %s``, sliceable like a queryset (``paginate``).
+
+    ``timestamps`` are the positions of columns to read as aware datetimes (see ``as_datetime``).
+    """
+
+    def __init__(self, sql: str, params: Sequence, timestamps: Sequence[int] = ()):
+        self.sql, self.params, self.timestamps = sql, list(params), tuple(timestamps)
+
+    def __getitem__(self, window: slice) -> list[tuple]:
+        start = window.start or 0
+        rows = fetch_all(self.sql, [*self.params, window.stop - start, start])
+        if not self.timestamps:
+            return rows
+        return [
+            tuple(as_datetime(value) if index in self.timestamps else value for index, value in enumerate(row))
+            for row in rows
+        ]

@@ -19,7 +19,7 @@ from ..models import Federation, Membership
 from ..rules import Action, Permissions
 from ..templatetags.federation_tags import federation_url
 
-DASHBOARD_PAGE_SIZE = 50
+DASHBOARD_PAGE_SIZE = 25
 
 
 DESCRIPTION_SHOWN = 90  # characters of a description in the list

@@ -14,7 +14,7 @@ from accounts.models import ascii_iexact
 from supergrid.templatetags.timing import ago
 from supergrid.web import FORM_INVALID, Moment, Row, confirm_page, paginate, wants_partial
 
-from .. import services
+from .. import lookups, services
 from ..access import load_federation
 from ..forms import InviteForm
 from ..models import Federation, Membership
@@ -23,7 +23,8 @@ from ..templatetags.federation_tags import federation_url
 from .tabs import render_tab
 
 RECENT_ENDED_INVITATIONS = 10
-MEMBERS_PAGE_SIZE = 50
+MEMBERS_PAGE_SIZE = 25
+INVITATIONS_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
@@ -56,14 +57,11 @@ class EndedRow(Row):
 
 
 def members_context(
-    federation: Federation, can: Permissions, invite_form: InviteForm | None = None, page_number=None
+    federation: Federation, can: Permissions, invite_form: InviteForm | None = None, pages=None
 ) -> dict:
     """The tab's three lists, worked out here so the template only writes them out (a page of 50 members)."""
-    # Owner first ("owner" sorts after "member"), then by joining: the order of an index.
-    member_rows = federation.memberships.order_by("-role", "joined_at", "id").values_list(
-        "user_id", "user__username", "role", "joined_at"
-    )
-    page = paginate(member_rows, page_number, MEMBERS_PAGE_SIZE)
+    pages = pages or {}
+    page = paginate(lookups.member_rows(federation), pages.get("page"), MEMBERS_PAGE_SIZE)
     me = can.membership.user_id
     may_leave = can.may(Action.LEAVE)
     owner, name = federation.owner.username, federation.name
@@ -81,33 +79,32 @@ def members_context(
     def revoke_url(pk: int) -> str | None:
         return federation_url("federations:revoke_invitation", owner, name, invitation_id=pk) if may_invite else None
 
+    pending_page = paginate(lookups.pending_rows(federation, now), pages.get("invitations"), INVITATIONS_PAGE_SIZE)
     pending = [
         PendingRow(
             pk, invitee, inviter or "", Moment.of(created), ago(created, now), Moment.of(expires), revoke_url(pk)
         )
-        for pk, invitee, inviter, created, expires in federation.invitations.pending(now)
-        .order_by("created_at")
-        .values_list("pk", "invitee__username", "inviter__username", "created_at", "expires_at")
+        for pk, invitee, inviter, created, expires in pending_page
     ]
     ended = []
     if can.may(Action.SEE_INVITATION_HISTORY):
-        for invitation in federation.invitations.ended(now).select_related("invitee")[:RECENT_ENDED_INVITATIONS]:
-            status = invitation.get_effective_status_display()
-            ended.append(
-                EndedRow(invitation.invitee.username, status, invitation.reason, Moment.of(invitation.ended_at))
-            )
+        ended = [
+            EndedRow(invitee, status, reason, Moment.of(ended_at))
+            for invitee, status, ended_at, reason in lookups.ended_rows(federation, now, RECENT_ENDED_INVITATIONS)
+        ]
     return {
         "members": rows,
         "page": page,
         "any_removable": any(row.remove_url for row in rows),
         "pending_invitations": pending,
+        "pending_page": pending_page,
         "ended_invitations": ended,
         "invite_form": invite_form,
     }
 
 
 def render_members(request, federation, can, invite_form=None, status=200) -> HttpResponse:
-    context = members_context(federation, can, invite_form, request.GET.get("page"))
+    context = members_context(federation, can, invite_form, request.GET)
     return render_tab(request, federation, can, "members", context, status)
 
 
