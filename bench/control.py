@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.db import connections
 from flwr.common.constant import ACCESS_TOKEN_KEY, NOOP_FLWR_AID
 from flwr.server.superlink.linkstate import LinkStateFactory
 from flwr.supercore.constant import NOOP_FEDERATION_ID, ActionType, RunTime
@@ -44,18 +45,26 @@ class CallFigures:
 def timed(call: Callable, repeat: int) -> float:
     """Median milliseconds per call, from a worker thread as in the SuperLink's thread pool."""
     times: list[float] = []
+    failed: list[BaseException] = []
 
     def work():
-        for _ in range(3):
-            call()
-        for _ in range(repeat):
-            start = time.perf_counter()
-            call()
-            times.append((time.perf_counter() - start) * 1000)
+        try:
+            for _ in range(3):
+                call()
+            for _ in range(repeat):
+                start = time.perf_counter()
+                call()
+                times.append((time.perf_counter() - start) * 1000)
+        except BaseException as error:  # noqa: BLE001 (raised again in the caller's thread)
+            failed.append(error)
+        finally:
+            connections.close_all()
 
     thread = threading.Thread(target=work)
     thread.start()
     thread.join()
+    if failed:
+        raise failed[0]
     return statistics.median(times)
 
 

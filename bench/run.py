@@ -68,24 +68,7 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
     loads.append(load_average())
 
     floor = figures[pages.FLOOR]
-    for page in listed:
-        result = figures[page.label]
-        if result.status != 200:
-            rows.append(Row(IN_PROCESS, page.label, f"HTTP {result.status}", "", None, "answers 200", False))
-            continue
-        budget = PAGE_RATIO * result.floor_ms + (stock_calls[page.fragment] if page.fragment else 0.0)
-        goal = f"≤ {PAGE_RATIO:g}× + stock {page.fragment}" if page.fragment else f"≤ {PAGE_RATIO:g}×"
-        rows.append(
-            Row(
-                IN_PROCESS,
-                f"{page.label} ({result.queries} q, {result.size / 1024:.0f} KiB)",
-                ms(result.in_process_ms),
-                ms(result.floor_ms),
-                result.in_process_ms / result.floor_ms,
-                goal,
-                None if page.label == pages.FLOOR else result.in_process_ms <= budget,
-            )
-        )
+    rows += in_process_rows(listed, figures, stock_calls)
     if not args.skip_load:
         for page in listed:
             result = figures[page.label]
@@ -233,3 +216,30 @@ def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN
         pages.measure_under_load(address, listed, figures, args.clients, seconds=1.0 if args.quick else 4.0)
     finally:
         stop(process)
+
+
+def in_process_rows(listed, figures: dict, stock_calls: dict[str, float]) -> list:
+    """One row per page: its median against the floor measured in turn with it, and the goal."""
+    from . import pages
+    from .report import PAGE_RATIO, Row, ms
+
+    rows = []
+    for page in listed:
+        result = figures[page.label]
+        if result.status != 200:
+            rows.append(Row(IN_PROCESS, page.label, f"HTTP {result.status}", "", None, "answers 200", False))
+            continue
+        budget = PAGE_RATIO * result.floor_ms + (stock_calls[page.fragment] if page.fragment else 0.0)
+        goal = f"≤ {PAGE_RATIO:g}× + stock {page.fragment}" if page.fragment else f"≤ {PAGE_RATIO:g}×"
+        rows.append(
+            Row(
+                IN_PROCESS,
+                f"{page.label} ({result.queries} q, {result.size / 1024:.0f} KiB)",
+                ms(result.in_process_ms),
+                ms(result.floor_ms),
+                result.in_process_ms / result.floor_ms,
+                goal,
+                None if page.label == pages.FLOOR else result.in_process_ms <= budget,
+            )
+        )
+    return rows

@@ -1,0 +1,50 @@
+"""A smoke of `make bench`'s runner at a tiny size: it seeds, measures pages and the control path, and
+prints its table. The bench itself is not part of `make test` (it takes minutes and wants a quiet machine)."""
+
+import pytest
+from django.db import connection
+
+from bench import control, pages, report, seed
+from bench.run import in_process_rows
+
+pytestmark = pytest.mark.urls("bench.urls")
+
+
+@pytest.fixture
+def seeded(transactional_db):  # committed: the control path is timed from a thread of its own
+    if connection.vendor != "postgresql":
+        pytest.skip("the bench seeds with PostgreSQL's generate_series: run with DATABASE_URL=postgres://…")
+    return seed.seed(scale=0.002)
+
+
+def test_the_seed_makes_the_named_users_and_federations_the_pages_measure(seeded):
+    assert seeded.users >= 20 + len(seed.USER_SIZES)
+    assert seeded.memberships > seeded.federations  # owners and members
+    assert seeded.invitations
+    assert seeded.activity
+    assert seeded.nodes
+    big = seed.federation_name(max(seed.FEDERATION_SIZES))
+    from federations.models import Federation
+
+    assert Federation.objects.get(owner__username=seed.BIG_OWNER, name=big).memberships.count() > 1
+
+
+def test_every_page_answers_and_the_table_compares_it_with_the_floor(seeded):
+    listed = pages.pages()
+    figures = pages.measure_in_process(listed, repeat=2, seconds=0.01)
+    assert {figure.status for figure in figures.values()} == {200}, {
+        label: figure.status for label, figure in figures.items() if figure.status != 200
+    }
+    floor = figures[pages.FLOOR]
+    stock = {name: 1.0 for name in (pages.SHOW, pages.LIST_NODES, pages.LIST_RUNS)}
+    table = report.render("Smoke", in_process_rows(listed, figures, stock), ["a note"])
+    assert f"{pages.FLOOR} (3 q" in table
+    assert "goals met" in table
+    assert floor.queries <= 3
+
+
+def test_the_control_path_is_timed_against_stock_flower_and_revocation_is_instant(seeded):
+    calls, extra = control.measure(repeat=3)
+    assert {call.label for call in calls} >= {"has_member", "exists"}
+    assert all(call.ours_ms > 0 and call.stock_ms > 0 for call in calls)
+    assert extra["revoked_refused"] is True
