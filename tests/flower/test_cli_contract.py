@@ -197,8 +197,8 @@ def test_pages_read_the_superlink_as_the_signed_in_user_and_write_nothing(client
     federation = FederationFactory(owner=alice, name="lab")
     client.force_login(alice)
     with CaptureQueriesContext(connection) as queries:
-        runs = client.get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
-        overview = client.get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
+        runs = client.get(reverse("runs:runs", kwargs=federation.url_kwargs()), {"show": "all"}).content.decode()
+        overview = client.get(reverse("runs:live", kwargs=federation.url_kwargs())).content.decode()  # its lines
     assert "SuperLink unreachable" not in runs + overview
     assert "No runs yet" in runs
     assert "0 active, 0 in all" in overview

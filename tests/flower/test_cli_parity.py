@@ -31,7 +31,9 @@ def test_cli_runs_follow_the_web_rules_before_and_after_archiving(portal, cli_fo
     started = as_bob.json("run", app, "grid", "--federation", "@ALICE/lab", "--run-config", "num-server-rounds=100000")
     run_id = int(started["run-id"])
     assert started["federation-id"] == "@alice/Lab"
-    runs_tab = signed_in(alice).get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
+    runs_tab = (
+        signed_in(alice).get(reverse("runs:runs", kwargs=federation.url_kwargs()), {"show": "all"}).content.decode()
+    )
     assert f">{run_id}</a>" in runs_tab
     wait_for_run(alice, federation, run_id, {"running"}, timeout=120)
 

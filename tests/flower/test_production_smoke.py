@@ -210,7 +210,7 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     # A SuperNode at "another site", started from the command on the SuperNodes page.
     private, public = make_key(tmp_path, "key")
     assert as_alice.post("/supernodes/register/", {"public_key": public, "name": "site-a"}).status_code == 302
-    page = unescape(as_alice.get("/supernodes/").text)
+    page = unescape(as_alice.get("/supernodes/?show=all").text)
     download = re.search(r"curl -fsSLO ([^\s<]+)", page).group(1)
     command = re.search(r"(flower-supernode \\.*?)</code>", page, re.S).group(1)
     site = tmp_path / "site-a"
@@ -225,9 +225,11 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     node_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     node = start([str(BIN / argv[0]), *argv[1:]], node_env, site / "supernode.log", cwd=site)
     try:
-        node_id = re.search(r'<option value="(\d+)">site-a', as_alice.get("/@alice/hospitals/supernodes/").text)
+        node_id = re.search(
+            r'<option value="(\d+)">site-a', as_alice.get("/@alice/hospitals/supernodes/?show=all").text
+        )
         assert as_alice.post("/@alice/hospitals/supernodes/add/", {"node_id": node_id.group(1)}).status_code == 302
-        wait_for_text(as_alice, "/@alice/hospitals/supernodes/", "Online", timeout=60)
+        wait_for_text(as_alice, "/@alice/hospitals/supernodes/?show=all", "Online", timeout=60)
         launched = as_alice.post(
             "/@alice/hospitals/runs/launch/",
             {"overrides": "num-server-rounds=1"},
@@ -247,7 +249,7 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     for path in ("/federations/", "/@alice/hospitals/", "/@alice/hospitals/runs/", "/supernodes/", "/profile/"):
         response = as_alice.get(path)
         assert response.status_code == 200, path
-    assert "SuperLink unreachable" in as_alice.get("/@alice/hospitals/runs/").text
+    assert "SuperLink unreachable" in as_alice.get("/@alice/hospitals/runs/?show=all").text
     grid.restart("superlink")
     wait_for_tls(grid.superlink_address, grid.ca_certfile, grid.processes["superlink"], Path("/dev/null"))
     assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 200

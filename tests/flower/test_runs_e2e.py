@@ -20,6 +20,7 @@ from runs import metrics
 from superlink import control_client
 
 from ..factories import FederationFactory, UserFactory
+from ..support import load_deferred
 
 pytestmark = [pytest.mark.flower, pytest.mark.django_db(transaction=True)]
 
@@ -82,7 +83,9 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     assert "finished:completed" in body
     assert "Final model" in body
     assert "(3 simulated SuperNodes)" in body
-    runs_tab = signed_in(bob).get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
+    runs_tab = (
+        signed_in(bob).get(reverse("runs:runs", kwargs=federation.url_kwargs()), {"show": "all"}).content.decode()
+    )
     assert str(run_id) in runs_tab
     assert 'hx-trigger="every 3s"' not in runs_tab  # nothing active: the list stops polling
     overview = signed_in(bob).get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
@@ -113,13 +116,13 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     assert re.search(r'class="compare-differs"><th scope="row" class="mono">num-server-rounds', page)
     carol, as_bob = UserFactory(username="carol"), signed_in(bob)
     with CaptureQueriesContext(connection) as queries:
-        everything = as_bob.get(reverse("runs:all")).content.decode()
+        everything = as_bob.get(reverse("runs:all"), {"show": "all"}).content.decode()
     assert everything.index(f">{second}</a>") < everything.index(f">{run_id}</a>")  # newest first
     assert len(queries) <= 5, [q["sql"] for q in queries]  # session, user, federations, header count
-    mine = signed_in(bob).get(reverse("runs:all"), {"mine": "1"}).content.decode()
+    mine = signed_in(bob).get(reverse("runs:all"), {"mine": "1", "show": "all"}).content.decode()
     assert f">{second}</a>" in mine
     assert f">{run_id}</a>" not in mine
-    assert "No runs yet" in signed_in(carol).get(reverse("runs:all")).content.decode()
+    assert "No runs yet" in signed_in(carol).get(reverse("runs:all"), {"show": "all"}).content.decode()
 
     # The SuperLink recorded how both runs ended and emailed their launchers (the console in development).
     outcomes = dict(RunOutcome.objects.values_list("run_id", "sub_status"))
@@ -133,7 +136,7 @@ def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
     client = signed_in(alice)
     run_id = launch(client, federation, quickstart_fab, "num-server-rounds=500")
     wait_for_run(alice, federation, run_id, {"running"}, timeout=120)
-    runs_tab = client.get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
+    runs_tab = client.get(reverse("runs:runs", kwargs=federation.url_kwargs()), {"show": "all"}).content.decode()
     assert 'hx-trigger="every 3s"' in runs_tab  # an active run keeps the list fresh
 
     stop_url = reverse("runs:stop_run", kwargs={**federation.url_kwargs(), "run_id": run_id})
@@ -161,14 +164,16 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
         assert response.status_code == 302, response.content.decode()[-1500:]
         (node,) = control_client.list_nodes(user)
         keys[name] = (private, node.node_id)
-        page = client.get(reverse("supernodes:federation", kwargs=federation.url_kwargs())).content.decode()
+        page = client.get(
+            reverse("supernodes:federation", kwargs=federation.url_kwargs()), {"show": "all"}
+        ).content.decode()
         assert f"{name} ({node.node_id}, registered)" in page
         add = reverse("supernodes:add", kwargs=federation.url_kwargs())
         assert client.post(add, {"node_id": node.node_id}).status_code == 302
     assert FederationNode.objects.filter(federation=federation).count() == 2
-    runs_tab = as_alice.get(reverse("runs:runs", kwargs=federation.url_kwargs())).content.decode()
+    runs_tab = as_alice.get(reverse("runs:runs", kwargs=federation.url_kwargs()), {"show": "all"}).content.decode()
     assert "0 of 2 SuperNodes online" in runs_tab  # said before launching, not discovered by waiting
-    listing = as_alice.get(reverse("supernodes:list")).content.decode()
+    listing = as_alice.get(reverse("supernodes:list"), {"show": "all"}).content.decode()
     assert "@alice/hospitals" in listing
     assert "SHA256:" in listing
 
@@ -184,12 +189,17 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
         logs.append(log)
     wait_online(alice, {keys["site-a"][1]}, logs)
     wait_online(bob, {keys["site-b"][1]}, logs)
-    tab = as_bob.get(reverse("supernodes:federation", kwargs=federation.url_kwargs())).content.decode()
-    assert tab.count("Online") == 2
-    overview = as_bob.get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
-    assert "2 online" in overview
+    tab = load_deferred(as_bob, reverse("supernodes:federation", kwargs=federation.url_kwargs()), "node-section")
+    assert tab.content.decode().count("Online") == 2
     live = as_bob.get(reverse("runs:live", kwargs=federation.url_kwargs())).content.decode()
-    assert "2 online · 0 active runs" in live
+    assert "2 online" in live  # the Overview's lines, loaded after it
+    assert "0 active, 0 in all" in live
+    # The dashboard's Live column: every row in one call; the SuperLink itself leaves out federations
+    # the caller does not belong to.
+    private = FederationFactory(owner=alice, name="private", kind="deployment")
+    cells = as_bob.get(f"{reverse('runs:dashboard_live')}?f={federation.pk}").content.decode()
+    assert "2 online · 0 active runs" in cells
+    assert set(control_client.federation_status(bob, [federation.handle, private.handle])) == {federation.handle}
 
     run_id = launch(as_alice, federation, quickstart_fab, "num-server-rounds=2")
     # Archived while the run is in flight: it finishes on its SuperNodes and stays readable.
