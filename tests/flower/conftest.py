@@ -8,9 +8,6 @@ import contextlib
 import os
 import re
 import shutil
-import signal
-import socket
-import ssl
 import subprocess
 import sys
 import time
@@ -20,15 +17,9 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
+from bench.processes import BIN, FLWR_ENV, free_port, stop, stop_ray, wait_for_tls
+
 ROOT = Path(__file__).resolve().parents[2]
-BIN = Path(sys.executable).parent
-FLWR_ENV = {"FLWR_DISABLE_UPDATE_CHECK": "1", "FLWR_TELEMETRY_ENABLED": "0", "PYTHONUNBUFFERED": "1"}
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def database_url() -> str:
@@ -49,40 +40,6 @@ class SuperLink:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
-
-
-def wait_for_tls(address: str, ca_certfile: Path, process: subprocess.Popen, log_path: Path, timeout=60.0):
-    host, port = address.rsplit(":", 1)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"SuperLink exited with {process.returncode}:\n{log_path.read_text()}")
-        if ca_certfile.exists():
-            try:
-                context = ssl.create_default_context(cafile=str(ca_certfile))
-                with (
-                    socket.create_connection((host, int(port)), timeout=1) as raw,
-                    context.wrap_socket(raw, server_hostname=host),
-                ):
-                    return
-            except OSError:
-                pass
-        time.sleep(0.2)
-    raise RuntimeError(f"SuperLink did not start in {timeout}s:\n{log_path.read_text()}")
-
-
-def stop(process: subprocess.Popen) -> None:
-    """End the process and everything it started (its own process group)."""
-    if process.poll() is None:
-        os.killpg(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(timeout=10)
-    else:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
 
 
 @contextlib.contextmanager
@@ -117,9 +74,8 @@ def running_superlink(workdir: Path, **extra_env: str):
         yield SuperLink(address, workdir / "tls" / "ca.pem", process, log_path)
     finally:
         stop(process)
-        # Simulations start a local Ray whose agents leave the SuperLink's process group; end them too
-        # (this stops every Ray instance of this user on the machine, which tests never share).
-        subprocess.run([str(BIN / "ray"), "stop", "--force"], capture_output=True, timeout=120, check=False)
+        # This stops every Ray instance of this user on the machine, which tests never share.
+        stop_ray()
 
 
 @pytest.fixture(scope="module")

@@ -88,8 +88,8 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     )
     assert str(run_id) in runs_tab
     assert 'hx-trigger="every 3s"' not in runs_tab  # nothing active: the list stops polling
-    overview = signed_in(bob).get(reverse("federations:overview", kwargs=federation.url_kwargs())).content.decode()
-    assert "0 active, 1 in all" in overview
+    overview_lines = signed_in(bob).get(reverse("runs:live", kwargs=federation.url_kwargs())).content.decode()
+    assert "0 active, 1 in all" in overview_lines
 
     # Contract with flwr 1.42's log lines: what the parser reads equals what the strategy returned,
     # which the example app prints exactly as its last line.
