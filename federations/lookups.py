@@ -142,6 +142,18 @@ def members(federation: Federation) -> list[tuple[str, str, str]]:
     return fetch_all(MEMBERS_SQL, [federation.pk])
 
 
+# The ids of every federation of an account (archived ones too), for listing their runs.
+ACCOUNT_HANDLES_SQL = (
+    "SELECT o.username, f.name FROM {membership} m "
+    "JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
+    "WHERE m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %s AND u.is_active)"
+).format(**TABLES)
+
+
+def account_handles(flwr_aid: str) -> list[str]:
+    return [f"@{owner}/{name}" for owner, name in fetch_all(ACCOUNT_HANDLES_SQL, [flwr_aid])]
+
+
 # Which of these federations (``owner/name``, lowercase) the account belongs to, with their nodes.
 ACCOUNT_FEDERATION_NODES_SQL = (
     "SELECT o.username, f.name, n.node_id FROM {membership} m "

@@ -34,6 +34,7 @@ from flwr.proto.control_pb2 import (
     UnregisterNodeRequest,
 )
 from flwr.proto.fab_pb2 import Fab
+from flwr.proto.federation_pb2 import Federation as FederationProto
 from flwr.supercore.control.control_http_client import ControlHttpClient
 
 from accounts import cli_login as logins
@@ -44,7 +45,9 @@ from .fab import FAB_MAX_BYTES, megabytes
 # Routes of the portal's own that seam.py adds to the SuperLink's Control API.
 MEMBER_RUNS_PATH = "/v1/control/supergrid/member-runs"
 FEDERATION_STATUS_PATH = "/v1/control/supergrid/federation-status"
-STATUS_FEDERATIONS_LIMIT = 100  # federations per federation-status call (a dashboard page shows 50)
+STATUS_FEDERATIONS_LIMIT = 100  # federations per federation-status call (a dashboard page shows 25)
+OWN_NODES = ""  # in a federation-status answer: the caller's own registered nodes
+FederationStatus = FederationProto
 
 TIMEOUT_SECONDS = 5.0
 ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
@@ -216,9 +219,11 @@ def member_runs(
     return sorted(response.run_dict.values(), key=lambda run: (run.pending_at, run.run_id), reverse=True)
 
 
-def federation_status(user: User, handles: list[str]) -> dict:
-    """Nodes (with status) and runs of several of the user's federations, in one call, by handle."""
-    query = urlencode([("federation", handle) for handle in handles[:STATUS_FEDERATIONS_LIMIT]])
+def federation_status(user: User, handles: list[str], *, own_nodes: bool = False) -> dict:
+    """Nodes (with status) and runs of several of the user's federations, in one call, by handle;
+    with ``own_nodes``, also the user's own registered nodes, under OWN_NODES."""
+    params = [("federation", handle) for handle in handles[:STATUS_FEDERATIONS_LIMIT]]
+    query = urlencode(params + ([("own_nodes", "true")] if own_nodes else []))
     with connect(user) as control:
         response = control._unary_unary(
             path=f"{FEDERATION_STATUS_PATH}?{query}",

@@ -246,9 +246,9 @@ class PortalFederationManager(FederationManager):
         nodes: list | None = None,
         runs: list | None = None,
     ) -> FederationDetails:
-        # Without a caller (get_details), say what the federation allows its owner.
-        owner = Membership(federation=federation, user=federation.owner, role=Membership.Role.OWNER)
-        can = Permissions(federation, membership or owner)
+        if membership is None:  # without a caller (get_details), say what the federation allows its owner
+            membership = Membership(federation=federation, user=federation.owner, role=Membership.Role.OWNER)
+        can = Permissions(federation, membership)
         return FederationDetails(
             id=federation.handle,
             description=federation.description,
@@ -272,6 +272,11 @@ class PortalFederationManager(FederationManager):
         nodes = list(self.linkstate.get_node_info(node_ids=node_ids)) if node_ids else []
         runs = list(self.linkstate.get_run_info(federation_ids=[federation.handle]))
         return self._summary(federation, members=self._members(federation), nodes=nodes, runs=runs)
+
+    @with_django
+    def member_federation_ids(self, flwr_aid: str) -> list[str]:
+        """Every federation the account belongs to, archived ones too (one query)."""
+        return lookups.account_handles(flwr_aid)
 
     @with_django
     def member_federation_nodes(self, flwr_aid: str, federation_ids: list[str]) -> dict[str, list[int]]:

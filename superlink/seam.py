@@ -40,7 +40,7 @@ from flwr.supercore.protobuf.translation import get_protobuf_request
 from flwr.superlink.federation import FederationManager
 
 from .auth_plugin import PortalAuthnPlugin
-from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, STATUS_FEDERATIONS_LIMIT
+from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, OWN_NODES, STATUS_FEDERATIONS_LIMIT
 from .fab import InvalidFab, inspect_fab
 from .federation_manager import PortalFederationManager, node_directory, resolve_account_ids
 
@@ -106,7 +106,7 @@ def member_runs(
 ) -> ListRunsResponse:
     """Runs of the caller's federations, newest first, filtered and paged; archived federations included."""
     manager = linkstate.federation_manager
-    federation_ids = [details.id for details in manager.get_federations(account.flwr_aid)]
+    federation_ids = manager.member_federation_ids(account.flwr_aid)
     if federation:
         wanted = manager.canonical_id(federation)
         federation_ids = [fid for fid in federation_ids if fid == wanted]
@@ -134,11 +134,13 @@ def federation_status(
     linkstate: control_router.LinkStateDependency,
     account: control_router.AccountDependency,
     federation: Annotated[list[str], Query(max_length=STATUS_FEDERATIONS_LIMIT)] = (),
+    own_nodes: bool = False,
 ) -> ListFederationsResponse:
     """Nodes and runs of several of the caller's federations at once (the portal's pages and live counts).
 
     What ShowFederation answers about nodes and runs, without the member list; federations the caller
-    does not belong to are left out.
+    does not belong to are left out. With ``own_nodes``, the caller's own nodes come too (as ListNodes
+    answers them), under the name OWN_NODES.
     """
     manager = linkstate.federation_manager
     node_ids = manager.member_federation_nodes(account.flwr_aid, list(federation))
@@ -148,14 +150,13 @@ def federation_status(
     if node_ids:
         for run in linkstate.get_run_info(federation_ids=list(node_ids)):
             runs[run.federation_id].append(run_to_proto(run))
-    return ListFederationsResponse(
-        federations=[
-            FederationProto(
-                name=handle, nodes=[infos[node_id] for node_id in nodes if node_id in infos], runs=runs[handle]
-            )
-            for handle, nodes in node_ids.items()
-        ]
-    )
+    found = [
+        FederationProto(name=handle, nodes=[infos[node_id] for node_id in nodes if node_id in infos], runs=runs[handle])
+        for handle, nodes in node_ids.items()
+    ]
+    if own_nodes:  # what ListNodes answers, for the same page
+        found.append(FederationProto(name=OWN_NODES, nodes=linkstate.get_node_info(owner_aids=[account.flwr_aid])))
+    return ListFederationsResponse(federations=found)
 
 
 def add_route(path: str, request_type, endpoint) -> None:

@@ -51,7 +51,12 @@ def federations_by_node(node_ids) -> dict[int, tuple[str, ...]]:
 
 def my_nodes(user) -> list[NodeRow]:
     """Raises control_client.SuperLinkUnavailable / ControlError for the page to explain."""
-    nodes = [node for node in control_client.list_nodes(user) if node.status != "unregistered"]
+    return own_rows(control_client.list_nodes(user))
+
+
+def own_rows(infos) -> list[NodeRow]:
+    """A user's registered nodes (NodeInfo from the SuperLink) with the federations each is in, by name."""
+    nodes = [node for node in infos if node.status != "unregistered"]
     memberships = federations_by_node(node.node_id for node in nodes)
     rows = [NodeRow.from_proto(node, memberships.get(node.node_id, ())) for node in nodes]
     return sorted(rows, key=lambda row: (row.name or "~", row.node_id))

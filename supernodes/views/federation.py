@@ -18,6 +18,8 @@ from superlink import control_client
 from .. import nodes
 from ..nodes import NodeRow
 
+EMPTY = control_client.FederationStatus()
+
 
 def supernodes_context(request, federation: Federation, can: Permissions) -> dict:
     """The SuperNodes tab; nodes and their status (from the SuperLink) load after the page (``deferred``)."""
@@ -27,15 +29,19 @@ def supernodes_context(request, federation: Federation, can: Permissions) -> dic
         return {"deferred": True}
     user = request.user
     context: dict = {"nodes": [], "addable": []}
+    may_add = can.may(Action.ADD_SUPERNODE)
     try:
-        rows = [NodeRow.from_proto(node) for node in control_client.show_federation(user, federation.handle).nodes]
+        # One call: the federation's nodes and, for the Add selector, the reader's own.
+        status = control_client.federation_status(user, [federation.handle], own_nodes=may_add)
+        rows = [NodeRow.from_proto(node) for node in status.get(federation.handle, EMPTY).nodes]
         owners = dict(federation.nodes.values_list("node_id", "owner_id"))
         context["nodes"] = [
             (row, can.may(Action.REMOVE_SUPERNODE, Target(user_id=owners.get(str(row.node_id))))) for row in rows
         ]
-        if can.may(Action.ADD_SUPERNODE):
+        if may_add:
             present = {row.node_id for row in rows}
-            context["addable"] = [row for row in nodes.my_nodes(user) if row.node_id not in present]
+            own = nodes.own_rows(status.get(control_client.OWN_NODES, EMPTY).nodes)
+            context["addable"] = [row for row in own if row.node_id not in present]
     except control_client.SuperLinkTrouble as error:
         context["superlink_error"] = error.message
     return context
