@@ -5,7 +5,8 @@ statement afresh each time (up to 2 ms here) unless it is prepared. ``fetch_one`
 statement on the server once per connection (unless DATABASE_PREPARE_THRESHOLD is empty, for
 connection poolers that cannot keep them); use it for lookups by unique keys, whose one generic plan
 fits every value. ``fetch_all`` is planned for its values each time: a member of 1,000 federations
-and a member of 3 need different plans. Both show up in Django's query log like any other query.
+and a member of 3 can need different plans (``execute(..., prepare=True)`` where one plan was measured
+to fit all). Both show up in Django's query log like any other query.
 """
 
 import time
