@@ -279,19 +279,6 @@ class InvitationQuerySet(models.QuerySet):
         """Stored as pending but past expires_at: expired in every respect but the column."""
         return self.filter(status=Invitation.Status.PENDING, expires_at__lte=now or timezone.now())
 
-    def inbox(self, user):
-        """The user's pending invitations, newest first, with what the profile shows of each."""
-        return (
-            self.pending()
-            .filter(invitee=user)
-            .select_related("federation__owner", "inviter")
-            .order_by("-created_at", "-id")
-        )
-
-    def ended(self, now=None):
-        now = now or timezone.now()
-        return self.exclude(status=Invitation.Status.PENDING, expires_at__gt=now)
-
 
 class Invitation(models.Model):
     """An invitation to join a federation, bound to the invitee's account. Never deleted."""

@@ -6,19 +6,11 @@ from urllib.parse import quote
 from django import template
 from django.urls import get_script_prefix, reverse
 
-from ..rules import Permissions
-
 register = template.Library()
 
 # reverse() costs about as much as a small query; a list of 50 federations asks for it hundreds of times.
 URL_SAFE = "!$&'()*+,;=/~:@"  # what reverse() leaves unquoted in a path
 NUMBER_SLOT = 7_391_046_285_513_000_000  # digits no real id or name holds
-
-
-@register.filter
-def permissions(membership) -> Permissions:
-    """``{% with can=membership|permissions %}…{% if can.archive %}`` for rows of the dashboard."""
-    return Permissions(membership.federation, membership)
 
 
 @lru_cache(maxsize=256)
