@@ -185,18 +185,14 @@ def node_ids(federation: Federation) -> list[int]:
 
 # The dashboard's list of a member's federations, one page at a time (the ORM takes longer to build this
 # statement than PostgreSQL takes to answer it). Counts are subqueries per row shown: no join fan-out.
-MEMBER_FEDERATIONS_SELECT = (
+MEMBER_FEDERATIONS_SQL = (
     "SELECT f.id, o.username, f.name, f.kind, f.description, f.created_at, f.archived_at, f.num_supernodes, "
     "m.role, m.user_id, "
     "(SELECT COUNT(*) FROM {membership} x WHERE x.federation_id = f.id), "
     "(SELECT COUNT(*) FROM {node} n WHERE n.federation_id = f.id) "
-)
-MEMBER_FEDERATIONS_FROM = (
     "FROM {membership} m JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
     "WHERE m.user_id = %s AND (f.archived_at IS NOT NULL) = %s "
-)
-MEMBER_FEDERATIONS_SQL = (
-    MEMBER_FEDERATIONS_SELECT + MEMBER_FEDERATIONS_FROM + "ORDER BY o.username, f.name LIMIT %s OFFSET %s"
+    "ORDER BY o.username, f.name LIMIT %s OFFSET %s"
 ).format(**TABLES)
 
 
