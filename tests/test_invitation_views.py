@@ -325,3 +325,10 @@ def test_members_tab_query_count_is_fixed_with_ended_invitations(client, federat
         services.decline_invitation(user=user, invitation_id=invitation.pk)
         Membership.objects.create(federation=federation, user=UserFactory())
     assert count_queries(client, furl(federation, "members")) == small
+
+
+def test_a_pending_invitations_page_past_the_end_links_back(client, owner, federation):
+    client.force_login(owner)
+    response = client.get(reverse("federations:members", kwargs=federation.url_kwargs()), {"invitations": "9"})
+    assert response.status_code == 200
+    assert 'href="?invitations=8"' in response.content.decode()
