@@ -5,6 +5,7 @@ The portal itself calls the SuperLink with short-lived signed tokens that are ne
 reading a page never writes to the database.
 """
 
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,6 +20,7 @@ from supergrid.db import fetch_one
 from .models import CliSession, DeviceAuthorization, User, token_hash
 
 USER_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+USER_CODE = re.compile(r"[A-Z0-9]{4}-[A-Z0-9]{4}")
 PORTAL_TOKEN_PREFIX = "portal:"
 PORTAL_TOKEN_SALT = "supergrid.portal-token"
 
@@ -62,7 +64,11 @@ def start_device_authorization() -> tuple[DeviceAuthorization, str]:
 
 def pending_authorization(user_code: str) -> DeviceAuthorization:
     """The login a person is about to approve; refuses unknown, expired and used codes."""
-    authorization = DeviceAuthorization.objects.filter(user_code=(user_code or "").strip().upper()).first()
+    user_code = (user_code or "").strip().upper()
+    # Anything that cannot be a code (a NUL byte, which PostgreSQL refuses in text) is simply not valid.
+    authorization = (
+        DeviceAuthorization.objects.filter(user_code=user_code).first() if USER_CODE.fullmatch(user_code) else None
+    )
     if authorization is None:
         raise LoginError("This login link is not valid. Run `flwr login` again to get a new one.")
     if authorization.consumed_at is not None or authorization.approved_at is not None:

@@ -156,3 +156,27 @@ def test_invitation_emails_link_to_the_portal_and_reach_only_verified_addresses(
     assert [mail.to for mail in mailoutbox] == [[verified.email]]
     assert "https://grid.example.org/profile/" in mailoutbox[0].body
     assert unverified.email not in str([mail.to for mail in mailoutbox])
+
+
+@pytest.mark.parametrize("run_id", [2**64, 10**50])
+def test_a_run_id_beyond_flowers_64_bits_is_not_found(client, federation, member, run_id):
+    client.force_login(member)
+    base = f"/@{federation.owner.username}/{federation.name}/runs/{run_id}/"
+    for path in (base, f"{base}logs/", f"{base}metrics.csv"):
+        assert client.get(path).status_code == 404, path
+    assert client.post(f"{base}stop/").status_code == 404
+
+
+def test_the_largest_run_id_still_reaches_the_run_page(client, federation, member):
+    client.force_login(member)
+    response = client.get(f"/@{federation.owner.username}/{federation.name}/runs/{2**64 - 1}/")
+    assert response.status_code == 200
+    assert "SuperLink unreachable" in response.content.decode()
+
+
+@pytest.mark.parametrize("code", ["%00", "ABCD-%00", "x" * 300, "ab%C3%A9"])
+def test_a_cli_login_link_that_cannot_be_a_code_says_it_is_not_valid(client, user, code):
+    client.force_login(user)
+    for response in (client.get(f"/cli/login/{code}/"), client.post(f"/cli/login/{code}/")):
+        assert response.status_code == 410
+        assert "This login link is not valid" in response.content.decode()
