@@ -1,5 +1,9 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.core import context as allauth_context
+from django.contrib.sites.shortcuts import get_current_site
 from django.urls import reverse
+
+from .notifications import queue_email
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -15,3 +19,9 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_signup_redirect_url(self, request) -> str:
         return reverse("federations:dashboard")
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Rendered here, with the request's links; sent by the task worker (allauth would send it inline)."""
+        request = allauth_context.request
+        context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
+        queue_email(self.render_mail(template_prefix, email, context))

@@ -1,15 +1,75 @@
-"""The email telling a user how operators decided their deployment access request."""
+"""Emails from the accounts room: allauth's own (verification, password reset) and the deployment
+access decision. Every email goes through the task queue, never out inside the request.
+
+A failing mail server is logged and never breaks the action that caused the email. With a queue that
+can wait (production's database queue), a failed email is tried again later, a few times.
+"""
 
 import logging
+from datetime import timedelta
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.db import transaction
-from django.tasks import task
+from django.tasks import TaskContext, default_task_backend, task
 from django.urls import reverse
+from django.utils import timezone
 
 logger = logging.getLogger(__name__)
+
+RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+
+
+def retry_later(email_task, attempt: int, *args) -> None:
+    """Queue the email task again later, a few times, when the queue can wait (not in development)."""
+    if attempt > len(RETRY_DELAYS) or not default_task_backend.supports_defer:
+        logger.error("Gave up on the email %s after %s attempt(s)", email_task.name, attempt)
+        return
+    run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
+    email_task.using(run_after=run_after).enqueue(*args, attempt + 1)
+
+
+def queue_email(message: EmailMessage) -> None:
+    """Send a message rendered in the request (allauth's) from the queue, once the request commits."""
+    payload = {
+        "subject": message.subject,
+        "body": message.body,
+        "from_email": message.from_email,
+        "to": list(message.to),
+        "content_subtype": message.content_subtype,
+        "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
+    }
+
+    def enqueue():
+        try:
+            send_email.enqueue(payload)
+        except Exception:
+            logger.exception("Could not queue the email %r", message.subject)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+@task(takes_context=True)
+def send_email(context: TaskContext, payload: dict, attempt: int = 1) -> None:
+    message = EmailMultiAlternatives(payload["subject"], payload["body"], payload["from_email"], payload["to"])
+    message.content_subtype = payload["content_subtype"]
+    for content, mimetype in payload["alternatives"]:
+        message.attach_alternative(content, mimetype)
+    try:
+        message.send()
+    except Exception:
+        logger.exception("Could not send the email %r", payload["subject"])
+        retry_later(send_email, attempt, payload)
+        return
+    forget_contents(context)
+
+
+def forget_contents(context: TaskContext) -> None:
+    """A sent email's body (a password reset link, say) does not stay in the task table."""
+    from django_tasks_db.models import DBTaskResult
+
+    DBTaskResult.objects.filter(pk=context.task_result.id).update(args_kwargs={"args": ["(sent)"], "kwargs": {}})
 
 
 def has_verified_email(user) -> bool:

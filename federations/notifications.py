@@ -5,20 +5,17 @@ that can wait (production's database queue), a failed email is tried again later
 """
 
 import logging
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.tasks import default_task_backend, task
+from django.tasks import task
 from django.urls import reverse
-from django.utils import timezone
 
-from accounts.notifications import has_verified_email
+from accounts.notifications import has_verified_email, retry_later
 
 logger = logging.getLogger(__name__)
 
-RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
 INVITED = "invited"
 ACCEPTED = "accepted"
 DECLINED = "declined"
@@ -66,15 +63,6 @@ def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
     except Exception:
         logger.exception("Could not send the email for run outcome %s", outcome_id)
         retry_later(send_run_finished_email, attempt, outcome_id)
-
-
-def retry_later(email_task, attempt: int, *args) -> None:
-    """Queue the email task again later, a few times, when the queue can wait (not in development)."""
-    if attempt > len(RETRY_DELAYS) or not default_task_backend.supports_defer:
-        logger.error("Gave up on the email %s%s after %s attempt(s)", email_task.name, args, attempt)
-        return
-    run_after = timezone.now() + RETRY_DELAYS[attempt - 1]
-    email_task.using(run_after=run_after).enqueue(*args, attempt + 1)
 
 
 @task

@@ -284,9 +284,16 @@ if not PORTAL_URL:
     if not DEBUG:
         raise ImproperlyConfigured("PORTAL_URL must be set when DEBUG is off, e.g. https://grid.example.org")
     PORTAL_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+# Where the portal reaches the SuperLink.
 SUPERLINK_ADDRESS = os.environ.get("SUPERLINK_ADDRESS", "127.0.0.1:9093")
+# Where the SuperLink listens: production listens on every interface (0.0.0.0:9093) so that, while it
+# restarts, SuperNodes at other sites see a refused connection, which they retry.
+SUPERLINK_LISTEN = os.environ.get("SUPERLINK_LISTEN", "") or SUPERLINK_ADDRESS
 # The address flwr and flower-supernode use to reach it, when that differs from where it listens.
 SUPERLINK_PUBLIC_ADDRESS = os.environ.get("SUPERLINK_PUBLIC_ADDRESS", SUPERLINK_ADDRESS)
+# More names or addresses the local CA's server certificate covers, besides localhost and the hosts of
+# SUPERLINK_ADDRESS and SUPERLINK_PUBLIC_ADDRESS (e.g. a second DNS name, the machine's IP address).
+SUPERLINK_TLS_HOSTS = env_list("SUPERLINK_TLS_HOSTS")
 SUPERLINK_DATABASE = os.environ.get("SUPERLINK_DATABASE", str(VAR_DIR / "superlink.db"))
 SUPERLINK_TLS_DIR = Path(os.environ.get("SUPERLINK_TLS_DIR", VAR_DIR / "tls"))
 SUPERLINK_SSL_CERTFILE = os.environ.get("SUPERLINK_SSL_CERTFILE", "")

@@ -1,5 +1,6 @@
 import pytest
 from django.core.exceptions import ValidationError
+from django.core.management import call_command
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertRedirects
@@ -92,10 +93,13 @@ def test_refused_signups_show_the_error_next_to_the_field(client, overrides, fie
     assert not User.objects.filter(email="newcomer@example.com").exists()
 
 
-def test_production_sign_up_does_not_reveal_which_emails_have_accounts(client, settings, mailoutbox):
+def test_production_sign_up_does_not_reveal_which_emails_have_accounts(
+    client, settings, mailoutbox, django_capture_on_commit_callbacks
+):
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     UserFactory(username="alice", email="alice@example.com")
-    response = signup(client, email="alice@example.com")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = signup(client, email="alice@example.com")
     assert response.status_code == 302  # the same "check your inbox" page as for a new address
     assert "already registered" not in client.get(response["Location"]).content.decode()
     assert not User.objects.filter(username="newcomer").exists()
@@ -123,11 +127,34 @@ def test_repeated_failed_sign_ins_are_rate_limited(client, user):
     assertContains(response, "Too many failed login attempts")
 
 
-def test_password_reset_sends_an_email(client, user, mailoutbox):
-    response = client.post(reverse("account_reset_password"), {"email": "alice@example.com"})
+def test_password_reset_sends_an_email(client, user, mailoutbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "alice@example.com"})
     assert response.status_code == 302
     assert len(mailoutbox) == 1
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_allauth_emails_wait_in_the_queue_and_keep_no_link_once_sent(client, settings, mailoutbox):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+    UserFactory(username="alice", email="alice@example.com")
+    assert client.post(reverse("account_reset_password"), {"email": "alice@example.com"}).status_code == 302
+    assert signup(client, email="new@example.com").status_code == 302
+    assert mailoutbox == []  # nothing went out inside the requests
+    assert DBTaskResult.objects.ready().count() == 2
+
+    call_command("worker", batch=True)
+    assert sorted(mail.to[0] for mail in mailoutbox) == ["alice@example.com", "new@example.com"]
+    reset = next(mail for mail in mailoutbox if mail.to == ["alice@example.com"])
+    assert "/accounts/password/reset/key/" in reset.body
+    assert reset.subject.startswith("[SuperGrid] ")
+    for result in DBTaskResult.objects.all():
+        assert result.status == "SUCCESSFUL"
+        assert "/accounts/" not in str(result.args_kwargs)
 
 
 def test_sign_out_needs_post_and_ends_the_session(client, user):

@@ -215,3 +215,32 @@ def test_queued_emails_are_retried_until_they_are_sent(settings, mailoutbox, mon
     DBTaskResult.objects.filter(pk=retry.pk).update(run_after=timezone.now())
     call_command("worker", batch=True)
     assert [mail.to for mail in mailoutbox] == [[invitee.email]]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_task_whose_worker_stopped_beating_is_queued_again(settings, mailoutbox):
+    from datetime import timedelta
+
+    from django_tasks_db.models import DBTaskResult
+
+    from supergrid.management.commands.worker import LEASE_SECONDS, requeue_abandoned
+    from supergrid.models import WorkerHeartbeat
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    owner, invitee = UserFactory(username="olivia"), UserFactory(username="ivy")
+    federation = FederationFactory(owner=owner)
+    services.invite(federation=federation, inviter=owner, username="ivy")
+    now = timezone.now()
+    long_ago = now - timedelta(seconds=LEASE_SECONDS + 1)
+    WorkerHeartbeat.objects.create(worker_id="dead", beat_at=long_ago)
+    WorkerHeartbeat.objects.create(worker_id="alive", beat_at=now)
+    task = DBTaskResult.objects.get()
+    DBTaskResult.objects.filter(pk=task.pk).update(status="RUNNING", started_at=long_ago, worker_ids=["alive"])
+    assert requeue_abandoned() == 0  # a live worker keeps its task however long it runs
+    DBTaskResult.objects.filter(pk=task.pk).update(worker_ids=["alive", "dead"])
+    assert requeue_abandoned(now - timedelta(seconds=LEASE_SECONDS)) == 0  # the lease has not run out yet
+    assert requeue_abandoned() == 1
+    assert DBTaskResult.objects.get().status == "READY"
+
+    call_command("worker", batch=True)
+    assert [mail.to for mail in mailoutbox] == [[invitee.email]]

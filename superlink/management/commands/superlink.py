@@ -7,7 +7,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from superlink.tls import ensure_local_ca
+from superlink.tls import certificate_hosts, ensure_local_ca
 
 
 def superlink_environment() -> None:
@@ -36,8 +36,13 @@ class Command(BaseCommand):
                 settings.SUPERLINK_SSL_KEYFILE,
             )
         else:
-            files = ensure_local_ca(settings.SUPERLINK_TLS_DIR)
+            hosts = certificate_hosts(
+                (settings.SUPERLINK_ADDRESS, settings.SUPERLINK_PUBLIC_ADDRESS), settings.SUPERLINK_TLS_HOSTS
+            )
+            files = ensure_local_ca(settings.SUPERLINK_TLS_DIR, hosts)
             ca, cert, key = files.ca_certfile, files.certfile, files.keyfile
+            made = "Made a new" if files.issued else "The"
+            self.stdout.write(f"{made} SuperLink certificate, for: {', '.join(files.hosts)}")
         self.stdout.write(f"SuperLink root certificate for flwr and flower-supernode: {ca}")
         self.stdout.write(
             "Connect the flwr CLI: add to ~/.flwr/config.toml\n"
@@ -49,7 +54,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, superlink_args, **options):
         superlink_environment()
-        host, _, port = settings.SUPERLINK_ADDRESS.rpartition(":")
+        host, _, port = settings.SUPERLINK_LISTEN.rpartition(":")
+        host = host.removeprefix("[").removesuffix("]")
         extra = [arg for arg in superlink_args if arg != "--"]
         argv = [
             "--host",
@@ -64,7 +70,7 @@ class Command(BaseCommand):
             *extra,
         ]
         Path(settings.SUPERLINK_DATABASE).parent.mkdir(parents=True, exist_ok=True)
-        self.stdout.write(f"SuperLink on {settings.SUPERLINK_ADDRESS} (Control, Fleet and Runtime APIs)")
+        self.stdout.write(f"SuperLink on {settings.SUPERLINK_LISTEN} (Control, Fleet and Runtime APIs)")
         from superlink.seam import run_superlink
 
         run_superlink(argv)
