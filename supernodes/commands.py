@@ -7,6 +7,7 @@ from django.urls import reverse
 
 from superlink import control_client
 
+KEY_FILE = "supernode"  # what the registration card's ssh-keygen line writes
 FIRST_LOCAL_PORT = 9094  # flower-supernode's own default; each further node on a machine takes the next
 SUPERNODE_IMAGE = "flwr/supernode:1.42.0"
 
@@ -18,14 +19,9 @@ class StartCommands:
     docker: str
 
 
-def key_file(name: str, node_id: int | None) -> str:
-    return f"supernode-{name}" if name else (f"supernode-{node_id}" if node_id else "supernode")
-
-
-def start_commands(*, name: str = "", node_id: int | None = None, index: int = 0) -> StartCommands:
+def start_commands(*, index: int = 0) -> StartCommands:
     """The commands for one node; ``index`` gives each node on a machine its own local port."""
     own_ca = control_client.ca_certfile() is not None
-    key = key_file(name, node_id)
     options = [
         f"--superlink {settings.SUPERLINK_PUBLIC_ADDRESS}",
         *(["--root-certificates {ca}"] if own_ca else []),
@@ -33,9 +29,9 @@ def start_commands(*, name: str = "", node_id: int | None = None, index: int = 0
         f"--port {FIRST_LOCAL_PORT + index}",
         f'--node-config "partition-id={index} num-partitions=2"',
     ]
-    pip = " \\\n  ".join(["flower-supernode", *options]).format(ca="ca.pem", key=key)
+    pip = " \\\n  ".join(["flower-supernode", *options]).format(ca="ca.pem", key=KEY_FILE)
     docker = " \\\n  ".join(['docker run --rm --network host -v "$PWD:/keys:ro"', SUPERNODE_IMAGE, *options]).format(
-        ca="/keys/ca.pem", key=f"/keys/{key}"
+        ca="/keys/ca.pem", key=f"/keys/{KEY_FILE}"
     )
     download = f"curl -fsSLO {settings.PORTAL_URL}{reverse('supernodes:ca')}" if own_ca else ""
     return StartCommands(download_ca=download, pip=pip, docker=docker)

@@ -25,9 +25,7 @@ def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None
     except control_client.SuperLinkTrouble as error:
         context["superlink_error"] = error.message
     else:
-        context["nodes"] = [
-            (row, start_commands(name=row.name, node_id=row.node_id, index=index)) for index, row in enumerate(rows)
-        ]
+        context["nodes"] = [(row, start_commands(index=index)) for index, row in enumerate(rows)]
     context["fragment"] = wants_partial(request)  # the start commands follow, out of band
     return render_page(request, "supernodes/supernodes.html", context, status=status)
 

@@ -1,11 +1,15 @@
-"""Production as deploy/ runs it, with real processes: gunicorn (2 workers, DEBUG=0, collected static files),
-the SuperLink and the email worker on PostgreSQL and Redis, a local SMTP server, and a stock SuperNode
-started from the command the portal shows, with the CA downloaded from the portal."""
+"""Production as deploy/ runs it, with real processes, and broken on purpose: gunicorn (2 workers, DEBUG=0,
+collected static files), the SuperLink (listening on every interface, reached by the machine's host name)
+and the email worker on PostgreSQL and Redis, a local SMTP server, and a stock SuperNode started from the
+command the portal shows, with the CA downloaded from the portal. Then the SuperLink and the worker are
+killed at the worst moments: nothing is lost and the SuperNode comes back."""
 
+import asyncio
 import os
 import re
 import shlex
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -25,12 +29,20 @@ pytestmark = [pytest.mark.flower, pytest.mark.django_db(transaction=True)]
 
 
 class Inbox:
-    """A local SMTP server that keeps what it receives."""
+    """A local SMTP server that keeps what it receives; ``hold`` keeps it from answering a message, and a
+    message whose sender hung up before the answer is dropped, as a mail server drops an unfinished one."""
 
     def __init__(self):
         self.messages = []
+        self.hold = False
+        self.holding = 0
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's hook name)
+        while self.hold:
+            self.holding += 1
+            await asyncio.sleep(0.1)
+        if server.transport is None or server.transport.is_closing():
+            return "421 sender went away"
         self.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
 
@@ -40,6 +52,12 @@ class Inbox:
             time.sleep(0.2)
         assert len(self.messages) >= count, f"{len(self.messages)} email(s) arrived, expected {count}"
         return self.messages[count - 1]
+
+    def wait_for_hold(self, timeout: float = 30) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline and not self.holding:
+            time.sleep(0.1)
+        assert self.holding, "no email reached the mail server"
 
 
 class Browser:
@@ -98,6 +116,7 @@ def grid(django_db_setup, tmp_path, settings):
     if connection.vendor != "postgresql":
         pytest.skip("the production processes share the test database: run with DATABASE_URL=postgres://…")
     portal_port, superlink_port = free_port(), free_port()
+    host_name = socket.gethostname()  # where other sites reach the grid, as a real server's name
     inbox = Inbox()
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
@@ -118,6 +137,8 @@ def grid(django_db_setup, tmp_path, settings):
         "EMAIL_USE_TLS": "0",
         "SUPERGRID_VAR_DIR": str(var),
         "SUPERLINK_ADDRESS": f"127.0.0.1:{superlink_port}",
+        "SUPERLINK_LISTEN": f"0.0.0.0:{superlink_port}",
+        "SUPERLINK_PUBLIC_ADDRESS": f"{host_name}:{superlink_port}",
         "SUPERLINK_DATABASE": str(var / "superlink.db"),
         "SUPERLINK_TLS_DIR": str(var / "tls"),
         "GUNICORN_BIND": f"127.0.0.1:{portal_port}",
@@ -139,6 +160,7 @@ def grid(django_db_setup, tmp_path, settings):
     class Grid:
         base = f"http://127.0.0.1:{portal_port}"
         superlink_address = env["SUPERLINK_ADDRESS"]
+        public_address = env["SUPERLINK_PUBLIC_ADDRESS"]
         ca_certfile = var / "tls" / "ca.pem"
 
         def restart(self, name: str) -> None:
@@ -148,6 +170,9 @@ def grid(django_db_setup, tmp_path, settings):
             os.killpg(processes[name].pid, sig)
             processes[name].wait(timeout=30)
 
+        def wait_for_superlink(self) -> None:
+            wait_for_tls(self.superlink_address, self.ca_certfile, processes["superlink"], logs["superlink"])
+
         def log(self, name: str) -> str:
             return logs[name].read_text(errors="replace")[-4000:]
 
@@ -156,7 +181,7 @@ def grid(django_db_setup, tmp_path, settings):
     grid.processes = processes
     try:
         wait_http(f"{grid.base}/healthz", processes["portal"], logs["portal"])
-        wait_for_tls(grid.superlink_address, grid.ca_certfile, processes["superlink"], logs["superlink"])
+        grid.wait_for_superlink()
         yield grid
     finally:
         for process in processes.values():
@@ -175,9 +200,24 @@ def wait_for_text(browser: Browser, path: str, *texts: str, timeout: float = 240
     raise AssertionError(f"{texts!r} never appeared on {path}:\n{body[-2000:]}")
 
 
+def launch(browser: Browser, fab: bytes) -> str:
+    launched = browser.post(
+        "/@alice/hospitals/runs/launch/",
+        {"overrides": "num-server-rounds=1"},
+        files={"fab": ("app.fab", fab, "application/octet-stream")},
+    )
+    assert launched.status_code == 302, launched.text[-2000:]
+    return launched.headers["Location"]
+
+
+def wait_for_run(browser: Browser, run_page: str, node_log: Path) -> None:
+    body = wait_for_text(browser, run_page, ">finished:completed<", ">finished:failed<", timeout=240)
+    assert ">finished:completed<" in body, body[-3000:] + node_log.read_text()[-3000:]
+
+
 def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     alice = UserFactory(username="alice", has_deployment_access=True)
-    UserFactory(username="bob"), UserFactory(username="carol")
+    UserFactory(username="bob"), UserFactory(username="carol"), UserFactory(username="dave")
     FederationFactory(owner=alice, name="hospitals", kind="deployment")
     password = "correct-horse-battery-staple"
     as_alice, as_bob = Browser(grid.base), Browser(grid.base)
@@ -207,49 +247,88 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     grid.restart("worker")
     assert grid.inbox.wait_for(2)["To"] == "carol@example.com"
 
-    # A SuperNode at "another site", started from the command on the SuperNodes page.
+    # The worker dies while the mail server holds its answer: the email is sent again, once, when the
+    # worker's lease runs out (30 s), within a minute of the restart.
+    grid.inbox.hold = True
+    assert as_alice.post(members, {"username": "dave"}).status_code == 302
+    grid.inbox.wait_for_hold()
+    grid.kill("worker", signal.SIGKILL)
+    grid.inbox.hold = False
+    grid.restart("worker")
+    restarted = time.monotonic()
+    assert grid.inbox.wait_for(3, timeout=60)["To"] == "dave@example.com"
+    assert time.monotonic() - restarted < 60
+    time.sleep(6)  # a heartbeat and more: nothing is sent twice
+    assert [message["To"] for message in grid.inbox.messages].count("dave@example.com") == 1
+
+    # Sign-up with the worker stopped sends nothing (allauth's emails wait in the queue too) until it runs.
+    grid.kill("worker")
+    newcomer = Browser(grid.base)
+    signed_up = newcomer.post(
+        "/accounts/signup/",
+        {"username": "erin", "email": "erin@example.com", "password1": password, "password2": password},
+    )
+    assert signed_up.status_code == 302, signed_up.text[-2000:]
+    time.sleep(3)
+    assert len(grid.inbox.messages) == 3
+    grid.restart("worker")
+    verification = grid.inbox.wait_for(4)
+    assert verification["To"] == "erin@example.com"
+    assert "/accounts/confirm-email/" in verification.get_payload(decode=True).decode()
+
+    # A SuperNode at "another site", started from the command on the SuperNodes page: it dials the
+    # grid's host name, which the SuperLink's certificate covers.
     private, public = make_key(tmp_path, "key")
     assert as_alice.post("/supernodes/register/", {"public_key": public, "name": "site-a"}).status_code == 302
     page = unescape(as_alice.get("/supernodes/?show=all").text)
+    keygen = re.search(r"ssh-keygen -t ecdsa -b 384 -N '' -f (\S+)</code>", page).group(1)
     download = re.search(r"curl -fsSLO ([^\s<]+)", page).group(1)
     command = re.search(r"(flower-supernode \\.*?)</code>", page, re.S).group(1)
     site = tmp_path / "site-a"
     site.mkdir()
     (site / "ca.pem").write_bytes(httpx.get(download).content)
     assert (site / "ca.pem").read_bytes() == grid.ca_certfile.read_bytes()
-    (site / "supernode-site-a").write_bytes(private.read_bytes())
-    (site / "supernode-site-a").chmod(0o600)
+    (site / keygen).write_bytes(private.read_bytes())
+    (site / keygen).chmod(0o600)
     argv = shlex.split(command.replace("\\\n", " "))
-    assert argv[argv.index("--superlink") + 1] == grid.superlink_address
+    assert argv[argv.index("--superlink") + 1] == grid.public_address
+    assert argv[argv.index("--auth-supernode-private-key") + 1] == keygen  # the file ssh-keygen wrote
     node_env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(site / "home"), "PATH": f"{BIN}{os.pathsep}/usr/bin"}
     node_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    node = start([str(BIN / argv[0]), *argv[1:]], node_env, site / "supernode.log", cwd=site)
+    node_log = site / "supernode.log"
+    node = start([str(BIN / argv[0]), *argv[1:]], node_env, node_log, cwd=site)
     try:
         node_id = re.search(
             r'<option value="(\d+)">site-a', as_alice.get("/@alice/hospitals/supernodes/?show=all").text
         )
         assert as_alice.post("/@alice/hospitals/supernodes/add/", {"node_id": node_id.group(1)}).status_code == 302
         wait_for_text(as_alice, "/@alice/hospitals/supernodes/?show=all", "Online", timeout=60)
-        launched = as_alice.post(
-            "/@alice/hospitals/runs/launch/",
-            {"overrides": "num-server-rounds=1"},
-            files={"fab": ("app.fab", quickstart_fab, "application/octet-stream")},
-        )
-        assert launched.status_code == 302, launched.text[-2000:]
-        run_page = launched.headers["Location"]
-        body = wait_for_text(as_alice, run_page, ">finished:completed<", ">finished:failed<", timeout=240)
-        assert ">finished:completed<" in body, body[-3000:] + (site / "supernode.log").read_text()[-3000:]
+        wait_for_run(as_alice, launch(as_alice, quickstart_fab), node_log)
+
+        # The SuperLink is killed outright: pages keep answering and say so; health tells the monitor.
+        grid.kill("superlink", signal.SIGKILL)
+        assert httpx.get(f"{grid.base}/healthz").status_code == 200  # the portal itself is fine
+        assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 503
+        for path in ("/federations/", "/@alice/hospitals/", "/@alice/hospitals/runs/", "/supernodes/", "/profile/"):
+            response = as_alice.get(path)
+            assert response.status_code == 200, path
+        assert "SuperLink unreachable" in as_alice.get("/@alice/hospitals/runs/?show=all").text
+        time.sleep(3)  # the SuperNode meets the closed port
+        reconnections = node_log.read_text().count("Connection successful after")
+
+        # Restarted as its unit restarts it: the SuperNode is back within 60 s and the next run completes.
+        grid.restart("superlink")
+        grid.wait_for_superlink()
+        restarted = time.monotonic()
+        while node_log.read_text().count("Connection successful after") == reconnections:
+            assert node.poll() is None, node_log.read_text()[-3000:]
+            assert time.monotonic() - restarted < 60, (
+                "the SuperNode did not come back:\n" + node_log.read_text()[-3000:]
+            )
+            time.sleep(0.5)
+        assert "SSL/TLS handshake error" not in node_log.read_text()
+        assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 200
+        wait_for_run(as_alice, launch(as_alice, quickstart_fab), node_log)
+        wait_for_text(as_alice, "/@alice/hospitals/supernodes/?show=all", "Online", timeout=10)
     finally:
         stop(node)
-
-    # The SuperLink stops: pages keep answering and say so; health tells the monitor, then recovers.
-    grid.kill("superlink")
-    assert httpx.get(f"{grid.base}/healthz").status_code == 200  # the portal itself is fine
-    assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 503
-    for path in ("/federations/", "/@alice/hospitals/", "/@alice/hospitals/runs/", "/supernodes/", "/profile/"):
-        response = as_alice.get(path)
-        assert response.status_code == 200, path
-    assert "SuperLink unreachable" in as_alice.get("/@alice/hospitals/runs/?show=all").text
-    grid.restart("superlink")
-    wait_for_tls(grid.superlink_address, grid.ca_certfile, grid.processes["superlink"], Path("/dev/null"))
-    assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 200
