@@ -18,7 +18,10 @@ class FabSizeLimit(FileUploadHandler):
     def receive_data_chunk(self, raw_data, start):
         if start + len(raw_data) > self.limit:
             self.too_large = True
-            raise StopUpload(connection_reset=False)
+            # Not connection_reset=False: Django then reads the rest of the body by lines (exhaust(request)),
+            # and a "line" of a binary upload can be all of it, in memory at once (twice over, while joined).
+            # supergrid.middleware.BodyLimitMiddleware discards the rest in pieces after the answer instead.
+            raise StopUpload(connection_reset=True)
         return raw_data
 
     def file_complete(self, file_size):

@@ -16,6 +16,7 @@ from federations.access import load_federation
 from federations.models import Federation, Membership, split_handle
 from federations.rules import Action, NotAllowed, Permissions, Target
 from federations.views.tabs import render_tab
+from supergrid.middleware import limits_own_body
 from supergrid.web import confirm_page, deferred, render_page
 from superlink import control_client
 
@@ -46,6 +47,7 @@ def runs(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     return render_tab(request, federation, can, "runs", runs_context(request, federation, can))
 
 
+@limits_own_body  # over the global body cap too: FabSizeLimit stops the upload and the form says why
 @csrf_exempt  # checked below, once the upload limit is in place (Django reads the body for the token)
 @login_required
 @require_POST

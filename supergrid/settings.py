@@ -60,6 +60,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "supergrid.middleware.RequestIdMiddleware",
+    "supergrid.middleware.BodyLimitMiddleware",  # before anything reads a body (CsrfViewMiddleware does)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -128,6 +129,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         {"transaction_mode": "IMMEDIATE", "init_command": "PRAGMA journal_mode=WAL;"}
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Request bodies. Django keeps at most DATA_UPLOAD_MAX_MEMORY_SIZE of form fields in memory (its
+# default, named here for the cap below); a body larger than REQUEST_BODY_MAX_BYTES is refused with a
+# 400 before anything reads it (supergrid.middleware.BodyLimitMiddleware), except by views that stop
+# uploads at their own limit (launching a run: the FAB limit, with a field error).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+REQUEST_BODY_MAX_BYTES = DATA_UPLOAD_MAX_MEMORY_SIZE
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [

@@ -19,10 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 
 from ..factories import FederationFactory, UserFactory
-from .conftest import BIN, FLWR_ENV, ROOT, database_url, free_port, stop, wait_for_tls
+from .conftest import BIN, FLWR_ENV, ROOT, FlwrCli, SuperLink, database_url, free_port, stop, wait_for_tls
 from .test_runs_e2e import make_key
 
 pytestmark = [pytest.mark.flower, pytest.mark.django_db(transaction=True)]
@@ -145,6 +146,9 @@ def grid(django_db_setup, tmp_path, settings):
         "WEB_CONCURRENCY": "2",
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
+    # Rate limits live in this Redis database: a grid starts with none used (allauth sends one address
+    # verification per address every 3 minutes, which a run of this test a minute earlier would have used).
+    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
     collect = subprocess.run(
         [sys.executable, "manage.py", "collectstatic", "--noinput"], cwd=ROOT, env=env, capture_output=True, text=True
     )
@@ -293,6 +297,15 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     argv = shlex.split(command.replace("\\\n", " "))
     assert argv[argv.index("--superlink") + 1] == grid.public_address
     assert argv[argv.index("--auth-supernode-private-key") + 1] == keygen  # the file ssh-keygen wrote
+    # flwr at that site logs in to the public host name too, trusting the same downloaded CA.
+    from django.test import Client
+
+    public = SuperLink(grid.public_address, site / "ca.pem", grid.processes["superlink"], tmp_path / "superlink.log")
+    cli = FlwrCli(public, site / "flwr", Client())
+    logged_in = cli.login(alice)
+    assert logged_in.returncode == 0, logged_in.text
+    assert [f["id"] for f in cli.json("federation", "list", "grid")["federations"]] == ["@alice/hospitals"]
+
     node_env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(site / "home"), "PATH": f"{BIN}{os.pathsep}/usr/bin"}
     node_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     node_log = site / "supernode.log"
