@@ -1,11 +1,10 @@
 """One way to load a federation for a user: 404 to outsiders, 403 to members lacking the right."""
 
-from django.core.exceptions import PermissionDenied
 from django.http import Http404
 
 from . import lookups
 from .models import Federation
-from .rules import Action, NotAllowed, Permissions
+from .rules import Action, Permissions
 
 
 def load_federation(user, owner: str, name: str, action: Action = Action.VIEW) -> tuple[Federation, Permissions]:
@@ -18,8 +17,5 @@ def load_federation(user, owner: str, name: str, action: Action = Action.VIEW) -
     federation.member_count = member_count  # the header says how many; no second query
     membership.user = user
     can = Permissions(federation, membership)
-    try:
-        can.check(action)
-    except NotAllowed as refusal:
-        raise PermissionDenied(refusal.message) from None
+    can.check(action)  # NotAllowed is Django's 403, with the table's words
     return federation, can

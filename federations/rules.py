@@ -10,6 +10,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+
 
 class Code(StrEnum):
     """Why something was refused; the SuperLink adapter maps each to one of Flower's error codes."""
@@ -25,8 +28,14 @@ class Code(StrEnum):
     NODE_NOT_FOUND = "node_not_found"
 
 
-class FederationError(Exception):
-    """A refused change, with a message for the user, the form field it concerns and a code."""
+class Refusal(Exception):
+    """A refused change, with a message for the user, the form field it concerns and a code.
+
+    Each kind carries its HTTP meaning, so views never translate one by hand: a ``FederationError`` is
+    shown next to the form or as a message on the page, ``NotAllowed`` is Django's 403 and
+    ``InvitationNotFound`` its 404 (their pages print the message). The SuperLink adapter answers the CLI
+    with every kind, by code.
+    """
 
     code = Code.INVALID
 
@@ -38,14 +47,18 @@ class FederationError(Exception):
             self.code = code
 
 
-class NotAllowed(FederationError):
-    """The user may see the federation but lacks the right (HTTP 403)."""
+class FederationError(Refusal):
+    """Not possible as asked (a name taken, an unknown account, already a member): said on the page."""
+
+
+class NotAllowed(Refusal, PermissionDenied):
+    """The user may see the federation but lacks the right: HTTP 403."""
 
     code = Code.FORBIDDEN
 
 
-class InvitationNotFound(FederationError):
-    """Not the user's invitation, or none at all: answered like a missing page (HTTP 404)."""
+class InvitationNotFound(Refusal, Http404):
+    """Not the user's invitation, or none at all: answered like a missing page, HTTP 404."""
 
     code = Code.INVITATION_NOT_FOUND
 

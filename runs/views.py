@@ -5,7 +5,6 @@ from dataclasses import replace
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
@@ -14,7 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.models import User
 from federations.access import load_federation
 from federations.models import Federation, Membership, split_handle
-from federations.rules import Action, NotAllowed, Permissions, Target
+from federations.rules import Action, Permissions, Target
 from federations.views.tabs import render_tab
 from supergrid.middleware import limits_own_body
 from supergrid.web import confirm_page, deferred, render_page
@@ -185,10 +184,7 @@ def stop_run(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
     except control_client.SuperLinkUnavailable as error:
         messages.error(request, error.message)
         return redirect("runs:run", owner=owner, name=name, run_id=run_id)
-    try:
-        can.check(Action.STOP_RUN, Target(flwr_aid=run.flwr_aid))
-    except NotAllowed as error:
-        raise PermissionDenied(error.message) from None
+    can.check(Action.STOP_RUN, Target(flwr_aid=run.flwr_aid))
     if request.method == "POST":
         try:
             control_client.stop_run(request.user, run_id)

@@ -25,7 +25,7 @@ from flwr.superlink.federation.typing import Federation as FederationDetails
 from accounts.models import User, ascii_iexact
 from federations import lookups, services
 from federations.models import Federation, FederationNode, Invitation, Membership, RunOutcome, split_handle
-from federations.rules import Action, Code, FederationError, Permissions, Target
+from federations.rules import Action, Code, Permissions, Refusal, Target
 
 from .db import release_connections
 
@@ -47,7 +47,7 @@ FLOWER_CODES = {
 }
 
 
-def flower_error(error: FederationError) -> FlowerError:
+def flower_error(error: Refusal) -> FlowerError:
     """The web page's refusal, as the Flower error the CLI prints."""
     return FlowerError(FLOWER_CODES[error.code], error.message, public_details=error.message)
 
@@ -65,7 +65,7 @@ def with_django(method: Callable) -> Callable:
         release_connections()
         try:
             return method(*args, **kwargs)
-        except FederationError as error:
+        except Refusal as error:
             raise flower_error(error) from None
         finally:
             release_connections()

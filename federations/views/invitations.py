@@ -2,7 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -18,8 +18,6 @@ def answer_invitation(request: HttpRequest, invitation_id: int, accept: bool) ->
     service = services.accept_invitation if accept else services.decline_invitation
     try:
         invitation = service(user=request.user, invitation_id=invitation_id)
-    except services.InvitationNotFound:
-        raise Http404("No such invitation.") from None
     except services.FederationError as error:
         messages.error(request, error.message)
         status = 409

@@ -4,7 +4,6 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
@@ -137,9 +136,7 @@ def invite(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 
 def refused(request, federation, can, error: services.FederationError) -> HttpResponse:
-    """A refusal on the members tab: 403 for a missing right, otherwise a message on the tab."""
-    if isinstance(error, services.NotAllowed):
-        raise PermissionDenied(error.message)
+    """A refusal on the members tab, as a message on the tab (a missing right is a 403 of its own)."""
     messages.error(request, error.message)
     if wants_partial(request):
         return render_members(request, federation, can, status=409)
@@ -152,8 +149,6 @@ def revoke_invitation(request: HttpRequest, owner: str, name: str, invitation_id
     federation, can = load_federation(request.user, owner, name, Action.INVITE)
     try:
         invitation = services.revoke_invitation(federation=federation, actor=request.user, invitation_id=invitation_id)
-    except services.InvitationNotFound:
-        raise Http404("No such invitation.") from None
     except services.FederationError as error:
         return refused(request, federation, can, error)
     messages.success(request, f"Revoked the invitation for {invitation.invitee.username}.")
@@ -176,10 +171,7 @@ def remove_member(request: HttpRequest, owner: str, name: str, username: str) ->
             return refused(request, federation, can, error)
         messages.success(request, f"Removed {target.user.username} from {federation.handle}.")
         return redirect("federations:members", **federation.url_kwargs())
-    try:
-        can.check(Action.REMOVE_MEMBER, Target(user_id=target.user_id, is_owner=target.is_owner))
-    except services.NotAllowed as error:
-        raise PermissionDenied(error.message) from None
+    can.check(Action.REMOVE_MEMBER, Target(user_id=target.user_id, is_owner=target.is_owner))
     return confirm_page(
         request,
         "federations/_remove_form.html",

@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
@@ -63,8 +62,6 @@ def add_supernode(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         nodes.add_own_node(user=request.user, federation=federation, node_id=node_id)
     except ValueError:
         messages.error(request, "Choose one of your own registered SuperNodes.")
-    except services.NotAllowed as error:
-        raise PermissionDenied(error.message) from None
     except services.FederationError as error:
         messages.error(request, error.message)
     except control_client.SuperLinkTrouble as error:
@@ -80,8 +77,6 @@ def remove_supernode(request: HttpRequest, owner: str, name: str, node_id: int) 
     federation, can = load_federation(request.user, owner, name, Action.REMOVE_SUPERNODE)
     try:
         services.remove_supernode(federation=federation, actor=request.user, node_id=node_id)
-    except services.NotAllowed as error:
-        raise PermissionDenied(error.message) from None
     except services.FederationError as error:
         messages.error(request, error.message)
     else:
