@@ -11,8 +11,8 @@ PORT ?= 8000
 $(PY):
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
 
-$(INSTALLED): requirements.lock | $(PY)
-	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.lock
+$(INSTALLED): requirements/production.lock requirements/development.lock | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements/development.lock
 	@touch $@
 
 setup: $(INSTALLED)
@@ -36,6 +36,7 @@ format: setup
 
 test: setup
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py check
 	$(PY) manage.py makemigrations --check --dry-run

@@ -17,10 +17,39 @@ VAR_DIR = Path(os.environ.get("SUPERGRID_VAR_DIR", BASE_DIR / "var"))
 
 
 def env_bool(name: str, default: bool) -> bool:
-    value = os.environ.get(name)
-    if value is None or value == "":
+    """1/0, true/false, yes/no or on/off in any case; unset or empty is the default. Anything else (a
+    typo such as DEBUG=ture) refuses to start rather than quietly meaning off."""
+    value = os.environ.get(name, "")
+    word = value.strip().lower()
+    if not word:
         return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+    if word in {"1", "true", "yes", "on"}:
+        return True
+    if word in {"0", "false", "no", "off"}:
+        return False
+    raise ImproperlyConfigured(f"{name} must be 1 or 0 (or true/false, yes/no, on/off), not {value!r}")
+
+
+def env_int(name: str, default: int) -> int:
+    """A whole number; unset or empty is the default."""
+    value = os.environ.get(name, "")
+    if not value.strip():
+        return default
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from None
+
+
+def env_float(name: str, default: float) -> float:
+    """A number such as 2 or 0.5; unset or empty is the default."""
+    value = os.environ.get(name, "")
+    if not value.strip():
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name} must be a number, not {value!r}") from None
 
 
 def env_list(name: str, default: str = "") -> list[str]:
@@ -102,7 +131,7 @@ FORM_RENDERER = "supergrid.forms.SuperGridFormRenderer"
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{VAR_DIR / 'supergrid.sqlite3'}",
-        conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "60")),
+        conn_max_age=env_int("DATABASE_CONN_MAX_AGE", 60),
         conn_health_checks=True,
     )
 }
@@ -120,7 +149,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # bound on the server. Set it empty behind a transaction-pooling PgBouncer, which cannot keep them.
     prepare_threshold = os.environ.get("DATABASE_PREPARE_THRESHOLD", "5")
     DATABASES["default"]["OPTIONS"] |= (
-        {"server_side_binding": True, "prepare_threshold": int(prepare_threshold)}
+        {"server_side_binding": True, "prepare_threshold": env_int("DATABASE_PREPARE_THRESHOLD", 5)}
         if prepare_threshold
         else {"prepare_threshold": None}
     )
@@ -166,7 +195,7 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "optio
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[SuperGrid] "
 # Behind a reverse proxy: how many proxies append to X-Forwarded-For, so rate limits see the client.
-ALLAUTH_TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 ACCOUNT_RATE_LIMITS_ENABLED = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
@@ -180,7 +209,7 @@ if os.environ.get("EMAIL_HOST"):
             "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
             "OPTIONS": {
                 "host": os.environ["EMAIL_HOST"],
-                "port": int(os.environ.get("EMAIL_PORT", "587")),
+                "port": env_int("EMAIL_PORT", 587),
                 "username": os.environ.get("EMAIL_HOST_USER", ""),
                 "password": os.environ.get("EMAIL_HOST_PASSWORD", ""),
                 "use_tls": env_bool("EMAIL_USE_TLS", True),
@@ -242,7 +271,7 @@ if not DEBUG:
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]  # load balancers poll it over plain HTTP
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
-    SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "31536000"))
+    SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
 
@@ -268,8 +297,8 @@ LOGGING = {
 ACCOUNT_FORMS = {"login": "accounts.forms.SuperGridLoginForm", "signup": "accounts.forms.SuperGridSignupForm"}
 
 # Invitations: lifetime, the cap on pending invitations per federation, and sending rate limit.
-INVITATION_LIFETIME_DAYS = int(os.environ.get("INVITATION_LIFETIME_DAYS", "14"))
-INVITATION_PENDING_LIMIT = int(os.environ.get("INVITATION_PENDING_LIMIT", "50"))
+INVITATION_LIFETIME_DAYS = env_int("INVITATION_LIFETIME_DAYS", 14)
+INVITATION_PENDING_LIMIT = env_int("INVITATION_PENDING_LIMIT", 50)
 INVITATION_RATE_LIMIT = os.environ.get("INVITATION_RATE_LIMIT", "30/h")
 
 # Background work (notification emails). Development runs tasks in-process after commit, so it needs
@@ -307,12 +336,12 @@ SUPERLINK_TLS_DIR = Path(os.environ.get("SUPERLINK_TLS_DIR", VAR_DIR / "tls"))
 SUPERLINK_SSL_CERTFILE = os.environ.get("SUPERLINK_SSL_CERTFILE", "")
 SUPERLINK_SSL_KEYFILE = os.environ.get("SUPERLINK_SSL_KEYFILE", "")
 SUPERLINK_SSL_CA_CERTFILE = os.environ.get("SUPERLINK_SSL_CA_CERTFILE", "")
-CLI_LOGIN_LIFETIME_SECONDS = int(os.environ.get("CLI_LOGIN_LIFETIME_SECONDS", "600"))
+CLI_LOGIN_LIFETIME_SECONDS = env_int("CLI_LOGIN_LIFETIME_SECONDS", 600)
 # `flwr login` needs no account, so the logins waiting for approval are capped.
-CLI_LOGIN_PENDING_LIMIT = int(os.environ.get("CLI_LOGIN_PENDING_LIMIT", "200"))
-CLI_ACCESS_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CLI_ACCESS_TOKEN_LIFETIME_SECONDS", "3600"))
-CLI_REFRESH_TOKEN_LIFETIME_SECONDS = int(os.environ.get("CLI_REFRESH_TOKEN_LIFETIME_SECONDS", str(30 * 86400)))
+CLI_LOGIN_PENDING_LIMIT = env_int("CLI_LOGIN_PENDING_LIMIT", 200)
+CLI_ACCESS_TOKEN_LIFETIME_SECONDS = env_int("CLI_ACCESS_TOKEN_LIFETIME_SECONDS", 3600)
+CLI_REFRESH_TOKEN_LIFETIME_SECONDS = env_int("CLI_REFRESH_TOKEN_LIFETIME_SECONDS", 30 * 86400)
 PORTAL_TOKEN_LIFETIME_SECONDS = 300
 # How long the SuperLink may answer "which nodes are in which federation" from memory before
 # re-reading (changes made inside the SuperLink process invalidate it at once).
-SUPERLINK_NODE_CACHE_SECONDS = float(os.environ.get("SUPERLINK_NODE_CACHE_SECONDS", "2"))
+SUPERLINK_NODE_CACHE_SECONDS = env_float("SUPERLINK_NODE_CACHE_SECONDS", 2.0)
