@@ -25,7 +25,8 @@ from flwr.superlink.federation import NoOpFederationManager
 from accounts import cli_login
 from accounts.models import CliSession, User
 from superlink.auth_plugin import PortalAuthnPlugin
-from superlink.federation_manager import NodeDirectory, PortalFederationManager
+from superlink.federation_manager import PortalFederationManager
+from superlink.node_directory import NodeDirectory
 
 from .seed import BIG_OWNER, FEDERATION_SIZES, federation_name, member_name
 

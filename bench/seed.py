@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from accounts.models import User
-from federations.models import Activity, Federation, FederationNode, Invitation, Membership
+from federations.models import Activity, Federation, Invitation, Membership
+from supernodes.models import FederationNode
 
 USERS = 10_000
 FEDERATIONS = 20_000

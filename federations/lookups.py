@@ -8,6 +8,7 @@ uses the same case-insensitive indexes as ``Federation.objects.by_handle``.
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 
 from django.db import connection
 from django.utils import timezone
@@ -16,7 +17,8 @@ from accounts.models import User
 from supergrid.db import Rows, as_datetime, execute, fetch_all, fetch_one
 from supergrid.web import Moment, Row
 
-from .models import Federation, FederationNode, Invitation, Membership, split_handle
+from .extensions import extensions
+from .models import Federation, Invitation, Membership, split_handle
 
 FEDERATION_WANTED = {
     "id",
@@ -40,7 +42,6 @@ MEMBERSHIP_FIELDS = [f.attname for f in Membership._meta.concrete_fields if f.at
 TABLES = {
     "membership": Membership._meta.db_table,
     "federation": Federation._meta.db_table,
-    "node": FederationNode._meta.db_table,
     "user": User._meta.db_table,
     "invitation": Invitation._meta.db_table,
 }
@@ -77,7 +78,6 @@ MEMBERS_SQL = (
     "SELECT u.flwr_aid, u.username, m.role FROM {membership} m JOIN {user} u ON u.id = m.user_id "
     "WHERE m.federation_id = %s ORDER BY m.role DESC, m.joined_at, m.id"
 ).format(**TABLES)
-NODES_SQL = "SELECT node_id FROM {node} WHERE federation_id = %s ORDER BY id".format(**TABLES)
 
 
 def handle_parts(federation_id: str) -> tuple[str, str] | None:
@@ -155,45 +155,24 @@ def account_handles(flwr_aid: str) -> list[str]:
     return [f"@{owner}/{name}" for owner, name in fetch_all(ACCOUNT_HANDLES_SQL, [flwr_aid])]
 
 
-# Which of these federations (``owner/name``, lowercase) the account belongs to, with their nodes.
-ACCOUNT_FEDERATION_NODES_SQL = (
-    "SELECT o.username, f.name, n.node_id FROM {membership} m "
-    "JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
-    "LEFT JOIN {node} n ON n.federation_id = f.id "
-    "WHERE m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %s AND u.is_active) "
-    "AND LOWER(o.username) || '/' || LOWER(f.name) IN ({wanted}) ORDER BY n.id"
-)
-
-
-def account_federation_nodes(flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
-    """Node ids of each of these federations the account belongs to, by handle; others are left out."""
-    wanted = sorted({"/".join(parts) for parts in map(handle_parts, federation_ids) if parts})
-    if not wanted:
-        return {}
-    sql = ACCOUNT_FEDERATION_NODES_SQL.format(wanted=", ".join(["%s"] * len(wanted)), **TABLES)
-    nodes: dict[str, list[int]] = {}
-    for owner, name, node_id in fetch_all(sql, [flwr_aid, *wanted]):
-        found = nodes.setdefault(f"@{owner}/{name}", [])
-        if node_id is not None:
-            found.append(int(node_id))
-    return nodes
-
-
-def node_ids(federation: Federation) -> list[int]:
-    return [int(node_id) for (node_id,) in fetch_all(NODES_SQL, [federation.pk])]
-
-
 # The dashboard's list of a member's federations, one page at a time (the ORM takes longer to build this
-# statement than PostgreSQL takes to answer it). Counts are subqueries per row shown: no join fan-out.
+# statement than PostgreSQL takes to answer it). Counts are subqueries per row shown: no join fan-out;
+# the apps above add theirs (``extensions.list_counts``), so the statement is built once they have.
 MEMBER_FEDERATIONS_SQL = (
     "SELECT f.id, o.username, f.name, f.kind, f.description, f.created_at, f.archived_at, f.num_supernodes, "
     "m.role, m.user_id, "
-    "(SELECT COUNT(*) FROM {membership} x WHERE x.federation_id = f.id), "
-    "(SELECT COUNT(*) FROM {node} n WHERE n.federation_id = f.id) "
+    "(SELECT COUNT(*) FROM {membership} x WHERE x.federation_id = f.id){counts} "
     "FROM {membership} m JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
     "WHERE m.user_id = %s AND (f.archived_at IS NOT NULL) = %s "
     "ORDER BY o.username, f.name LIMIT %s OFFSET %s"
-).format(**TABLES)
+)
+
+
+@cache
+def member_federations_sql() -> tuple[str, tuple[str, ...]]:
+    names = tuple(extensions.list_counts)
+    counts = "".join(f", ({extensions.list_counts[name]})" for name in names)
+    return MEMBER_FEDERATIONS_SQL.format(counts=counts, **TABLES), names
 
 
 @dataclass(frozen=True)
@@ -215,7 +194,7 @@ class MemberFederation:
     role: str
     user_id: int
     member_count: int
-    node_count: int
+    counts: dict[str, int]  # the apps' own (``extensions.list_counts``), by name
 
     @property
     def handle(self) -> str:
@@ -242,8 +221,14 @@ class MemberFederations:
 
     def __getitem__(self, window: slice) -> list[MemberFederation]:
         start = window.start or 0
-        rows = fetch_all(MEMBER_FEDERATIONS_SQL, [*self.params, window.stop - start, start])
-        return [MemberFederation(*row[:5], as_datetime(row[5]), as_datetime(row[6]), *row[7:]) for row in rows]
+        sql, names = member_federations_sql()
+        rows = fetch_all(sql, [*self.params, window.stop - start, start])
+        return [
+            MemberFederation(
+                *row[:5], as_datetime(row[5]), as_datetime(row[6]), *row[7:11], dict(zip(names, row[11:], strict=True))
+            )
+            for row in rows
+        ]
 
 
 # The invitations waiting for a user (dashboard, profile, header), newest first.

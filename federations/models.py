@@ -183,30 +183,6 @@ class Membership(models.Model):
         return self.role == self.Role.OWNER
 
 
-class RunOutcome(models.Model):
-    """How a run ended, recorded once when the SuperLink reports it (the SuperLink keeps the run itself)."""
-
-    run_id = models.CharField(max_length=20, unique=True)  # Flower run ids are unsigned 64-bit integers
-    federation = models.ForeignKey("Federation", on_delete=models.CASCADE, related_name="run_outcomes")
-    launched_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
-    sub_status = models.CharField(max_length=16)  # completed, failed or stopped
-    details = models.TextField(blank=True)
-    recorded_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["-recorded_at"]
-        constraints = [
-            models.CheckConstraint(
-                condition=Q(run_id__regex=r"^[0-9]{1,20}$"), name="federations_outcome_run_id_digits"
-            )
-        ]
-
-    def __str__(self) -> str:
-        return f"run {self.run_id} {self.sub_status}"
-
-
 class Activity(models.Model):
     """One immutable row per state change: who did what to what, when."""
 
@@ -344,25 +320,3 @@ class Invitation(models.Model):
     @property
     def ended_at(self):
         return self.expires_at if self.is_expired() else self.responded_at
-
-
-class FederationNode(models.Model):
-    """A SuperNode (registered in the SuperLink) that takes part in a deployment federation."""
-
-    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="nodes")
-    # Flower node ids are unsigned 64-bit integers; kept as their decimal text.
-    node_id = models.CharField(max_length=20)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="federation_nodes")
-    added_at = models.DateTimeField(default=timezone.now)
-
-    class Meta:
-        ordering = ["added_at", "id"]
-        constraints = [
-            models.UniqueConstraint(fields=["federation", "node_id"], name="federations_node_once_per_federation"),
-            models.CheckConstraint(condition=Q(node_id__regex=r"^[0-9]{1,20}$"), name="federations_node_id_digits"),
-        ]
-        # A SuperNode's federations, when it is unregistered or its owner leaves.
-        indexes = [models.Index(fields=["node_id"], name="federations_node_by_id")]
-
-    def __str__(self) -> str:
-        return f"SuperNode {self.node_id} in {self.federation}"

@@ -32,39 +32,6 @@ def enqueue(event: str, invitation_id: int) -> None:
         logger.exception("Could not queue the %s email for invitation %s", event, invitation_id)
 
 
-def after_commit_run_finished(outcome_id: int) -> None:
-    def enqueue_run_email():
-        try:
-            send_run_finished_email.enqueue(outcome_id)
-        except Exception:
-            logger.exception("Could not queue the email for run outcome %s", outcome_id)
-
-    transaction.on_commit(enqueue_run_email, robust=True)
-
-
-@task
-def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
-    from .models import RunOutcome
-
-    outcome = RunOutcome.objects.select_related("federation__owner", "launched_by").get(pk=outcome_id)
-    launcher, federation = outcome.launched_by, outcome.federation
-    if launcher is None or not launcher.notify_run_finished or not has_verified_email(launcher):
-        return
-    page = reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": int(outcome.run_id)})
-    subject = f"Run {outcome.run_id} in {federation.handle} {outcome.sub_status}"
-    body = (
-        f"Your run {outcome.run_id} in {federation.handle} finished: {outcome.sub_status}.\n"
-        + (f"{outcome.details}\n" if outcome.details else "")
-        + f"\nIts page, with metrics and logs: {settings.PORTAL_URL}{page}\n"
-        + f"\nStop these emails on your profile: {settings.PORTAL_URL}{reverse('profile')}\n"
-    )
-    try:
-        send_mail(subject, body, None, [launcher.email])
-    except Exception:
-        logger.exception("Could not send the email for run outcome %s", outcome_id)
-        retry_later(send_run_finished_email, attempt, outcome_id)
-
-
 @task
 def send_invitation_email(event: str, invitation_id: int, attempt: int = 1) -> None:
     from .models import Invitation

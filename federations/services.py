@@ -23,13 +23,12 @@ from .models import (
     MIN_SIMULATED_SUPERNODES,
     Activity,
     Federation,
-    FederationNode,
     Invitation,
     Membership,
-    RunOutcome,
     validate_federation_name,
 )
 from .rules import Action, Code, FederationError, InvitationNotFound, NotAllowed, Permissions, Target
+from .signals import member_departed
 
 
 def permissions(federation: Federation, user: User) -> Permissions:
@@ -187,8 +186,8 @@ def unarchive_federation(*, federation: Federation, operator: User) -> Federatio
 
 
 def departed_member_hooks(federation: Federation, user: User) -> None:
-    """What else ends when a user stops being a member: their SuperNodes leave the federation."""
-    FederationNode.objects.filter(federation=federation, owner=user).delete()
+    """What else ends when a user stops being a member (their SuperNodes leave it: the supernodes app)."""
+    member_departed.send(sender=Federation, federation=federation, user=user)
 
 
 def expire_stale_invitations(federation: Federation) -> None:
@@ -353,36 +352,6 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
     return target.user
 
 
-# SuperNodes in federations (the SuperLink holds the nodes; the portal holds who is where)
-
-
-@transaction.atomic
-def add_supernode(*, federation: Federation, actor: User, node_id: int, name: str = "") -> FederationNode:
-    """Add the actor's own registered node (ownership is checked against the SuperLink by the caller)."""
-    federation = lock(federation)
-    check_allowed(federation, actor, Action.ADD_SUPERNODE)
-    if federation.is_simulation:
-        raise FederationError("Simulation federations use simulated SuperNodes; real ones cannot be added.")
-    if federation.nodes.filter(node_id=str(node_id)).exists():
-        raise FederationError(f"SuperNode {node_id} is already in {federation.handle}.")
-    node = FederationNode.objects.create(federation=federation, node_id=str(node_id), owner=actor)
-    record(federation, actor, Activity.Verb.SUPERNODE_ADDED, f"{name} ({node_id})" if name else str(node_id))
-    return node
-
-
-@transaction.atomic
-def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> None:
-    """The node's owner, or the federation's owner, takes a node out."""
-    federation = lock(federation)
-    check_allowed(federation, actor, Action.REMOVE_SUPERNODE)
-    node = federation.nodes.filter(node_id=str(node_id)).first()
-    if node is None:
-        raise FederationError(f"SuperNode {node_id} is not in {federation.handle}.", code=Code.NODE_NOT_FOUND)
-    check_allowed(federation, actor, Action.REMOVE_SUPERNODE, Target(user_id=node.owner_id))
-    node.delete()
-    record(federation, actor, Activity.Verb.SUPERNODE_REMOVED, str(node_id))
-
-
 def check_run_settings(*, federation: Federation, actor: User, overrides: dict) -> None:
     """A run uses its federation's own settings: a per-run value that differs from them is refused.
 
@@ -403,39 +372,3 @@ def check_run_settings(*, federation: Federation, actor: User, overrides: dict) 
         f"SuperNodes); per-run overrides of {', '.join(differing)} are refused. "
         "Only the owner can change the settings, on the Settings tab."
     )
-
-
-@transaction.atomic
-def forget_node(*, node_id: int, owner: User) -> int:
-    """A node was unregistered: take it out of every federation it was in; returns how many."""
-    count = 0
-    for node in FederationNode.objects.filter(node_id=str(node_id), owner=owner).select_related("federation"):
-        federation = lock(node.federation)
-        node.delete()
-        record(federation, owner, Activity.Verb.SUPERNODE_REMOVED, str(node_id))
-        count += 1
-    return count
-
-
-# Runs (the SuperLink holds them; the portal records how each ended, once, and tells the launcher)
-
-
-def record_run_outcome(*, run_id: int, federation_id: str, launched_by_aid: str, sub_status: str, details: str = ""):
-    """Record how a run ended; the first time only, email whoever launched it. Returns the outcome or None."""
-    federation = Federation.objects.by_handle(federation_id).first()
-    if federation is None:
-        return None
-    launcher = User.objects.filter(flwr_aid=launched_by_aid).first()
-    with transaction.atomic():
-        outcome, created = RunOutcome.objects.get_or_create(
-            run_id=str(run_id),
-            defaults={
-                "federation": federation,
-                "launched_by": launcher,
-                "sub_status": sub_status,
-                "details": details[:2000],
-            },
-        )
-        if created and launcher is not None and launcher.notify_run_finished:
-            notifications.after_commit_run_finished(outcome.pk)
-    return outcome if created else None

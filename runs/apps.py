@@ -4,3 +4,16 @@ from django.apps import AppConfig
 class RunsConfig(AppConfig):
     name = "runs"
     verbose_name = "Runs"
+
+    def ready(self):
+        from federations.extensions import Tab, add_next_step, add_overview_details, add_tab, set_dashboard_live
+        from federations.rules import Action
+        from superlink.hooks import on_runs_ended
+
+        from .services import record_finished_runs
+
+        add_tab(Tab("runs", "Runs", "runs:runs", "runs/tab.html", Action.READ_RUNS, position=20))
+        add_overview_details("runs/_overview_details.html")
+        add_next_step("runs/_next_step.html")
+        set_dashboard_live("runs:dashboard_live")
+        on_runs_ended(record_finished_runs)

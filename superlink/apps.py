@@ -4,6 +4,3 @@ from django.apps import AppConfig
 class SuperLinkConfig(AppConfig):
     name = "superlink"
     verbose_name = "SuperLink adapter"
-
-    def ready(self):
-        from . import signals  # noqa: F401

@@ -2,17 +2,16 @@
 
 Every change goes through the same services as the web pages, so the CLI and the browser obey one set
 of rules and write the same Activity rows. Refusals become ``FlowerError``s whose public details carry
-the wording of the web pages. Message routing (``has_node``/``filter_nodes``) answers from memory.
+the wording of the web pages. Message routing (``has_node``/``filter_nodes``) answers from memory
+(``node_directory``). SuperNode links and run outcomes belong to the apps above the adapter, which lend
+them through ``hooks``.
 """
 
 import logging
-import threading
 from collections.abc import Callable
 from functools import wraps
 
-from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Max
 from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.proto.federation_pb2 import Account, Member
@@ -24,10 +23,12 @@ from flwr.superlink.federation.typing import Federation as FederationDetails
 
 from accounts.models import User, ascii_iexact
 from federations import lookups, services
-from federations.models import Federation, FederationNode, Invitation, Membership, RunOutcome, split_handle
+from federations.models import Federation, Invitation, Membership, split_handle
 from federations.rules import Action, Code, Permissions, Refusal, Target
 
 from .db import release_connections
+from .hooks import hooks
+from .node_directory import NodeDirectory, node_directory
 
 logger = logging.getLogger(__name__)
 RECENT_RUNS = 20  # finished runs compared with the recorded outcomes whenever one ends
@@ -132,67 +133,6 @@ def resolve_account_ids(ids) -> dict[str, str]:
         release_connections()
 
 
-class NodeDirectory:
-    """Which nodes are in which federation, kept in memory for message routing.
-
-    A background thread checks every SUPERLINK_NODE_CACHE_SECONDS whether the links changed (in the web
-    process) and only then reads them again; changes committed inside this process reload it at once.
-    Readers never query.
-    """
-
-    def __init__(self, interval: float):
-        self.interval = interval
-        self._nodes: dict[str, frozenset[int]] = {}
-        self._signature: dict | None = None
-        self._wake = threading.Event()
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def start(self) -> None:
-        self.reload()
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._run, name="supergrid-node-directory", daemon=True)
-            self._thread.start()
-
-    def _run(self) -> None:
-        while True:
-            self._wake.wait(self.interval)
-            self._wake.clear()
-            try:
-                self.reload(force=False)
-            except Exception:  # keep the last good answer; the next round tries again
-                logger.exception("Could not reload the federation node directory")
-            finally:
-                release_connections()
-
-    def reload(self, *, force: bool = True) -> None:
-        """Read every link again; with ``force=False`` only when they changed since the last read.
-
-        Links are only ever inserted (with a new, higher id) or deleted, so their number and highest id
-        change whenever the set does: one aggregate over an index instead of reading them all.
-        """
-        signature = FederationNode.objects.aggregate(count=Count("id"), last=Max("id"))
-        if not force and signature == self._signature:
-            return
-        nodes: dict[str, set[int]] = {}
-        # Archived federations keep their nodes: runs in flight finish (new runs are refused).
-        rows = FederationNode.objects.values_list("federation__owner__username", "federation__name", "node_id")
-        for owner, name, node_id in rows:
-            nodes.setdefault(f"@{owner}/{name}".lower(), set()).add(int(node_id))
-        with self._lock:
-            self._nodes = {key: frozenset(value) for key, value in nodes.items()}
-            self._signature = signature
-
-    def invalidate(self) -> None:
-        self._wake.set()
-
-    def nodes(self, federation_id: str) -> frozenset[int]:
-        return self._nodes.get((federation_id or "").lower(), frozenset())
-
-
-node_directory = NodeDirectory(settings.SUPERLINK_NODE_CACHE_SECONDS)
-
-
 class PortalFederationManager(FederationManager):
     """Federations, members, invitations and node membership, from the portal's database."""
 
@@ -268,7 +208,7 @@ class PortalFederationManager(FederationManager):
         federation, _ = lookups.federation_and_membership(federation_id)
         if federation is None:
             raise not_found(federation_id)
-        node_ids = lookups.node_ids(federation)
+        node_ids = hooks.nodes.node_ids(federation)
         nodes = list(self.linkstate.get_node_info(node_ids=node_ids)) if node_ids else []
         runs = list(self.linkstate.get_run_info(federation_ids=[federation.handle]))
         return self._summary(federation, members=self._members(federation), nodes=nodes, runs=runs)
@@ -284,7 +224,7 @@ class PortalFederationManager(FederationManager):
 
         One query whatever the number of federations (the portal asks for one page of its dashboard).
         """
-        return lookups.account_federation_nodes(flwr_aid, federation_ids)
+        return hooks.nodes.account_federation_nodes(flwr_aid, federation_ids)
 
     @with_django
     def get_simulation_config(self, federation_id: str) -> SimulationConfig | None:
@@ -328,13 +268,13 @@ class PortalFederationManager(FederationManager):
     @with_django
     def add_supernode(self, flwr_aid: str, federation_id: str, node_id: int) -> None:
         user, federation = member_federation(flwr_aid, federation_id)
-        services.add_supernode(federation=federation, actor=user, node_id=node_id)
+        hooks.nodes.add(federation=federation, actor=user, node_id=node_id)
         self.directory.reload()
 
     @with_django
     def remove_supernode(self, flwr_aid: str, federation_id: str, node_id: int) -> None:
         user, federation = member_federation(flwr_aid, federation_id)
-        services.remove_supernode(federation=federation, actor=user, node_id=node_id)
+        hooks.nodes.remove(federation=federation, actor=user, node_id=node_id)
         self.directory.reload()
 
     @with_django
@@ -409,18 +349,7 @@ class PortalFederationManager(FederationManager):
         finished = self.linkstate.get_run_info(
             statuses=["finished"], order_by="pending_at", ascending=False, limit=RECENT_RUNS
         )
-        known = set(
-            RunOutcome.objects.filter(run_id__in=[str(run.run_id) for run in finished]).values_list("run_id", flat=True)
-        )
-        for run in finished:
-            if str(run.run_id) not in known:
-                services.record_run_outcome(
-                    run_id=run.run_id,
-                    federation_id=run.federation_id,
-                    launched_by_aid=run.flwr_aid,
-                    sub_status=run.status.sub_status,
-                    details=run.status.details,
-                )
+        hooks.runs_ended(list(finished))
 
     @with_django
     def can_execute(self, flwr_aid: str, action: ActionType, context) -> None:

@@ -42,7 +42,8 @@ from flwr.superlink.federation import FederationManager
 from .auth_plugin import PortalAuthnPlugin
 from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, OWN_NODES, STATUS_FEDERATIONS_LIMIT
 from .fab import InvalidFab, inspect_fab
-from .federation_manager import PortalFederationManager, node_directory, resolve_account_ids
+from .federation_manager import PortalFederationManager, resolve_account_ids
+from .node_directory import node_directory
 
 # `flwr.superlink.cli` re-exports a function named like the module, so import the module by path.
 superlink_cli = importlib.import_module("flwr.superlink.cli.flower_superlink")

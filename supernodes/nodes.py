@@ -6,12 +6,13 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from federations import services
-from federations.models import FederationNode
+from federations.rules import FederationError
 from superlink import control_client
 from superlink.control_client import parse_time
 
+from . import services
 from .keys import fingerprint_of_pem
+from .models import FederationNode
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,7 @@ def add_own_node(*, user, federation, node_id: int) -> None:
     """Add one of the user's registered nodes; the SuperLink says which nodes are theirs."""
     mine = {row.node_id: row for row in my_nodes(user)}
     if node_id not in mine:
-        raise services.FederationError("Choose one of your own registered SuperNodes.", field="node_id")
+        raise FederationError("Choose one of your own registered SuperNodes.", field="node_id")
     services.add_supernode(federation=federation, actor=user, node_id=node_id, name=mine[node_id].name)
 
 

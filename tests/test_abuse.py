@@ -13,7 +13,8 @@ from flwr.supercore.error import FlowerError
 from accounts import cli_login
 from accounts.models import CliSession, DeviceAuthorization
 from federations import services
-from superlink.federation_manager import NodeDirectory, PortalFederationManager
+from superlink.federation_manager import PortalFederationManager
+from superlink.node_directory import NodeDirectory
 
 from .factories import PASSWORD, FederationFactory, UserFactory
 

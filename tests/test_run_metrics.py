@@ -131,8 +131,8 @@ def test_compare_needs_two_runs_and_membership(client, federation, member, outsi
 def test_a_finished_run_emails_its_launcher_once(
     settings, federation, member, mailoutbox, django_capture_on_commit_callbacks
 ):
-    from federations import services
-    from federations.models import RunOutcome
+    from runs import services
+    from runs.models import RunOutcome
 
     settings.PORTAL_URL = "https://grid.example.org"
     with django_capture_on_commit_callbacks(execute=True):
@@ -152,7 +152,7 @@ def test_a_finished_run_emails_its_launcher_once(
 
 
 def test_launchers_can_turn_run_emails_off(client, federation, member, mailoutbox, django_capture_on_commit_callbacks):
-    from federations import services
+    from runs import services
 
     client.force_login(member)
     response = client.post(reverse("notifications"), {}, follow=True)

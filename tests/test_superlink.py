@@ -13,9 +13,10 @@ from pytest_django.asserts import assertContains
 from accounts import cli_login as services
 from accounts.models import CliSession, DeviceAuthorization, token_hash
 from federations import services as federation_services
-from federations.models import FederationNode
 from superlink.auth_plugin import PortalAuthnPlugin
-from superlink.federation_manager import NodeDirectory, PortalFederationManager
+from superlink.federation_manager import PortalFederationManager
+from superlink.node_directory import NodeDirectory
+from supernodes.models import FederationNode
 
 from .factories import FederationFactory, UserFactory
 

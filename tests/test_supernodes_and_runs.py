@@ -11,10 +11,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from federations.models import FederationNode
 from runs.launch import LaunchError, parse_overrides
 from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
 from supernodes.keys import InvalidKey, parse_public_key
+from supernodes.models import FederationNode
 
 from .factories import FederationFactory
 from .support import load_deferred

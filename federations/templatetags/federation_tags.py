@@ -1,4 +1,4 @@
-"""Template helpers for federation pages (used by the federations, runs and supernodes templates)."""
+"""Template helpers for federation pages (also used by the templates of the apps above federations)."""
 
 from functools import lru_cache
 from urllib.parse import quote
@@ -21,7 +21,7 @@ def url_pattern(script_prefix: str, view_name: str, slots: tuple) -> str:
 
 @register.simple_tag
 def fedurl(view_name: str, federation, **kwargs) -> str:
-    """``{% fedurl 'runs:run' federation run_id=7 %}``: a URL under ``/@owner/name/``."""
+    """``{% fedurl 'federations:members' federation %}``: a URL under ``/@owner/name/``."""
     return federation_url(view_name, federation.owner.username, federation.name, **kwargs)
 
 

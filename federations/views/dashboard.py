@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from supergrid.web import Moment, Row, paginate
 
 from .. import services
+from ..extensions import extensions
 from ..forms import FederationCreateForm
 from ..lookups import MemberFederation, MemberFederations, inbox
 from ..models import Federation, Membership
@@ -60,7 +61,9 @@ class FederationRow(Row):
             kind_label=KIND_LABELS[entry.kind],
             role_label=ROLE_LABELS[entry.role],
             member_count=entry.member_count,
-            supernodes=f"{entry.num_supernodes} simulated" if entry.is_simulation else str(entry.node_count),
+            supernodes=f"{entry.num_supernodes} simulated"
+            if entry.is_simulation
+            else str(entry.counts.get("supernodes", "—")),
             archived=entry.is_archived,
             created=Moment.of(entry.created_at),
             settings_url=federation_url("federations:settings", entry.owner, entry.name) if may_archive else None,
@@ -88,8 +91,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "pending_invitation_count": len(invitations),  # the header's count, without asking again
     }
     shown = [("f", row.pk) for row in context["rows"]]
-    if shown:
-        context["live_url"] = f"{reverse('runs:dashboard_live')}?{urlencode(shown)}"
+    if shown and extensions.dashboard_live_url_name:
+        context["live_url"] = f"{reverse(extensions.dashboard_live_url_name)}?{urlencode(shown)}"
     return render(request, "federations/dashboard.html", context)
 
 

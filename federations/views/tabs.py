@@ -1,9 +1,7 @@
 """The federation page: its tabs (each a real URL), rendered whole or, for htmx, only what is swapped.
 
-Tabs owned by other apps (Runs, SuperNodes) render through ``render_tab`` too.
+Tabs the apps above add (``extensions.add_tab``) render through ``render_tab`` too.
 """
-
-from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -13,30 +11,11 @@ from django.views.decorators.http import require_GET
 from supergrid.web import paginate, render_page
 
 from ..access import load_federation
+from ..extensions import extensions
 from ..models import Federation
-from ..rules import Action, Permissions
+from ..rules import Permissions
 
 ACTIVITY_PAGE_SIZE = 25
-
-
-@dataclass(frozen=True)
-class Tab:
-    key: str
-    label: str
-    url_name: str
-    template: str
-    action: Action = Action.VIEW
-
-
-TABS = [
-    Tab("overview", "Overview", "federations:overview", "federations/tabs/overview.html"),
-    Tab("runs", "Runs", "runs:runs", "runs/tab.html", Action.READ_RUNS),
-    Tab("supernodes", "SuperNodes", "supernodes:federation", "supernodes/tab.html"),
-    Tab("members", "Members", "federations:members", "federations/tabs/members.html"),
-    Tab("activity", "Activity", "federations:activity", "federations/tabs/activity.html"),
-    Tab("settings", "Settings", "federations:settings", "federations/tabs/settings.html", Action.VIEW_SETTINGS),
-]
-TABS_BY_KEY = {tab.key: tab for tab in TABS}
 
 
 def render_tab(
@@ -47,7 +26,7 @@ def render_tab(
     extra: dict | None = None,
     status: int = 200,
 ) -> HttpResponse:
-    current = TABS_BY_KEY[tab]
+    current = next(item for item in extensions.tabs if item.key == tab)
     context = {
         "federation": federation,
         "membership": can.membership,
@@ -57,10 +36,12 @@ def render_tab(
         "tab_template": current.template,
         "tabs": [
             (item.key, item.label, reverse(item.url_name, kwargs=federation.url_kwargs()))
-            for item in TABS
+            for item in extensions.tabs
             if can.may(item.action)
         ],
         "member_count": getattr(federation, "member_count", None) or federation.memberships.count(),
+        "overview_details": extensions.overview_details,
+        "next_steps": extensions.next_steps,
         "nav_section": "federations",
         **(extra or {}),
     }

@@ -6,15 +6,15 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
-from federations import services
 from federations.access import load_federation
 from federations.models import Federation
-from federations.rules import Action, Permissions, Target
+from federations.rules import Action, FederationError, Permissions, Target
 from federations.views.tabs import render_tab
 from supergrid.web import deferred
 from superlink import control_client
 
-from .. import nodes
+from .. import nodes, services
+from ..models import FederationNode
 from ..nodes import NodeRow
 
 EMPTY = control_client.FederationStatus()
@@ -33,7 +33,7 @@ def supernodes_context(request, federation: Federation, can: Permissions) -> dic
         # One call: the federation's nodes and, for the Add selector, the reader's own.
         status = control_client.federation_status(user, [federation.handle], own_nodes=may_add)
         rows = [NodeRow.from_proto(node) for node in status.get(federation.handle, EMPTY).nodes]
-        owners = dict(federation.nodes.values_list("node_id", "owner_id"))
+        owners = dict(FederationNode.objects.filter(federation=federation).values_list("node_id", "owner_id"))
         context["nodes"] = [
             (row, can.may(Action.REMOVE_SUPERNODE, Target(user_id=owners.get(str(row.node_id))))) for row in rows
         ]
@@ -62,7 +62,7 @@ def add_supernode(request: HttpRequest, owner: str, name: str) -> HttpResponse:
         nodes.add_own_node(user=request.user, federation=federation, node_id=node_id)
     except ValueError:
         messages.error(request, "Choose one of your own registered SuperNodes.")
-    except services.FederationError as error:
+    except FederationError as error:
         messages.error(request, error.message)
     except control_client.SuperLinkTrouble as error:
         messages.error(request, error.message)
@@ -77,7 +77,7 @@ def remove_supernode(request: HttpRequest, owner: str, name: str, node_id: int) 
     federation, can = load_federation(request.user, owner, name, Action.REMOVE_SUPERNODE)
     try:
         services.remove_supernode(federation=federation, actor=request.user, node_id=node_id)
-    except services.FederationError as error:
+    except FederationError as error:
         messages.error(request, error.message)
     else:
         messages.success(request, f"Removed SuperNode {node_id} from {federation.handle}.")

@@ -6,7 +6,7 @@ import pytest
 from playwright.sync_api import expect
 
 from federations import services
-from federations.models import FederationNode
+from supernodes.models import FederationNode
 
 from ..factories import FederationFactory, UserFactory
 

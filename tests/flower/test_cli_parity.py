@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from federations.models import FederationNode
+from supernodes.models import FederationNode
 
 from ..factories import FederationFactory, UserFactory
 from .test_cli_contract import refused

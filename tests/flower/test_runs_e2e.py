@@ -15,9 +15,10 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from federations import services as federation_services
-from federations.models import FederationNode, RunOutcome
 from runs import metrics
+from runs.models import RunOutcome
 from superlink import control_client
+from supernodes.models import FederationNode
 
 from ..factories import FederationFactory, UserFactory
 from ..support import load_deferred

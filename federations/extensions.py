@@ -1,0 +1,56 @@
+"""What the apps above federations add to its pages, registered from their AppConfig.ready().
+
+federations never names the apps above it (import-linter for imports; tests/test_layers.py for URL names,
+templates and tables in strings). They hand in here: their federation tabs (Runs, SuperNodes), lines and
+next steps on the Overview, the endpoint that fills the dashboard's Live column, and counts the
+federation lists show (a deployment federation's SuperNodes).
+"""
+
+from dataclasses import dataclass, field
+
+from .rules import Action
+
+
+@dataclass(frozen=True)
+class Tab:
+    key: str
+    label: str
+    url_name: str  # takes the federation's owner and name
+    template: str  # the tab's section, rendered inside federations/federation.html
+    action: Action = Action.VIEW  # shown to those the rules table allows it
+    position: int = 0  # left to right
+
+
+@dataclass
+class Extensions:
+    tabs: list[Tab] = field(default_factory=list)
+    overview_details: list[str] = field(default_factory=list)  # templates inside the Overview's <dl>
+    next_steps: list[str] = field(default_factory=list)  # templates of <li> on a new federation's Overview
+    dashboard_live_url_name: str | None = None  # fills the dashboard's Live column (?f=<pk>…)
+    # Scalar SQL subqueries per federation row of the dashboard (``f`` is the federation), by name.
+    list_counts: dict[str, str] = field(default_factory=dict)
+
+
+extensions = Extensions()
+
+
+def add_tab(tab: Tab) -> None:
+    extensions.tabs = sorted([*(t for t in extensions.tabs if t.key != tab.key), tab], key=lambda t: t.position)
+
+
+def add_overview_details(template: str) -> None:
+    if template not in extensions.overview_details:
+        extensions.overview_details.append(template)
+
+
+def add_next_step(template: str) -> None:
+    if template not in extensions.next_steps:
+        extensions.next_steps.append(template)
+
+
+def set_dashboard_live(url_name: str) -> None:
+    extensions.dashboard_live_url_name = url_name
+
+
+def add_list_count(name: str, sql: str) -> None:
+    extensions.list_counts[name] = sql

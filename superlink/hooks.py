@@ -1,0 +1,70 @@
+"""What the apps above the adapter lend it, registered from their AppConfig.ready().
+
+The SuperLink asks the adapter about things the adapter does not own: which SuperNodes are in which
+federation (the supernodes app) and what to do when runs end (the runs app). Imports flow one way
+(runs, supernodes → superlink), so those apps hand their answers in here instead of being imported.
+With nothing registered, federations have no nodes and ended runs are not recorded.
+"""
+
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class NodeLinks(Protocol):
+    """Which SuperNodes are in which federation, and changes to that from the CLI."""
+
+    def signature(self) -> Hashable:
+        """Changes whenever any link is added or removed (cheap: the directory asks every few seconds)."""
+
+    def all_links(self) -> Iterable[tuple[str, int]]:
+        """Every ``(federation handle, node id)``, archived federations included."""
+
+    def node_ids(self, federation) -> list[int]:
+        """The nodes of one federation, in the order they were added."""
+
+    def account_federation_nodes(self, flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
+        """Node ids of each of these federations the account belongs to, by handle; others are left out."""
+
+    def add(self, *, federation, actor, node_id: int) -> None: ...
+
+    def remove(self, *, federation, actor, node_id: int) -> None: ...
+
+
+class NoNodeLinks:
+    """No app keeps node links: every federation is empty, and nodes cannot be added."""
+
+    def signature(self) -> Hashable:
+        return None
+
+    def all_links(self) -> Iterable[tuple[str, int]]:
+        return ()
+
+    def node_ids(self, federation) -> list[int]:
+        return []
+
+    def account_federation_nodes(self, flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
+        return {}
+
+    def add(self, *, federation, actor, node_id: int) -> None:
+        raise NotImplementedError("no app keeps SuperNode links")
+
+    def remove(self, *, federation, actor, node_id: int) -> None:
+        raise NotImplementedError("no app keeps SuperNode links")
+
+
+@dataclass
+class Hooks:
+    nodes: NodeLinks
+    runs_ended: Callable[[list], None]  # the SuperLink's most recent finished runs (RunInfo)
+
+
+hooks = Hooks(nodes=NoNodeLinks(), runs_ended=lambda runs: None)
+
+
+def provide_node_links(links: NodeLinks) -> None:
+    hooks.nodes = links
+
+
+def on_runs_ended(callback: Callable[[list], None]) -> None:
+    hooks.runs_ended = callback

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from federations.models import Federation
+
+
+class FederationNode(models.Model):
+    """A SuperNode (registered in the SuperLink) that takes part in a deployment federation.
+
+    Moved here from ``federations`` (state only, then the table renamed); its constraint and index names
+    still say where it was born.
+    """
+
+    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="nodes")
+    # Flower node ids are unsigned 64-bit integers; kept as their decimal text.
+    node_id = models.CharField(max_length=20)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="federation_nodes")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["added_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["federation", "node_id"], name="federations_node_once_per_federation"),
+            models.CheckConstraint(condition=Q(node_id__regex=r"^[0-9]{1,20}$"), name="federations_node_id_digits"),
+        ]
+        # A SuperNode's federations, when it is unregistered or its owner leaves.
+        indexes = [models.Index(fields=["node_id"], name="federations_node_by_id")]
+
+    def __str__(self) -> str:
+        return f"SuperNode {self.node_id} in {self.federation}"
