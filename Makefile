@@ -42,6 +42,6 @@ test: setup
 	$(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-# The portal at 10k users against its floors (PostgreSQL: BENCH_DATABASE_URL). BENCH_ARGS=--help lists options.
+# The portal at 10k users against its floors (tools/bench; PostgreSQL: BENCH_DATABASE_URL). BENCH_ARGS=--help lists options.
 bench: setup
-	$(PY) -m bench $(BENCH_ARGS)
+	$(PY) -m tools.bench $(BENCH_ARGS)

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from django.db import connection
 
-from bench.processes import BIN, FLWR_ENV, free_port, stop, stop_ray, wait_for_tls
+from tools.processes import BIN, FLWR_ENV, free_port, stop, stop_ray, wait_for_tls
 
 ROOT = Path(__file__).resolve().parents[2]
 

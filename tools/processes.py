@@ -1,4 +1,4 @@
-"""Processes the bench (and the Flower tests) start: free ports, waiting for TLS, ending process groups."""
+"""Processes the bench and the Flower tests start: free ports, waiting for TLS, ending process groups."""
 
 import contextlib
 import os

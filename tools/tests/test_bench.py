@@ -4,10 +4,10 @@ prints its table. The bench itself is not part of `make test` (it takes minutes 
 import pytest
 from django.db import connection
 
-from bench import control, pages, report, seed
-from bench.run import in_process_rows
+from tools.bench import control, pages, report, seed
+from tools.bench.run import in_process_rows
 
-pytestmark = pytest.mark.urls("bench.urls")
+pytestmark = pytest.mark.urls("tools.bench.urls")
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""`python -m bench` (`make bench`): seed PostgreSQL at 10k users, measure, print and save the table.
+"""`python -m tools.bench` (`make bench`): seed PostgreSQL at 10k users, measure, print and save the table.
 
 Runs as production does (DEBUG off, gunicorn, the portal's SuperLink), on its own database
 (BENCH_DATABASE_URL, default postgres://postgres@127.0.0.1:5432/supergrid_bench), recreated each time.
@@ -11,7 +11,7 @@ import tempfile
 from pathlib import Path
 from urllib.parse import urlsplit
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATABASE = "postgres://postgres@127.0.0.1:5432/supergrid_bench"
 
 
@@ -31,7 +31,7 @@ def configure(workdir: Path, database_url: str) -> None:
     """Production settings, on the bench database; must run before Django is set up."""
     os.environ.update(
         {
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "DJANGO_SETTINGS_MODULE": "tools.bench.settings",
             "DATABASE_URL": database_url,
             "DEBUG": "0",
             "SECRET_KEY": "bench-" + "k" * 60,
@@ -45,7 +45,7 @@ def configure(workdir: Path, database_url: str) -> None:
             "EMAIL_BACKEND": "django.core.mail.backends.locmem.EmailBackend",
         }
     )
-    from .processes import free_port
+    from tools.processes import free_port
 
     os.environ["SUPERLINK_ADDRESS"] = f"127.0.0.1:{free_port()}"
     (workdir / "var").mkdir(parents=True, exist_ok=True)

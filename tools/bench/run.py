@@ -22,8 +22,9 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
     django.setup()
     from django.core.management import call_command
 
+    from tools.processes import BIN, start, stop, wait_for_http
+
     from . import control, flower, pages, seed
-    from .processes import BIN, start, stop, wait_for_http
     from .report import CONTROL_RATIO, DASHBOARD_THROUGHPUT, PAGE_RATIO, RUN_RATIO, Row, ms, render
 
     began = time.perf_counter()
@@ -195,7 +196,7 @@ def seeded() -> bool:
 
 
 def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN, pages) -> None:
-    from .processes import free_port
+    from tools.processes import free_port
 
     address = f"127.0.0.1:{free_port()}"
     env = {
@@ -203,7 +204,7 @@ def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN
         "GUNICORN_BIND": address,
         "WEB_CONCURRENCY": str(os.cpu_count() or 2),
     }
-    root = Path(__file__).resolve().parents[1]
+    root = Path(__file__).resolve().parents[2]
     log = workdir / "gunicorn.log"
     process = start(
         [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null", "supergrid.wsgi"],

@@ -29,11 +29,11 @@ from flwr.supercore.control.control_http_client import ControlHttpClient
 from accounts.models import User
 from federations.models import Federation
 from superlink import control_client
+from tools.processes import BIN, FLWR_ENV, free_port, start, stop, stop_ray, wait_for_tls
 
-from .processes import BIN, FLWR_ENV, free_port, start, stop, stop_ray, wait_for_tls
 from .seed import BIG_OWNER, FEDERATION_SIZES, RUNS_FEDERATION, federation_name, member_name
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 EXAMPLE_APP = ROOT / "examples" / "quickstart-numpy"
 RUN_TIMEOUT_SECONDS = 300
 

@@ -2,4 +2,4 @@
 
 from supergrid.settings import *  # noqa: F403
 
-ROOT_URLCONF = "bench.urls"
+ROOT_URLCONF = "tools.bench.urls"
