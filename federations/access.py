@@ -16,6 +16,6 @@ def load_federation(user, owner: str, name: str, action: Action = Action.VIEW) -
     federation, membership, member_count = found
     federation.member_count = member_count  # the header says how many; no second query
     membership.user = user
-    can = Permissions(federation, membership)
+    can = Permissions(federation, membership, user.flwr_aid)
     can.check(action)  # NotAllowed is Django's 403, with the table's words
     return federation, can

@@ -84,6 +84,7 @@ class Who(StrEnum):
     OWNER = "the owner"
     MEMBER_NOT_OWNER = "any member except the owner"
     OWNER_NOT_ON_OWNER = "the owner, never on the owner"
+    MEMBER_OWN_NODE = "a member, with their own registered SuperNode"
     NODE_OWNER_OR_OWNER = "the SuperNode's owner, or the federation's owner"
     LAUNCHER_OR_OWNER = "whoever launched the run, or the federation's owner"
 
@@ -93,10 +94,12 @@ class Rule:
     who: Who
     when_archived: bool  # still allowed once the federation is archived
     refusal: str  # what someone who is not `who` is told
+    deployment_only: bool = False  # refused in simulation federations, with SIMULATION_REASON
 
 
 ARCHIVED_REASON = "This federation is archived and read-only."
 NOT_MEMBER_REASON = "You are not a member of this federation."
+SIMULATION_REASON = "Simulation federations use simulated SuperNodes; real ones cannot be added."
 
 # The table. Actions on accounts (create a federation, accept an invitation) are in services, next to
 # the account checks they need; DESIGN.md §3 lists both.
@@ -108,7 +111,9 @@ RULES: dict[Action, Rule] = {
     Action.SEE_INVITATION_HISTORY: Rule(Who.OWNER, True, "Only the owner can see ended invitations."),
     Action.REMOVE_MEMBER: Rule(Who.OWNER_NOT_ON_OWNER, False, "Only the owner can remove members."),
     Action.LEAVE: Rule(Who.MEMBER_NOT_OWNER, False, "The owner cannot leave the federation; archive it instead."),
-    Action.ADD_SUPERNODE: Rule(Who.MEMBER, False, NOT_MEMBER_REASON),
+    Action.ADD_SUPERNODE: Rule(
+        Who.MEMBER_OWN_NODE, False, "Choose one of your own registered SuperNodes.", deployment_only=True
+    ),
     Action.REMOVE_SUPERNODE: Rule(
         Who.NODE_OWNER_OR_OWNER, False, "Only the SuperNode's owner or the federation's owner can remove it."
     ),
@@ -117,7 +122,8 @@ RULES: dict[Action, Rule] = {
     Action.STOP_RUN: Rule(
         Who.LAUNCHER_OR_OWNER, True, "Only whoever launched this run, or the federation's owner, can stop it."
     ),
-    Action.ARCHIVE: Rule(Who.OWNER, True, "Only the owner can archive the federation."),
+    # Archiving an archived federation changes nothing: the service answers the owner's second try as done.
+    Action.ARCHIVE: Rule(Who.OWNER, False, "Only the owner can archive the federation."),
 }
 
 OWNER_CANNOT_BE_REMOVED = "The owner cannot be removed."
@@ -127,39 +133,45 @@ OWNER_CANNOT_BE_REMOVED = "The owner cannot be removed."
 class Target:
     """What an action is aimed at, when the rule depends on it (all optional)."""
 
-    user_id: int | None = None  # the member to remove, or the SuperNode's owner
-    flwr_aid: str | None = None  # who launched the run
+    user_id: int | None = None  # the member to remove, or the SuperNode's owner (to remove it)
+    flwr_aid: str | None = None  # who launched the run, or the SuperNode's owner as the SuperLink reports it
     is_owner: bool = False  # the member to remove is the owner
 
 
-def _is_owner(membership, target: Target | None) -> bool:
+def _is_owner(membership, target: Target | None, flwr_aid: str) -> bool:
     return membership.is_owner
 
 
 # Without a target, a rule that depends on one answers whether the member may do it to something
-# (their own node, their own run); the service asks again with the target before it acts.
-WHO: dict[Who, Callable] = {
-    Who.MEMBER: lambda membership, target: True,
+# (their own node, their own run); the service asks again with the target before it acts. ``flwr_aid``
+# is the reader's Flower account id.
+WHO: dict[Who, Callable[..., bool]] = {
+    Who.MEMBER: lambda membership, target, flwr_aid: True,
     Who.OWNER: _is_owner,
-    Who.MEMBER_NOT_OWNER: lambda membership, target: not membership.is_owner,
+    Who.MEMBER_NOT_OWNER: lambda membership, target, flwr_aid: not membership.is_owner,
     Who.OWNER_NOT_ON_OWNER: _is_owner,
-    Who.NODE_OWNER_OR_OWNER: lambda membership, target: (
+    Who.MEMBER_OWN_NODE: lambda membership, target, flwr_aid: (
+        target is None or (bool(target.flwr_aid) and target.flwr_aid == flwr_aid)
+    ),
+    Who.NODE_OWNER_OR_OWNER: lambda membership, target, flwr_aid: (
         membership.is_owner or target is None or target.user_id == membership.user_id
     ),
-    Who.LAUNCHER_OR_OWNER: lambda membership, target: (
-        membership.is_owner
-        or target is None
-        or (target.flwr_aid is not None and target.flwr_aid == membership.user.flwr_aid)
+    Who.LAUNCHER_OR_OWNER: lambda membership, target, flwr_aid: (
+        membership.is_owner or target is None or (bool(target.flwr_aid) and target.flwr_aid == flwr_aid)
     ),
 }
 
 
-def refusal(federation, membership, action: Action, target: Target | None = None) -> NotAllowed | None:
+def refusal(
+    federation, membership, action: Action, target: Target | None = None, flwr_aid: str = ""
+) -> NotAllowed | None:
     """None when allowed; otherwise the refusal, with its message and code."""
     rule = RULES[action]
     if membership is None:
         return NotAllowed(NOT_MEMBER_REASON, code=Code.NOT_MEMBER)
-    if not WHO[rule.who](membership, target):
+    if rule.deployment_only and federation.is_simulation:
+        return NotAllowed(SIMULATION_REASON, code=Code.INVALID)
+    if not WHO[rule.who](membership, target, flwr_aid):
         return NotAllowed(rule.refusal)
     if rule.who is Who.OWNER_NOT_ON_OWNER and target is not None and target.is_owner:
         return NotAllowed(OWNER_CANNOT_BE_REMOVED)
@@ -169,17 +181,21 @@ def refusal(federation, membership, action: Action, target: Target | None = None
 
 
 class Permissions:
-    """One member's rights in one federation: ``may``/``check`` in code, ``{{ can.invite }}`` in templates."""
+    """One member's rights in one federation: ``may``/``check`` in code, ``{{ can.invite }}`` in templates.
 
-    def __init__(self, federation, membership):
+    ``flwr_aid`` is the reader's Flower account id, for the rules about their own runs and nodes.
+    """
+
+    def __init__(self, federation, membership, flwr_aid: str = ""):
         self.federation = federation
         self.membership = membership
+        self.flwr_aid = flwr_aid
 
     def may(self, action: Action, target: Target | None = None) -> bool:
-        return refusal(self.federation, self.membership, action, target) is None
+        return refusal(self.federation, self.membership, action, target, self.flwr_aid) is None
 
     def check(self, action: Action, target: Target | None = None) -> None:
-        refused = refusal(self.federation, self.membership, action, target)
+        refused = refusal(self.federation, self.membership, action, target, self.flwr_aid)
         if refused is not None:
             raise refused
 

@@ -35,7 +35,7 @@ def permissions(federation: Federation, user: User) -> Permissions:
     membership = membership_of(federation, user)
     if membership is not None:
         membership.user = user
-    return Permissions(federation, membership)
+    return Permissions(federation, membership, user.flwr_aid)
 
 
 def check_allowed(federation: Federation, user: User, action: Action, target: Target | None = None) -> Membership:
@@ -155,9 +155,12 @@ def set_description(*, federation: Federation, actor: User, description: str) ->
 def archive_federation(*, federation: Federation, actor: User) -> Federation:
     """Archive (owner only). Idempotent: archiving an archived federation changes nothing."""
     federation = lock(federation)
-    check_allowed(federation, actor, Action.ARCHIVE)
-    if federation.is_archived:
-        return federation
+    try:
+        check_allowed(federation, actor, Action.ARCHIVE)
+    except NotAllowed as refused:
+        if refused.code != Code.ARCHIVED:
+            raise
+        return federation  # the owner, again: already done
     now = timezone.now()
     federation.archived_at = now
     federation.save(update_fields=["archived_at"])
@@ -352,12 +355,13 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
     return target.user
 
 
-def check_run_settings(*, federation: Federation, actor: User, overrides: dict) -> None:
+def check_run_settings(*, can: Permissions, overrides: dict) -> None:
     """A run uses its federation's own settings: a per-run value that differs from them is refused.
 
     ``overrides`` uses Flower's ``SimulationConfig`` field names; equal values are harmless.
     """
-    check_allowed(federation, actor, Action.LAUNCH_RUN)
+    can.check(Action.LAUNCH_RUN)
+    federation = can.federation
     own = federation.simulation_settings
     differing = sorted(name for name, value in overrides.items() if own is None or getattr(own, name, None) != value)
     if not differing:

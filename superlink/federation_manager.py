@@ -86,13 +86,19 @@ def account(flwr_aid: str) -> User:
     return user
 
 
-def member_federation(flwr_aid: str, federation_id: str) -> tuple[User, Federation]:
-    """The federation, for one of its members; anyone else learns nothing about it."""
-    user = account(flwr_aid)
-    federation = find_federation(federation_id)
-    if federation is None or not federation.memberships.filter(user=user).exists():
+def member_rights(flwr_aid: str, federation_id: str) -> Permissions:
+    """The one road from the SuperLink to a member's rights: the federation and the account's membership in
+    one prepared statement, asked of the rules table. Anyone else learns nothing about the federation."""
+    federation, membership = lookups.federation_and_membership(federation_id, flwr_aid)
+    if membership is None:
         raise not_found(federation_id)
-    return user, federation
+    return Permissions(federation, membership, flwr_aid)
+
+
+def member_federation(flwr_aid: str, federation_id: str) -> tuple[User, Federation]:
+    """The account and the federation, for a change by one of its members (the service asks the rules)."""
+    federation = member_rights(flwr_aid, federation_id).federation
+    return account(flwr_aid), federation
 
 
 def simulation_config(federation: Federation) -> SimulationConfig | None:
@@ -166,7 +172,7 @@ class PortalFederationManager(FederationManager):
     def get_federations(self, flwr_aid: str) -> list[FederationDetails]:
         """Archived ones too, marked archived: `flwr federation list --verbose` shows them."""
         return [
-            self._summary(federation, membership, member_count=count)
+            self._summary(federation, membership, member_count=count, flwr_aid=flwr_aid)
             for federation, membership, count in lookups.account_federations(flwr_aid)
         ]
 
@@ -185,10 +191,11 @@ class PortalFederationManager(FederationManager):
         member_count: int | None = None,
         nodes: list | None = None,
         runs: list | None = None,
+        flwr_aid: str = "",
     ) -> FederationDetails:
         if membership is None:  # without a caller (get_details), say what the federation allows its owner
             membership = Membership(federation=federation, user=federation.owner, role=Membership.Role.OWNER)
-        can = Permissions(federation, membership)
+        can = Permissions(federation, membership, flwr_aid)
         return FederationDetails(
             id=federation.handle,
             description=federation.description,
@@ -199,7 +206,7 @@ class PortalFederationManager(FederationManager):
             simulation=federation.is_simulation,
             config=simulation_config(federation),
             can_invite_members=can.may(Action.INVITE),
-            can_add_supernodes=can.may(Action.ADD_SUPERNODE) and not federation.is_simulation,
+            can_add_supernodes=can.may(Action.ADD_SUPERNODE),
             member_count=member_count if member_count is not None else len(members or []),
         )
 
@@ -257,7 +264,7 @@ class PortalFederationManager(FederationManager):
         kind = Federation.Kind.SIMULATION if simulation else Federation.Kind.DEPLOYMENT
         federation = services.create_federation(owner=user, name=name, kind=kind, description=description or "")
         membership = federation.memberships.get(user=user)
-        return self._summary(federation, membership, members=self._members(federation))
+        return self._summary(federation, membership, members=self._members(federation), flwr_aid=flwr_aid)
 
     @with_django
     def archive_federation(self, flwr_aid: str, federation_id: str) -> None:
@@ -268,7 +275,9 @@ class PortalFederationManager(FederationManager):
     @with_django
     def add_supernode(self, flwr_aid: str, federation_id: str, node_id: int) -> None:
         user, federation = member_federation(flwr_aid, federation_id)
-        hooks.nodes.add(federation=federation, actor=user, node_id=node_id)
+        found = list(self.linkstate.get_node_info(node_ids=[node_id]))
+        owner_aid = found[0].owner_aid if found and found[0].status != "unregistered" else ""
+        hooks.nodes.add(federation=federation, actor=user, node_id=node_id, owner_aid=owner_aid)
         self.directory.reload()
 
     @with_django
@@ -356,10 +365,7 @@ class PortalFederationManager(FederationManager):
         """Launching a run asks the rules table; other actions are checked by the services they call."""
         if action != ActionType.START_RUN:
             return
-        federation, membership = lookups.federation_and_membership(context.federation_id, flwr_aid)
-        if membership is None:
-            raise not_found(context.federation_id)
-        Permissions(federation, membership).check(Action.LAUNCH_RUN)
+        member_rights(flwr_aid, context.federation_id).check(Action.LAUNCH_RUN)
 
     # Actions stock Flower decides alone; the seam asks these first (see seam.py) ------------------------
 
@@ -372,13 +378,12 @@ class PortalFederationManager(FederationManager):
     @with_django
     def check_stop_run(self, flwr_aid: str, federation_id: str, launched_by: str) -> None:
         """`flwr stop`: whoever launched the run, or the federation's owner, as on the web."""
-        user, federation = member_federation(flwr_aid, federation_id)
-        services.permissions(federation, user).check(Action.STOP_RUN, Target(flwr_aid=launched_by))
+        member_rights(flwr_aid, federation_id).check(Action.STOP_RUN, Target(flwr_aid=launched_by))
 
     @with_django
     def check_run_settings(self, flwr_aid: str, federation_id: str, overrides: SimulationConfig) -> None:
         """`flwr run --federation-config`: runs use the federation's own settings; differing overrides are refused."""
-        user, federation = member_federation(flwr_aid, federation_id)
         services.check_run_settings(
-            federation=federation, actor=user, overrides={field.name: value for field, value in overrides.ListFields()}
+            can=member_rights(flwr_aid, federation_id),
+            overrides={field.name: value for field, value in overrides.ListFields()},
         )

@@ -26,7 +26,8 @@ class NodeLinks(Protocol):
     def account_federation_nodes(self, flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
         """Node ids of each of these federations the account belongs to, by handle; others are left out."""
 
-    def add(self, *, federation, actor, node_id: int) -> None: ...
+    def add(self, *, federation, actor, node_id: int, owner_aid: str) -> None:
+        """Add the node; ``owner_aid`` is its owner as the SuperLink reports it (the rules want the actor's)."""
 
     def remove(self, *, federation, actor, node_id: int) -> None: ...
 
@@ -46,7 +47,7 @@ class NoNodeLinks:
     def account_federation_nodes(self, flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
         return {}
 
-    def add(self, *, federation, actor, node_id: int) -> None:
+    def add(self, *, federation, actor, node_id: int, owner_aid: str) -> None:
         raise NotImplementedError("no app keeps SuperNode links")
 
     def remove(self, *, federation, actor, node_id: int) -> None:

@@ -64,8 +64,8 @@ class NodeLinks:
                 found.append(int(node_id))
         return nodes
 
-    def add(self, *, federation: Federation, actor: User, node_id: int) -> None:
-        services.add_supernode(federation=federation, actor=actor, node_id=node_id)
+    def add(self, *, federation: Federation, actor: User, node_id: int, owner_aid: str) -> None:
+        services.add_supernode(federation=federation, actor=actor, node_id=node_id, owner_aid=owner_aid)
 
     def remove(self, *, federation: Federation, actor: User, node_id: int) -> None:
         services.remove_supernode(federation=federation, actor=actor, node_id=node_id)

@@ -6,7 +6,6 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from federations.rules import FederationError
 from superlink import control_client
 from superlink.control_client import parse_time
 
@@ -64,11 +63,11 @@ def own_rows(infos) -> list[NodeRow]:
 
 
 def add_own_node(*, user, federation, node_id: int) -> None:
-    """Add one of the user's registered nodes; the SuperLink says which nodes are theirs."""
+    """Add one of the user's registered nodes; the SuperLink says which nodes are theirs (the rules refuse
+    any other with the same words as on the CLI)."""
     mine = {row.node_id: row for row in my_nodes(user)}
-    if node_id not in mine:
-        raise FederationError("Choose one of your own registered SuperNodes.", field="node_id")
-    services.add_supernode(federation=federation, actor=user, node_id=node_id, name=mine[node_id].name)
+    owner_aid, name = (user.flwr_aid, mine[node_id].name) if node_id in mine else ("", "")
+    services.add_supernode(federation=federation, actor=user, node_id=node_id, owner_aid=owner_aid, name=name)
 
 
 def unregister(*, user, node_id: int) -> None:

@@ -18,12 +18,12 @@ from .models import FederationNode
 
 
 @transaction.atomic
-def add_supernode(*, federation: Federation, actor: User, node_id: int, name: str = "") -> FederationNode:
-    """Add the actor's own registered node (ownership is checked against the SuperLink by the caller)."""
+def add_supernode(
+    *, federation: Federation, actor: User, node_id: int, owner_aid: str, name: str = ""
+) -> FederationNode:
+    """Add the actor's own registered node: ``owner_aid`` is its owner as the SuperLink reports it."""
     federation = lock(federation)
-    check_allowed(federation, actor, Action.ADD_SUPERNODE)
-    if federation.is_simulation:
-        raise FederationError("Simulation federations use simulated SuperNodes; real ones cannot be added.")
+    check_allowed(federation, actor, Action.ADD_SUPERNODE, Target(flwr_aid=owner_aid))
     if FederationNode.objects.filter(federation=federation, node_id=str(node_id)).exists():
         raise FederationError(f"SuperNode {node_id} is already in {federation.handle}.")
     node = FederationNode.objects.create(federation=federation, node_id=str(node_id), owner=actor)

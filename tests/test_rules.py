@@ -16,10 +16,10 @@ EXPECTED = {
     Action.INVITE: (True, False, False),
     Action.SEE_INVITATION_HISTORY: (True, False, True),
     Action.LEAVE: (False, True, False),
-    Action.ADD_SUPERNODE: (True, True, False),
+    Action.ADD_SUPERNODE: (True, True, False),  # in deployment federations (below)
     Action.LAUNCH_RUN: (True, True, False),
     Action.READ_RUNS: (True, True, True),
-    Action.ARCHIVE: (True, False, True),
+    Action.ARCHIVE: (True, False, False),  # archiving again is answered as done by the service
 }
 
 
@@ -29,10 +29,10 @@ def test_every_action_has_exactly_one_rule():
 
 @pytest.mark.parametrize("action", list(EXPECTED))
 def test_owner_and_member_rights_follow_the_table(owner, member, action):
-    federation = FederationFactory(owner=owner, members=[member])
+    federation = FederationFactory(owner=owner, kind="deployment", members=[member])
     owner_may, member_may, when_archived = EXPECTED[action]
-    owner_can = Permissions(federation, federation.memberships.get(user=owner))
-    member_can = Permissions(federation, federation.memberships.get(user=member))
+    owner_can = Permissions(federation, federation.memberships.get(user=owner), owner.flwr_aid)
+    member_can = Permissions(federation, federation.memberships.get(user=member), member.flwr_aid)
     assert owner_can.may(action) is owner_may
     assert member_can.may(action) is member_may
     federation.archived_at = federation.created_at
@@ -52,8 +52,8 @@ def test_outsiders_may_do_nothing(owner, action):
 
 def test_a_run_is_stopped_by_its_launcher_or_the_owner_even_when_archived(owner, member, outsider):
     federation = FederationFactory(owner=owner, members=[member])
-    owner_can = Permissions(federation, federation.memberships.get(user=owner))
-    member_can = Permissions(federation, federation.memberships.get(user=member))
+    owner_can = Permissions(federation, federation.memberships.get(user=owner), owner.flwr_aid)
+    member_can = Permissions(federation, federation.memberships.get(user=member), member.flwr_aid)
     launched_by_owner, launched_by_member = Target(flwr_aid=owner.flwr_aid), Target(flwr_aid=member.flwr_aid)
     assert owner_can.may(Action.STOP_RUN, launched_by_member)
     assert member_can.may(Action.STOP_RUN, launched_by_member)
@@ -98,3 +98,23 @@ def test_without_a_target_members_may_act_on_their_own_nodes_and_runs(owner, mem
     assert member_can.may(Action.STOP_RUN)
     assert member_can.may(Action.REMOVE_SUPERNODE, Target(user_id=member.pk))
     assert not member_can.may(Action.REMOVE_SUPERNODE, Target(user_id=owner.pk))
+
+
+def test_supernodes_are_added_to_deployment_federations_only(owner, member):
+    federation = FederationFactory(owner=owner, kind="simulation", members=[member])
+    member_can = Permissions(federation, federation.memberships.get(user=member), member.flwr_aid)
+    with pytest.raises(NotAllowed) as caught:
+        member_can.check(Action.ADD_SUPERNODE, Target(flwr_aid=member.flwr_aid))
+    assert caught.value.message == "Simulation federations use simulated SuperNodes; real ones cannot be added."
+    assert not member_can["add_supernode"]
+
+
+def test_a_member_adds_only_their_own_registered_supernode(owner, member):
+    federation = FederationFactory(owner=owner, kind="deployment", members=[member])
+    member_can = Permissions(federation, federation.memberships.get(user=member), member.flwr_aid)
+    owner_can = Permissions(federation, federation.memberships.get(user=owner), owner.flwr_aid)
+    assert member_can.may(Action.ADD_SUPERNODE, Target(flwr_aid=member.flwr_aid))
+    for node_of_someone_else in (Target(flwr_aid=owner.flwr_aid), Target(flwr_aid=""), Target()):
+        with pytest.raises(NotAllowed, match="Choose one of your own registered SuperNodes."):
+            member_can.check(Action.ADD_SUPERNODE, node_of_someone_else)
+    assert not owner_can.may(Action.ADD_SUPERNODE, Target(flwr_aid=member.flwr_aid))  # not even the owner

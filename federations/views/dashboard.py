@@ -51,7 +51,7 @@ class FederationRow(Row):
         description = entry.description
         if len(description) > DESCRIPTION_SHOWN:
             description = description[: DESCRIPTION_SHOWN - 1] + "…"
-        may_archive = not entry.is_archived and Permissions(entry, entry).may(Action.ARCHIVE)
+        may_archive = Permissions(entry, entry).may(Action.ARCHIVE)
         return cls(
             pk=entry.pk,
             handle=entry.handle,

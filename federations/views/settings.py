@@ -11,7 +11,7 @@ from .. import services
 from ..access import load_federation
 from ..forms import ArchiveForm, FederationSettingsForm
 from ..models import Federation
-from ..rules import Action
+from ..rules import Action, Code, NotAllowed
 from .tabs import render_tab
 
 
@@ -50,8 +50,13 @@ def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 @login_required
 @require_POST
 def archive(request: HttpRequest, owner: str, name: str) -> HttpResponse:
-    federation, can = load_federation(request.user, owner, name, Action.ARCHIVE)
-    if federation.is_archived:
+    federation, can = load_federation(request.user, owner, name)
+    try:
+        can.check(Action.ARCHIVE)
+    except NotAllowed as refused:
+        if refused.code != Code.ARCHIVED:
+            raise
+        # The owner, again: archiving an archived federation is answered as done, not refused.
         messages.info(request, f"{federation.handle} is already archived.")
         return redirect("federations:overview", **federation.url_kwargs())
     form = ArchiveForm(request.POST, federation=federation)
