@@ -2,7 +2,7 @@ from django.urls import include, path, register_converter
 
 from supergrid.web import FEDERATION_PREFIX
 
-from . import views
+from .views import all_runs, compare, live, run, tab
 
 app_name = "runs"
 
@@ -25,19 +25,19 @@ class RunIdConverter:
 register_converter(RunIdConverter, "run_id")
 
 federation_patterns = [
-    path("live/", views.live, name="live"),
-    path("runs/", views.runs, name="runs"),
-    path("runs/launch/", views.launch_run, name="launch_run"),
-    path("runs/compare/", views.compare, name="compare"),
-    path("runs/<run_id:run_id>/", views.run_detail, name="run"),
-    path("runs/<run_id:run_id>/logs/", views.run_logs, name="run_logs"),
-    path("runs/<run_id:run_id>/stop/", views.stop_run, name="stop_run"),
-    path("runs/<run_id:run_id>/<str:what>", views.run_download, name="download"),
+    path("live/", live.live, name="live"),
+    path("runs/", tab.runs, name="runs"),
+    path("runs/launch/", tab.launch_run, name="launch_run"),
+    path("runs/compare/", compare.compare, name="compare"),
+    path("runs/<run_id:run_id>/", run.run_detail, name="run"),
+    path("runs/<run_id:run_id>/logs/", run.run_logs, name="run_logs"),
+    path("runs/<run_id:run_id>/stop/", run.stop_run, name="stop_run"),
+    path("runs/<run_id:run_id>/<str:what>", run.run_download, name="download"),
 ]
 
 urlpatterns = [
-    path("runs/", views.all_runs, name="all"),
-    path("federations/live/", views.dashboard_live, name="dashboard_live"),
-    path("examples/quickstart-numpy.fab", views.example_fab, name="example_fab"),
+    path("runs/", all_runs.all_runs, name="all"),
+    path("federations/live/", live.dashboard_live, name="dashboard_live"),
+    path("examples/quickstart-numpy.fab", tab.example_fab, name="example_fab"),
     path(FEDERATION_PREFIX, include(federation_patterns)),
 ]
