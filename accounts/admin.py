@@ -12,7 +12,7 @@ class UserAdmin(DjangoUserAdmin):
     search_fields = ("username", "email", "first_name", "last_name", "flwr_aid")
     readonly_fields = ("flwr_aid", "last_login", "date_joined")
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(DjangoUserAdmin.fieldsets or ()),
         ("Flower", {"fields": ("flwr_aid", "has_deployment_access")}),
     )
     actions = ["grant_deployment_access"]

@@ -117,7 +117,8 @@ def portal_token_account(token: str) -> tuple[str, str] | None:
         )
     except signing.BadSignature:
         return None
-    return fetch_one(ACTIVE_ACCOUNT_SQL, [flwr_aid])
+    row = fetch_one(ACTIVE_ACCOUNT_SQL, {"flwr_aid": flwr_aid})
+    return (row["flwr_aid"], row["username"]) if row else None
 
 
 @transaction.atomic
@@ -137,6 +138,7 @@ def exchange_device_code(device_code: str) -> IssuedTokens | None:
         if authorization.is_expired():
             raise LoginError("The login was not authorized in time. Run `flwr login` again.")
         return None
+    assert authorization.approved_by is not None  # set with approved_at (a check constraint)
     authorization.consumed_at = timezone.now()
     authorization.save(update_fields=["consumed_at"])
     return issue_session(authorization.approved_by)
@@ -153,23 +155,32 @@ def account_for_access_token(access_token: str) -> tuple[str, str] | None:
     if not access_token:
         return None
     now = timezone.now()
-    moments = [connection.ops.adapt_datetimefield_value(now - timedelta(minutes=1)), token_hash(access_token)]
-    row = fetch_one(LIVE_SESSION_SQL, [*moments, connection.ops.adapt_datetimefield_value(now)])
+    adapt = connection.ops.adapt_datetimefield_value
+    params = {
+        "a_minute_ago": adapt(now - timedelta(minutes=1)),
+        "token_hash": token_hash(access_token),
+        "now": adapt(now),
+    }
+    row = fetch_one(LIVE_SESSION_SQL, params)
     if row is None:
         return None
-    session_id, unrecorded, flwr_aid, username = row
-    if unrecorded:  # "last used" is kept to the minute
-        CliSession.objects.filter(pk=session_id).update(last_used_at=now)
-    return flwr_aid, username
+    if row["unrecorded"]:  # "last used" is kept to the minute
+        CliSession.objects.filter(pk=row["id"]).update(last_used_at=now)
+    return row["flwr_aid"], row["username"]
 
 
-ACTIVE_ACCOUNT_SQL = f"SELECT flwr_aid, username FROM {User._meta.db_table} WHERE flwr_aid = %s AND is_active"  # noqa: S608
-LIVE_SESSION_SQL = (  # table names from the models, values as parameters
-    "SELECT s.id, s.last_used_at IS NULL OR s.last_used_at < %s, u.flwr_aid, u.username "  # noqa: S608
-    f"FROM {CliSession._meta.db_table} s "
-    f"JOIN {User._meta.db_table} u ON u.id = s.user_id "
-    "WHERE s.access_token_hash = %s AND s.revoked_at IS NULL AND s.access_expires_at > %s AND u.is_active"
-)
+# Table names from the models, values as parameters. An account by its unique flwr_aid.
+ACTIVE_ACCOUNT_SQL = f"""
+    SELECT flwr_aid, username FROM {User._meta.db_table} WHERE flwr_aid = %(flwr_aid)s AND is_active
+"""  # noqa: S608
+# A live CLI session by its access token's hash (a unique index), with its account.
+LIVE_SESSION_SQL = f"""
+    SELECT s.id, s.last_used_at IS NULL OR s.last_used_at < %(a_minute_ago)s AS unrecorded, u.flwr_aid, u.username
+    FROM {CliSession._meta.db_table} s
+    JOIN {User._meta.db_table} u ON u.id = s.user_id
+    WHERE s.access_token_hash = %(token_hash)s AND s.revoked_at IS NULL AND s.access_expires_at > %(now)s
+        AND u.is_active
+"""  # noqa: S608
 
 
 @transaction.atomic

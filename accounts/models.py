@@ -1,5 +1,6 @@
 import hashlib
 import uuid
+from typing import ClassVar
 
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
@@ -30,7 +31,7 @@ def new_flwr_aid() -> str:
     return str(uuid.uuid4())
 
 
-class AccountManager(UserManager):
+class AccountManager(UserManager["User"]):
     def get_by_natural_key(self, username):
         # Account names are unique ignoring case, so sign-in ignores case too.
         return self.get(ascii_iexact("username", username))
@@ -66,7 +67,7 @@ class User(AbstractUser):
         help_text="An email when a run you launched finishes, fails or is stopped.",
     )
 
-    objects = AccountManager()
+    objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
         ordering = ["username"]

@@ -1,5 +1,6 @@
 """Emails from the accounts room: allauth's own (verification, password reset) and the deployment
-access decision. Every email goes through the task queue, never out inside the request.
+access decision, and the queueing and retries every app's emails use. Every email goes through the task
+queue, never out inside the request.
 
 A failing mail server is logged and never breaks the action that caused the email. With a queue that
 can wait (production's database queue), a failed email is tried again later, a few times.
@@ -9,16 +10,33 @@ import logging
 from datetime import timedelta
 
 from allauth.account.models import EmailAddress
-from django.conf import settings
 from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.db import transaction
-from django.tasks import TaskContext, default_task_backend, task
-from django.urls import reverse
+from django.tasks import Task, TaskContext, default_task_backend, task
 from django.utils import timezone
+
+from supergrid.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
 RETRY_DELAYS = [timedelta(minutes=1), timedelta(minutes=5), timedelta(minutes=30), timedelta(hours=2)]
+
+
+def enqueue_after_commit(email_task: Task, *args) -> None:
+    """Queue the task once the transaction commits (at once outside one); rolled back, nothing is sent.
+
+    A queue that refuses it is logged and never undoes the change that asked for the email. The log
+    names the plain arguments (ids, events), never an email's contents (a password reset link, say).
+    """
+
+    def enqueue() -> None:
+        try:
+            email_task.enqueue(*args)
+        except Exception:
+            named = [arg for arg in args if isinstance(arg, int | str)]
+            logger.exception("Could not queue %s %s", email_task.name, named)
+
+    transaction.on_commit(enqueue, robust=True)
 
 
 def retry_later(email_task, attempt: int, *args) -> None:
@@ -40,14 +58,7 @@ def queue_email(message: EmailMessage) -> None:
         "content_subtype": message.content_subtype,
         "alternatives": [[content, mimetype] for content, mimetype in getattr(message, "alternatives", [])],
     }
-
-    def enqueue():
-        try:
-            send_email.enqueue(payload)
-        except Exception:
-            logger.exception("Could not queue the email %r", message.subject)
-
-    transaction.on_commit(enqueue, robust=True)
+    enqueue_after_commit(send_email, payload)
 
 
 @task(takes_context=True)
@@ -77,16 +88,6 @@ def has_verified_email(user) -> bool:
     return bool(user.email) and EmailAddress.objects.filter(user=user, email__iexact=user.email, verified=True).exists()
 
 
-def after_commit_access_decided(request_id: int) -> None:
-    def enqueue():
-        try:
-            send_access_decision_email.enqueue(request_id)
-        except Exception:
-            logger.exception("Could not queue the decision email for access request %s", request_id)
-
-    transaction.on_commit(enqueue, robust=True)
-
-
 @task
 def send_access_decision_email(request_id: int) -> None:
     from .models import DeploymentAccessRequest
@@ -95,7 +96,7 @@ def send_access_decision_email(request_id: int) -> None:
     user = access_request.user
     if not has_verified_email(user):
         return
-    profile = f"{settings.PORTAL_URL}{reverse('profile')}#deployment-access"
+    profile = absolute_url("profile") + "#deployment-access"
     if access_request.status == access_request.Status.APPROVED:
         subject = "Deployment access granted"
         body = f"You can now create deployment federations with real SuperNodes.\n\nYour profile: {profile}\n"

@@ -27,7 +27,7 @@ def grant_deployment_access(*, users: Iterable[User], operator: User | None = No
     approved = list(open_requests.values_list("pk", flat=True))
     open_requests.update(status=DeploymentAccessRequest.Status.APPROVED, decided_at=timezone.now(), decided_by=operator)
     for request_id in approved:
-        notifications.after_commit_access_decided(request_id)
+        notifications.enqueue_after_commit(notifications.send_access_decision_email, request_id)
     return User.objects.filter(pk__in=ids, has_deployment_access=False).update(has_deployment_access=True)
 
 
@@ -65,7 +65,7 @@ def decide_deployment_access(*, access_request: DeploymentAccessRequest, operato
     access_request.save(update_fields=["status", "decided_at", "decided_by"])
     if approve:
         User.objects.filter(pk=access_request.user_id).update(has_deployment_access=True)
-    notifications.after_commit_access_decided(access_request.pk)
+    notifications.enqueue_after_commit(notifications.send_access_decision_email, access_request.pk)
     return True
 
 

@@ -15,13 +15,13 @@ validate_username = RegexValidator(
 USERNAME_VALIDATORS = [validate_username]
 
 
-def text_problem(value: str, max_length: int) -> str | None:
-    """Why free text (a description, a reason) cannot be stored, or None.
+def text_problem(value: str, max_length: int | None) -> str | None:
+    """Why free text (a description, a reason) cannot be stored, or None; ``max_length`` None is no limit.
 
     Services check it, so the CLI gets the web's limits: a length, and no control characters
     (terminal escapes, NUL) beyond line breaks and tabs.
     """
-    if len(value) > max_length:
+    if max_length is not None and len(value) > max_length:
         return f"Keep it under {max_length} characters."
     if any(ord(char) < 32 and char not in "\n\r\t" or ord(char) == 127 for char in value):
         return "Remove control characters (such as terminal escape codes)."

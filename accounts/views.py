@@ -8,6 +8,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from . import cli_login as logins
 from . import services
+from .http import AuthenticatedHttpRequest
 
 
 class DeploymentAccessForm(forms.Form):
@@ -25,7 +26,9 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
-def render_profile(request: HttpRequest, access_form: DeploymentAccessForm | None = None, status: int = 200):
+def render_profile(
+    request: AuthenticatedHttpRequest, access_form: DeploymentAccessForm | None = None, status: int = 200
+):
     context = {
         "account": request.user,
         "access_request": request.user.deployment_access_requests.first(),
@@ -38,13 +41,13 @@ def render_profile(request: HttpRequest, access_form: DeploymentAccessForm | Non
 
 @login_required
 @require_GET
-def profile(request: HttpRequest) -> HttpResponse:
+def profile(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render_profile(request)
 
 
 @login_required
 @require_POST
-def request_deployment_access(request: HttpRequest) -> HttpResponse:
+def request_deployment_access(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = DeploymentAccessForm(request.POST)
     if form.is_valid():
         try:
@@ -62,7 +65,7 @@ def request_deployment_access(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def notifications(request: HttpRequest) -> HttpResponse:
+def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
     wanted = request.POST.get("notify_run_finished") == "on"
     services.set_notifications(user=request.user, notify_run_finished=wanted)
     messages.success(
@@ -73,7 +76,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def cli_login(request: HttpRequest, code: str) -> HttpResponse:
+def cli_login(request: AuthenticatedHttpRequest, code: str) -> HttpResponse:
     """Approve a `flwr login` from the browser."""
     try:
         if request.method == "POST":
@@ -88,7 +91,7 @@ def cli_login(request: HttpRequest, code: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def revoke_cli_session(request: HttpRequest, session_id: int) -> HttpResponse:
+def revoke_cli_session(request: AuthenticatedHttpRequest, session_id: int) -> HttpResponse:
     try:
         logins.revoke_session(user=request.user, session_id=session_id)
     except logins.LoginError:

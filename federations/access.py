@@ -2,12 +2,16 @@
 
 from django.http import Http404
 
+from accounts.models import User
+
 from . import lookups
 from .models import Federation
 from .rules import Action, Permissions
 
 
-def load_federation(user, owner: str, name: str, action: Action = Action.VIEW) -> tuple[Federation, Permissions]:
+def load_federation(
+    user: User, owner: str, name: str, action: Action = Action.VIEW
+) -> tuple[Federation, Permissions[Federation]]:
     """The federation at ``/@owner/name/`` and the user's rights in it, if they may do ``action``."""
     found = lookups.member_page(f"@{owner}/{name}", user.pk)
     if found is None:

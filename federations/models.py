@@ -1,4 +1,6 @@
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -43,20 +45,20 @@ def split_handle(federation_id: str) -> tuple[str, str] | None:
     return owner, name
 
 
-class FederationQuerySet(models.QuerySet):
-    def named(self, owner: str, name: str):
+class FederationQuerySet(models.QuerySet["Federation"]):
+    def named(self, owner: str, name: str) -> Self:
         """The one way to find a federation by its owner's username and its name (case ignored)."""
         return self.filter(ascii_iexact("owner__username", owner), ascii_iexact("name", name))
 
-    def by_handle(self, federation_id: str):
+    def by_handle(self, federation_id: str) -> Self:
         """The federation written ``@owner/name`` (the id the web and the CLI use), or none."""
         parts = split_handle(federation_id)
         return self.named(*parts) if parts else self.none()
 
-    def active(self):
+    def active(self) -> Self:
         return self.filter(archived_at__isnull=True)
 
-    def archived(self):
+    def archived(self) -> Self:
         return self.filter(archived_at__isnull=False)
 
 
@@ -85,6 +87,8 @@ class Federation(models.Model):
     simulation_verbose = models.BooleanField(null=True, blank=True)
 
     objects = FederationQuerySet.as_manager()
+
+    member_count: int  # set by ``access.load_federation`` for the page header, which then asks no more
 
     class Meta:
         ordering = ["owner__username", "name"]
@@ -141,6 +145,11 @@ class Federation(models.Model):
     def simulation_settings(self) -> SimulationSettings | None:
         if not self.is_simulation:
             return None
+        # The check constraint sets them all on a simulation federation.
+        assert self.num_supernodes is not None
+        assert self.client_resources_num_cpus is not None
+        assert self.client_resources_num_gpus is not None
+        assert self.simulation_verbose is not None
         return SimulationSettings(
             num_supernodes=self.num_supernodes,
             client_resources_num_cpus=self.client_resources_num_cpus,
@@ -149,7 +158,7 @@ class Federation(models.Model):
             verbose=self.simulation_verbose,
         )
 
-    def url_kwargs(self) -> dict[str, str]:
+    def url_kwargs(self) -> dict[str, Any]:
         return {"owner": self.owner.username, "name": self.name}
 
 
@@ -201,7 +210,7 @@ class Activity(models.Model):
         SUPERNODE_ADDED = "supernode_added", "SuperNode added"
         SUPERNODE_REMOVED = "supernode_removed", "SuperNode removed"
 
-    SENTENCES = {
+    SENTENCES: dict[str, str] = {
         Verb.CREATED: "created the federation",
         Verb.SIMULATION_CONFIG_CHANGED: "set the number of simulated SuperNodes to {target}",
         Verb.DESCRIPTION_CHANGED: "changed the description",
@@ -246,14 +255,18 @@ class Activity(models.Model):
         return self.SENTENCES[self.verb].format(target=self.target)
 
 
-class InvitationQuerySet(models.QuerySet):
-    def pending(self, now=None):
+class InvitationQuerySet(models.QuerySet["Invitation"]):
+    def pending(self, now: datetime | None = None) -> Self:
         """Pending and not yet past its expiry: the only invitations anyone can act on."""
         return self.filter(status=Invitation.Status.PENDING, expires_at__gt=now or timezone.now())
 
-    def stale(self, now=None):
+    def stale(self, now: datetime | None = None) -> Self:
         """Stored as pending but past expires_at: expired in every respect but the column."""
         return self.filter(status=Invitation.Status.PENDING, expires_at__lte=now or timezone.now())
+
+    def ended(self, now: datetime | None = None) -> Self:
+        """Everything but ``pending()``: answered, revoked, or past its expiry."""
+        return self.exclude(status=Invitation.Status.PENDING, expires_at__gt=now or timezone.now())
 
 
 class Invitation(models.Model):
@@ -302,8 +315,13 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.invitee} to {self.federation} ({self.effective_status})"
 
+    @classmethod
+    def status_at(cls, status: str, expires_at, now) -> str:
+        """The status as users see it: a pending invitation past its expiry is expired (the one place)."""
+        return cls.Status.EXPIRED if status == cls.Status.PENDING and expires_at <= now else status
+
     def is_expired(self, now=None) -> bool:
-        return self.status == self.Status.PENDING and self.expires_at <= (now or timezone.now())
+        return self.status_at(self.status, self.expires_at, now or timezone.now()) != self.status
 
     @property
     def effective_status(self) -> str:

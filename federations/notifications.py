@@ -6,30 +6,17 @@ that can wait (production's database queue), a failed email is tried again later
 
 import logging
 
-from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.tasks import task
-from django.urls import reverse
 
 from accounts.notifications import has_verified_email, retry_later
+from supergrid.links import absolute_url
 
 logger = logging.getLogger(__name__)
 
 INVITED = "invited"
 ACCEPTED = "accepted"
 DECLINED = "declined"
-
-
-def after_commit(event: str, invitation) -> None:
-    transaction.on_commit(lambda: enqueue(event, invitation.pk), robust=True)
-
-
-def enqueue(event: str, invitation_id: int) -> None:
-    try:
-        send_invitation_email.enqueue(event, invitation_id)
-    except Exception:
-        logger.exception("Could not queue the %s email for invitation %s", event, invitation_id)
 
 
 @task
@@ -43,17 +30,14 @@ def send_invitation_email(event: str, invitation_id: int, attempt: int = 1) -> N
         subject = f"{invitation.inviter} invited you to {federation.handle}"
         body = (
             f"{invitation.inviter} invited you to join the federation {federation.handle} on SuperGrid.\n\n"
-            f"Accept or decline on your profile: {settings.PORTAL_URL}{reverse('profile')}\n"
+            f"Accept or decline on your profile: {absolute_url('profile')}\n"
             f"The invitation expires on {invitation.expires_at:%d %b %Y}.\n"
         )
     else:
         recipient = federation.owner
         subject = f"{invitation.invitee} {event} your invitation to {federation.handle}"
-        members = reverse("federations:members", kwargs=federation.url_kwargs())
-        body = (
-            f"{invitation.invitee} {event} your invitation to join {federation.handle}.\n\n"
-            f"Members: {settings.PORTAL_URL}{members}\n"
-        )
+        members = absolute_url("federations:members", **federation.url_kwargs())
+        body = f"{invitation.invitee} {event} your invitation to join {federation.handle}.\n\nMembers: {members}\n"
     if not has_verified_email(recipient):
         return
     try:

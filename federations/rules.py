@@ -1,4 +1,4 @@
-"""The rules of DESIGN.md §3 as one table of data, and the one predicate everybody asks.
+"""The rules of docs/rules.md as one table of data, and the one predicate everybody asks.
 
 Services, views, templates (through ``Permissions`` in the context) and the SuperLink adapter call
 ``permissions(...).may(action, target)`` or ``.check(action, target)``; nobody re-derives a rule from
@@ -9,6 +9,7 @@ Flower's error codes without reading the message.
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
@@ -102,7 +103,7 @@ NOT_MEMBER_REASON = "You are not a member of this federation."
 SIMULATION_REASON = "Simulation federations use simulated SuperNodes; real ones cannot be added."
 
 # The table. Actions on accounts (create a federation, accept an invitation) are in services, next to
-# the account checks they need; DESIGN.md §3 lists both.
+# the account checks they need; docs/rules.md lists both.
 RULES: dict[Action, Rule] = {
     Action.VIEW: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
     Action.VIEW_SETTINGS: Rule(Who.OWNER, True, "Only the owner can see the settings."),
@@ -129,6 +130,26 @@ RULES: dict[Action, Rule] = {
 OWNER_CANNOT_BE_REMOVED = "The owner cannot be removed."
 
 
+class RulesFederation(Protocol):
+    """What the rules read of a federation: a ``Federation``, or a list entry that stands for one."""
+
+    @property
+    def is_simulation(self) -> bool: ...
+
+    @property
+    def is_archived(self) -> bool: ...
+
+
+class RulesMembership(Protocol):
+    """What the rules read of a membership: a ``Membership``, or a list entry that stands for one."""
+
+    @property
+    def is_owner(self) -> bool: ...
+
+    @property
+    def user_id(self) -> int: ...
+
+
 @dataclass(frozen=True)
 class Target:
     """What an action is aimed at, when the rule depends on it (all optional)."""
@@ -138,14 +159,14 @@ class Target:
     is_owner: bool = False  # the member to remove is the owner
 
 
-def _is_owner(membership, target: Target | None, flwr_aid: str) -> bool:
+def _is_owner(membership: RulesMembership, target: Target | None, flwr_aid: str) -> bool:
     return membership.is_owner
 
 
 # Without a target, a rule that depends on one answers whether the member may do it to something
 # (their own node, their own run); the service asks again with the target before it acts. ``flwr_aid``
 # is the reader's Flower account id.
-WHO: dict[Who, Callable[..., bool]] = {
+WHO: dict[Who, Callable[[RulesMembership, Target | None, str], bool]] = {
     Who.MEMBER: lambda membership, target, flwr_aid: True,
     Who.OWNER: _is_owner,
     Who.MEMBER_NOT_OWNER: lambda membership, target, flwr_aid: not membership.is_owner,
@@ -163,7 +184,11 @@ WHO: dict[Who, Callable[..., bool]] = {
 
 
 def refusal(
-    federation, membership, action: Action, target: Target | None = None, flwr_aid: str = ""
+    federation: RulesFederation,
+    membership: RulesMembership | None,
+    action: Action,
+    target: Target | None = None,
+    flwr_aid: str = "",
 ) -> NotAllowed | None:
     """None when allowed; otherwise the refusal, with its message and code."""
     rule = RULES[action]
@@ -180,13 +205,14 @@ def refusal(
     return None
 
 
-class Permissions:
+class Permissions[F: RulesFederation]:
     """One member's rights in one federation: ``may``/``check`` in code, ``{{ can.invite }}`` in templates.
 
-    ``flwr_aid`` is the reader's Flower account id, for the rules about their own runs and nodes.
+    ``membership`` is None for someone who is not a member. ``flwr_aid`` is the reader's Flower account id,
+    for the rules about their own runs and nodes.
     """
 
-    def __init__(self, federation, membership, flwr_aid: str = ""):
+    def __init__(self, federation: F, membership: RulesMembership | None, flwr_aid: str = ""):
         self.federation = federation
         self.membership = membership
         self.flwr_aid = flwr_aid

@@ -6,6 +6,7 @@ message is shown to the user as it is and whose code the SuperLink adapter maps 
 """
 
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
@@ -14,6 +15,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User, ascii_iexact
+from accounts.notifications import enqueue_after_commit
 from accounts.validators import text_problem
 
 from . import notifications
@@ -27,11 +29,12 @@ from .models import (
     Membership,
     validate_federation_name,
 )
-from .rules import Action, Code, FederationError, InvitationNotFound, NotAllowed, Permissions, Target
+from .rules import Action, Code, InvitationNotFound, NotAllowed, Permissions, Target
+from .rules import FederationError as FederationError  # callers catch services.FederationError
 from .signals import member_departed
 
 
-def permissions(federation: Federation, user: User) -> Permissions:
+def permissions(federation: Federation, user: User) -> Permissions[Federation]:
     membership = membership_of(federation, user)
     if membership is not None:
         membership.user = user
@@ -42,7 +45,9 @@ def check_allowed(federation: Federation, user: User, action: Action, target: Ta
     """The rules table's verdict for ``user``; returns their membership when allowed."""
     allowed = permissions(federation, user)
     allowed.check(action, target)
-    return allowed.membership
+    membership = allowed.membership
+    assert isinstance(membership, Membership)  # check() refuses anyone who is not a member
+    return membership
 
 
 def membership_of(federation: Federation, user: User) -> Membership | None:
@@ -58,7 +63,7 @@ def record(federation: Federation, actor: User | None, verb: Activity.Verb, targ
     return Activity.objects.create(federation=federation, actor=actor, verb=verb, target=target)
 
 
-def validate_num_supernodes(value) -> int:
+def validate_num_supernodes(value: int | str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
@@ -86,7 +91,7 @@ def create_federation(
     name: str,
     kind: str,
     description: str = "",
-    num_supernodes: int | None = None,
+    num_supernodes: int | str | None = None,
 ) -> Federation:
     name = (name or "").strip()
     try:
@@ -126,27 +131,35 @@ def create_federation(
 
 
 @transaction.atomic
-def set_simulation_config(*, federation: Federation, actor: User, num_supernodes) -> Federation:
+def update_settings(
+    *, federation: Federation, actor: User, num_supernodes: int | str | None = None, description: str | None = None
+) -> Federation:
+    """Change the settings given (``None`` leaves one as it is), all or none of them.
+
+    One Activity row per save that changes anything. When the number of simulated SuperNodes changes, the
+    row says so (the setting the next runs use) and covers a description changed with it.
+    """
     federation = lock(federation)
     check_allowed(federation, actor, Action.CHANGE_SETTINGS)
-    if not federation.is_simulation:
-        raise FederationError("Only simulation federations have simulated SuperNodes.", field="num_supernodes")
-    number = validate_num_supernodes(num_supernodes)
-    if number != federation.num_supernodes:
-        federation.num_supernodes = number
-        federation.save(update_fields=["num_supernodes"])
-        record(federation, actor, Activity.Verb.SIMULATION_CONFIG_CHANGED, str(number))
-    return federation
-
-
-@transaction.atomic
-def set_description(*, federation: Federation, actor: User, description: str) -> Federation:
-    federation = lock(federation)
-    check_allowed(federation, actor, Action.CHANGE_SETTINGS)
-    description = clean_description(description)
-    if description != federation.description:
-        federation.description = description
-        federation.save(update_fields=["description"])
+    changed: list[str] = []
+    if num_supernodes is not None:
+        if not federation.is_simulation:
+            raise FederationError("Only simulation federations have simulated SuperNodes.", field="num_supernodes")
+        number = validate_num_supernodes(num_supernodes)
+        if number != federation.num_supernodes:
+            federation.num_supernodes = number
+            changed.append("num_supernodes")
+    if description is not None:
+        description = clean_description(description)
+        if description != federation.description:
+            federation.description = description
+            changed.append("description")
+    if not changed:
+        return federation
+    federation.save(update_fields=changed)
+    if "num_supernodes" in changed:
+        record(federation, actor, Activity.Verb.SIMULATION_CONFIG_CHANGED, str(federation.num_supernodes))
+    else:
         record(federation, actor, Activity.Verb.DESCRIPTION_CHANGED)
     return federation
 
@@ -254,11 +267,11 @@ def invite(*, federation: Federation, inviter: User, username: str) -> Invitatio
         expires_at=now + timedelta(days=settings.INVITATION_LIFETIME_DAYS),
     )
     record(federation, inviter, Activity.Verb.INVITED, invitee.username)
-    notifications.after_commit(notifications.INVITED, invitation)
+    enqueue_after_commit(notifications.send_invitation_email, notifications.INVITED, invitation.pk)
     return invitation
 
 
-def lock_invitation(federation: Federation, invitation_id) -> Invitation:
+def lock_invitation(federation: Federation, invitation_id: int) -> Invitation:
     invitation = (
         Invitation.objects.select_for_update(of=("self",))
         .select_related("invitee")
@@ -271,16 +284,17 @@ def lock_invitation(federation: Federation, invitation_id) -> Invitation:
 
 
 def ended_reason(invitation: Invitation) -> str:
-    return {
+    reasons: dict[str, str] = {
         Invitation.Status.ACCEPTED: "This invitation was already accepted.",
         Invitation.Status.DECLINED: "This invitation was already declined.",
         Invitation.Status.REVOKED: "This invitation was revoked.",
         Invitation.Status.EXPIRED: "This invitation has expired.",
-    }[invitation.effective_status]
+    }
+    return reasons[invitation.effective_status]
 
 
 @transaction.atomic
-def revoke_invitation(*, federation: Federation, actor: User, invitation_id) -> Invitation:
+def revoke_invitation(*, federation: Federation, actor: User, invitation_id: int) -> Invitation:
     federation = lock(federation)
     check_allowed(federation, actor, Action.INVITE)
     invitation = lock_invitation(federation, invitation_id)
@@ -293,7 +307,7 @@ def revoke_invitation(*, federation: Federation, actor: User, invitation_id) -> 
     return invitation
 
 
-def invitation_for(user: User, invitation_id) -> Invitation:
+def invitation_for(user: User, invitation_id: int) -> Invitation:
     """The user's own invitation; anyone else's, or a missing one, is not found."""
     invitation = Invitation.objects.select_related("federation").filter(pk=invitation_id, invitee=user).first()
     if invitation is None:
@@ -301,7 +315,7 @@ def invitation_for(user: User, invitation_id) -> Invitation:
     return invitation
 
 
-def answer_invitation(user: User, invitation_id, accept: bool) -> Invitation:
+def answer_invitation(user: User, invitation_id: int, accept: bool) -> Invitation:
     federation = lock(invitation_for(user, invitation_id).federation)
     invitation = lock_invitation(federation, invitation_id)
     if federation.is_archived:
@@ -315,17 +329,18 @@ def answer_invitation(user: User, invitation_id, accept: bool) -> Invitation:
         Membership.objects.get_or_create(federation=federation, user=user, defaults={"role": Membership.Role.MEMBER})
     verb = Activity.Verb.INVITATION_ACCEPTED if accept else Activity.Verb.INVITATION_DECLINED
     record(federation, user, verb, user.username)
-    notifications.after_commit(notifications.ACCEPTED if accept else notifications.DECLINED, invitation)
+    event = notifications.ACCEPTED if accept else notifications.DECLINED
+    enqueue_after_commit(notifications.send_invitation_email, event, invitation.pk)
     return invitation
 
 
 @transaction.atomic
-def accept_invitation(*, user: User, invitation_id) -> Invitation:
+def accept_invitation(*, user: User, invitation_id: int) -> Invitation:
     return answer_invitation(user, invitation_id, accept=True)
 
 
 @transaction.atomic
-def decline_invitation(*, user: User, invitation_id) -> Invitation:
+def decline_invitation(*, user: User, invitation_id: int) -> Invitation:
     return answer_invitation(user, invitation_id, accept=False)
 
 
@@ -355,7 +370,7 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
     return target.user
 
 
-def check_run_settings(*, can: Permissions, overrides: dict) -> None:
+def check_run_settings(*, can: Permissions[Federation], overrides: dict[str, Any]) -> None:
     """A run uses its federation's own settings: a per-run value that differs from them is refused.
 
     ``overrides`` uses Flower's ``SimulationConfig`` field names; equal values are harmless.

@@ -25,6 +25,7 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
+from typing import TypeGuard
 
 ROUND = re.compile(r"\[ROUND (\d+)/(\d+)\]")
 PHASE = re.compile(r"\b(?:configure|aggregate)_(train|evaluate)\b")
@@ -87,9 +88,9 @@ class RunMetrics:
                 names |= dict.fromkeys(name for name, value in values.items() if is_number(value))
             for name in names:
                 points = tuple(
-                    (number, float(values[name]))
+                    (number, float(value))
                     for number, values in sorted(by_round.items())
-                    if is_number(values.get(name))
+                    if is_number(value := values.get(name))
                 )
                 found.append(Series(kind, name, points))
         return found
@@ -116,7 +117,7 @@ class RunMetrics:
         return out.getvalue()
 
 
-def is_number(value) -> bool:
+def is_number(value: object) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
 
 

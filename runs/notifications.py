@@ -2,25 +2,13 @@
 
 import logging
 
-from django.conf import settings
 from django.core.mail import send_mail
-from django.db import transaction
 from django.tasks import task
-from django.urls import reverse
 
 from accounts.notifications import has_verified_email, retry_later
+from supergrid.links import absolute_url
 
 logger = logging.getLogger(__name__)
-
-
-def after_commit_run_finished(outcome_id: int) -> None:
-    def enqueue_run_email():
-        try:
-            send_run_finished_email.enqueue(outcome_id)
-        except Exception:
-            logger.exception("Could not queue the email for run outcome %s", outcome_id)
-
-    transaction.on_commit(enqueue_run_email, robust=True)
 
 
 @task
@@ -31,13 +19,13 @@ def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
     launcher, federation = outcome.launched_by, outcome.federation
     if launcher is None or not launcher.notify_run_finished or not has_verified_email(launcher):
         return
-    page = reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": int(outcome.run_id)})
+    page = absolute_url("runs:run", **federation.url_kwargs(), run_id=int(outcome.run_id))
     subject = f"Run {outcome.run_id} in {federation.handle} {outcome.sub_status}"
     body = (
         f"Your run {outcome.run_id} in {federation.handle} finished: {outcome.sub_status}.\n"
         + (f"{outcome.details}\n" if outcome.details else "")
-        + f"\nIts page, with metrics and logs: {settings.PORTAL_URL}{page}\n"
-        + f"\nStop these emails on your profile: {settings.PORTAL_URL}{reverse('profile')}\n"
+        + f"\nIts page, with metrics and logs: {page}\n"
+        + f"\nStop these emails on your profile: {absolute_url('profile')}\n"
     )
     try:
         send_mail(subject, body, None, [launcher.email])

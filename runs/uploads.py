@@ -1,6 +1,7 @@
 """Uploads stop at the SuperLink's FAB limit while they stream in, never after being read whole."""
 
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
+from django.http import HttpRequest
 
 from superlink.fab import FAB_MAX_BYTES, megabytes
 
@@ -28,7 +29,7 @@ class FabSizeLimit(FileUploadHandler):
         return None
 
 
-def limit_uploads(request) -> FabSizeLimit:
+def limit_uploads(request: HttpRequest) -> FabSizeLimit:
     """Put the limit in front of Django's handlers; call before anything reads request.POST or FILES."""
     limit = FabSizeLimit(request)
     request.upload_handlers = [limit, *request.upload_handlers]

@@ -1,4 +1,7 @@
-"""Raw SQL for the few reads the ORM is too slow to build: the SuperLink's per-call checks, long lists.
+"""Raw SQL for the few reads the ORM is too slow to build: the SuperLink's per-call checks.
+
+Statements are written as SQL (triple-quoted, a comment naming the index they use) with named
+parameters (``%(name)s``), and their rows are read by column name.
 
 Building a query with the ORM costs these machines about a millisecond, and PostgreSQL plans a
 statement afresh each time (up to 2 ms here) unless it is prepared. ``fetch_one`` prepares its
@@ -10,40 +13,47 @@ to fit all). Both show up in Django's query log like any other query.
 """
 
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 from django.db import connection
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+Row = dict[str, Any]  # a row by column name
 
-def fetch_one(sql: str, params: Sequence) -> tuple | None:
+
+def fetch_one(sql: str, params: Mapping[str, Any]) -> Row | None:
     rows = execute(sql, params, prepare=True, one=True)
     return rows[0] if rows else None
 
 
-def fetch_all(sql: str, params: Sequence) -> list[tuple]:
+def fetch_all(sql: str, params: Mapping[str, Any]) -> list[Row]:
     return execute(sql, params, prepare=False)
 
 
-def execute(sql: str, params: Sequence, *, prepare: bool, one: bool = False) -> list[tuple]:
+def execute(sql: str, params: Mapping[str, Any], *, prepare: bool, one: bool = False) -> list[Row]:
+    """Run a statement with named parameters (``%(name)s``); rows come back by column name."""
     if connection.vendor != "postgresql":
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            return [row for row in [cursor.fetchone()] if row is not None] if one else cursor.fetchall()
+            rows = [row for row in [cursor.fetchone()] if row is not None] if one else cursor.fetchall()
+            names = [column[0] for column in cursor.description]
+        return [dict(zip(names, row, strict=True)) for row in rows]
     import psycopg
+    from psycopg.rows import dict_row
 
     # What connection.cursor() does first: check a reused connection, connect when needed.
     connection.close_if_health_check_failed()
     connection.ensure_connection()
     raw = connection.connection
     started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(raw) as cursor:
+    with connection.wrap_database_errors, psycopg.Cursor(raw, row_factory=dict_row) as cursor:
         cursor.execute(sql, params, prepare=prepare and raw.prepare_threshold is not None)
         rows = [row for row in [cursor.fetchone()] if row is not None] if one else cursor.fetchall()
     if connection.queries_logged:
-        connection.queries_log.append({"sql": f"{sql} -- {list(params)}", "time": f"{time.monotonic() - started:.3f}"})
+        connection.queries_log.append({"sql": f"{sql} -- {dict(params)}", "time": f"{time.monotonic() - started:.3f}"})
     return rows
 
 
@@ -53,23 +63,3 @@ def as_datetime(value):
         return None
     moment = value if isinstance(value, datetime) else parse_datetime(value)
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
-
-
-class Rows:
-    """The rows of a statement that ends in ``LIMIT %s OFFSET %s``, sliceable like a queryset (``paginate``).
-
-    ``timestamps`` are the positions of columns to read as aware datetimes (see ``as_datetime``).
-    """
-
-    def __init__(self, sql: str, params: Sequence, timestamps: Sequence[int] = ()):
-        self.sql, self.params, self.timestamps = sql, list(params), tuple(timestamps)
-
-    def __getitem__(self, window: slice) -> list[tuple]:
-        start = window.start or 0
-        rows = fetch_all(self.sql, [*self.params, window.stop - start, start])
-        if not self.timestamps:
-            return rows
-        return [
-            tuple(as_datetime(value) if index in self.timestamps else value for index, value in enumerate(row))
-            for row in rows
-        ]

@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cache
+from typing import overload
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -12,6 +13,7 @@ from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.cache import patch_vary_headers
+from django_htmx.middleware import HtmxDetails
 
 # Form errors answered to htmx: 422, which htmx is told to swap (base.html's htmx-config) and which
 # django-htmx's DEBUG helper leaves alone (it replaces the whole document on 400, 403, 404 and 500).
@@ -21,12 +23,19 @@ FORM_INVALID = 422
 FEDERATION_PREFIX = "@<str:owner>/<str:name>/"
 
 
-def wants_partial(request: HttpRequest) -> bool:
+class HtmxHttpRequest(HttpRequest):
+    """A request as django-htmx's middleware leaves it, for type checking only; signed-in views take
+    ``accounts.http.AuthenticatedHttpRequest``."""
+
+    htmx: HtmxDetails
+
+
+def wants_partial(request: HtmxHttpRequest) -> bool:
     """htmx swaps a section in place; a history restore needs the whole page."""
     return bool(getattr(request, "htmx", False)) and not request.htmx.history_restore_request
 
 
-def deferred(request: HttpRequest, section: str) -> bool:
+def deferred(request: HtmxHttpRequest, section: str) -> bool:
     """Whether the page leaves ``section`` (data the SuperLink holds) for a request of its own.
 
     The page answers at once with a placeholder (``includes/deferred.html``) that htmx loads right
@@ -38,7 +47,7 @@ def deferred(request: HttpRequest, section: str) -> bool:
     return not (wants_partial(request) and request.htmx.target == section)
 
 
-def partial_for(request: HttpRequest, templates: Sequence[str]) -> str | None:
+def partial_for(request: HtmxHttpRequest, templates: Sequence[str]) -> str | None:
     """The ``template#partial`` named like the element htmx targets, from the first template that has it."""
     if not wants_partial(request) or not request.htmx.target:
         return None
@@ -72,14 +81,22 @@ def site_zone() -> ZoneInfo:
 class Moment(Row):
     """A timestamp as list pages show it, in the site's time zone, formatted once in Python.
 
-    Django's ``date`` filter looks up formats and the active time zone for every value, which costs a
-    list of 50 rows more than the rest of the page.
+    Django's ``date`` filter looks up formats and the active time zone for every value, which on a page
+    of a list costs more than the rest of the page.
     """
 
     at: datetime
     iso: str  # for <time datetime="…">
     day: str  # 29 Nov 2026
     minute: str  # 29 Nov 2026, 14:05
+
+    @overload
+    @classmethod
+    def of(cls, value: datetime) -> "Moment": ...
+
+    @overload
+    @classmethod
+    def of(cls, value: None) -> None: ...
 
     @classmethod
     def of(cls, value: datetime | None) -> "Moment | None":
@@ -138,7 +155,7 @@ def confirm_page(request: HttpRequest, dialog: str, title: str, **context) -> Ht
 
 
 def render_page(
-    request: HttpRequest,
+    request: HtmxHttpRequest,
     template: str,
     context: dict,
     *,

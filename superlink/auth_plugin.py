@@ -9,6 +9,8 @@ from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.superlink.auth_plugin import ControlAuthnPlugin
 
 from accounts import cli_login as logins
+from accounts.models import User
+from supergrid.links import absolute_url
 
 from .db import release_connections
 
@@ -24,7 +26,7 @@ def metadata_value(metadata: Sequence[tuple[str, str | bytes]], key: str) -> str
     return ""
 
 
-def account_info(user) -> AccountInfo:
+def account_info(user: User) -> AccountInfo:
     return AccountInfo(flwr_aid=user.flwr_aid, account_name=user.username)
 
 
@@ -47,7 +49,7 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         return AccountAuthLoginDetails(
             authn_type=OIDC,
             device_code=device_code,
-            verification_uri_complete=f"{settings.PORTAL_URL}/cli/login/{authorization.user_code}/",
+            verification_uri_complete=absolute_url("cli_login", code=authorization.user_code),
             expires_in=settings.CLI_LOGIN_LIFETIME_SECONDS,
             interval=POLL_INTERVAL_SECONDS,
         )

@@ -13,13 +13,14 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from urllib.parse import urlencode
 
 import httpx
 from django.conf import settings
 from django.utils import timezone
+from flwr.app.user_config import UserConfig
 from flwr.common.serde import user_config_from_proto, user_config_to_proto
 from flwr.proto.control_pb2 import (
     ListFederationsRequest,
@@ -35,7 +36,10 @@ from flwr.proto.control_pb2 import (
 )
 from flwr.proto.fab_pb2 import Fab
 from flwr.proto.federation_pb2 import Federation as FederationProto
+from flwr.proto.node_pb2 import NodeInfo
+from flwr.proto.run_pb2 import Run as RunProto
 from flwr.supercore.control.control_http_client import ControlHttpClient
+from flwr.supercore.protobuf.client import ProtobufCall, ProtobufRequestContext
 
 from accounts import cli_login as logins
 from accounts.models import User
@@ -78,10 +82,10 @@ def parse_time(value: str) -> datetime | None:
         moment = datetime.fromisoformat(value)
     except ValueError:
         return None
-    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, timezone.UTC)
+    return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
 
 
-def run_config(run) -> dict:
+def run_config(run: RunProto) -> UserConfig:
     """A run's config overrides as plain Python values."""
     return user_config_from_proto(run.override_config)
 
@@ -114,7 +118,7 @@ def error_message(response: httpx.Response) -> ControlError:
 class BearerToken:
     """Sends the portal's token for the user of the current call, as the CLI sends its own."""
 
-    def intercept(self, context, call_next):
+    def intercept(self, context: ProtobufRequestContext, call_next: ProtobufCall) -> httpx.Response:
         context.request.headers["Authorization"] = f"Bearer {current_token.get()}"
         return call_next(context)
 
@@ -134,7 +138,8 @@ def shared_client(ca: Path | None) -> ControlHttpClient:
             timeout=TIMEOUT_SECONDS,
         )
         clients.key = key
-    return clients.client
+    client: ControlHttpClient = clients.client
+    return client
 
 
 def drop_client() -> None:
@@ -163,7 +168,7 @@ def connect(user: User) -> Iterator[ControlHttpClient]:
         current_token.reset(token)
 
 
-def show_federation(user: User, handle: str):
+def show_federation(user: User, handle: str) -> FederationProto:
     """The federation as the SuperLink sees it: nodes with status and all its runs (no member list)."""
     found = federation_status(user, [handle]).get(handle)
     if found is None:
@@ -171,7 +176,7 @@ def show_federation(user: User, handle: str):
     return found
 
 
-def list_nodes(user: User) -> list:
+def list_nodes(user: User) -> list[NodeInfo]:
     """The user's own registered SuperNodes (NodeInfo), as the SuperLink knows them."""
     with connect(user) as control:
         return list(control.ListNodes(ListNodesRequest()).nodes_info)
@@ -190,7 +195,7 @@ def unregister_node(user: User, node_id: int) -> None:
         control.UnregisterNode(UnregisterNodeRequest(node_id=node_id))
 
 
-def start_run(user: User, handle: str, fab: bytes, overrides: dict) -> int:
+def start_run(user: User, handle: str, fab: bytes, overrides: UserConfig) -> int:
     fab_proto = Fab(hash_str=hashlib.sha256(fab).hexdigest(), content=fab)
     request = StartRunRequest(fab=fab_proto, override_config=user_config_to_proto(overrides), federation=handle)
     with connect(user) as control:
@@ -206,7 +211,7 @@ def start_run(user: User, handle: str, fab: bytes, overrides: dict) -> int:
 
 def member_runs(
     user: User, *, federation: str = "", status: str = "", mine: bool = False, limit: int = 25, skip: int = 0
-) -> list:
+) -> list[RunProto]:
     """Runs of every federation the user belongs to, newest first, in one call (the seam's own route)."""
     query = urlencode({"federation": federation, "status": status, "mine": "true" if mine else "false"})
     with connect(user) as control:
@@ -219,7 +224,7 @@ def member_runs(
     return sorted(response.run_dict.values(), key=lambda run: (run.pending_at, run.run_id), reverse=True)
 
 
-def federation_status(user: User, handles: list[str], *, own_nodes: bool = False) -> dict:
+def federation_status(user: User, handles: list[str], *, own_nodes: bool = False) -> dict[str, FederationProto]:
     """Nodes (with status) and runs of several of the user's federations, in one call, by handle;
     with ``own_nodes``, also the user's own registered nodes, under OWN_NODES."""
     params = [("federation", handle) for handle in handles[:STATUS_FEDERATIONS_LIMIT]]
@@ -239,7 +244,7 @@ def stop_run(user: User, run_id: int) -> None:
         control.StopRun(StopRunRequest(run_id=run_id))
 
 
-def get_run(user: User, handle: str, run_id: int):
+def get_run(user: User, handle: str, run_id: int) -> RunProto | None:
     """A run of the federation, for any of its members (ListRuns shows only one's own runs)."""
     return next((run for run in show_federation(user, handle).runs if run.run_id == run_id), None)
 

@@ -10,6 +10,7 @@ import math
 import tomllib
 import zipfile
 from dataclasses import dataclass
+from typing import Any
 
 from flwr.common.constant import FAB_MAX_SIZE
 
@@ -28,7 +29,7 @@ class InvalidFab(ValueError):
 
 @dataclass(frozen=True)
 class FabInfo:
-    run_config: dict  # the app's run config, flattened to dotted keys
+    run_config: dict[str, Any]  # the app's run config, flattened to dotted keys
 
 
 def megabytes(size: int) -> str:
@@ -46,7 +47,7 @@ def check_entry(entry: zipfile.ZipInfo) -> None:
         raise InvalidFab("This FAB uses a compression Flower does not read; rebuild it with `flwr build`.")
 
 
-def read_pyproject(archive: zipfile.ZipFile) -> dict:
+def read_pyproject(archive: zipfile.ZipFile) -> dict[str, Any]:
     try:
         entry = archive.getinfo("pyproject.toml")
     except KeyError:
@@ -63,8 +64,8 @@ def read_pyproject(archive: zipfile.ZipFile) -> dict:
         raise InvalidFab("This FAB has no readable pyproject.toml. Rebuild it with `flwr build`.") from None
 
 
-def flatten(config: dict, prefix: str = "") -> dict:
-    flat = {}
+def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
+    flat: dict[str, Any] = {}
     for key, value in config.items():
         name = f"{prefix}.{key}" if prefix else key
         if isinstance(value, dict):
@@ -102,7 +103,7 @@ def inspect_fab(content: bytes) -> FabInfo:
     return FabInfo(run_config=flatten(config))
 
 
-def check_value(value) -> str | None:
+def check_value(value: object) -> str | None:
     """Why a run config value cannot be sent to the SuperLink, or None when it can."""
     if isinstance(value, bool | str):
         return None

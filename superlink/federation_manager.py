@@ -8,7 +8,7 @@ them through ``hooks``.
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.db import transaction
@@ -16,8 +16,11 @@ from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.proto.federation_pb2 import Account, Member
 from flwr.proto.federation_pb2 import Invitation as InvitationProto
+from flwr.proto.node_pb2 import NodeInfo
 from flwr.supercore.constant import ActionType
 from flwr.supercore.error import ApiErrorCode, FlowerError
+from flwr.supercore.run import Run
+from flwr.supercore.typing import ActionContext, StartRunContext
 from flwr.superlink.federation import FederationManager
 from flwr.superlink.federation.typing import Federation as FederationDetails
 
@@ -58,11 +61,11 @@ def not_found(federation_id: str) -> FlowerError:
     return FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PERMISSION, message, public_details=message)
 
 
-def with_django(method: Callable) -> Callable:
+def with_django[**P, R](method: Callable[P, R]) -> Callable[P, R]:
     """Run a manager method like a Django request: fresh connections, domain errors translated."""
 
     @wraps(method)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         release_connections()
         try:
             return method(*args, **kwargs)
@@ -86,11 +89,11 @@ def account(flwr_aid: str) -> User:
     return user
 
 
-def member_rights(flwr_aid: str, federation_id: str) -> Permissions:
+def member_rights(flwr_aid: str, federation_id: str) -> Permissions[Federation]:
     """The one road from the SuperLink to a member's rights: the federation and the account's membership in
     one prepared statement, asked of the rules table. Anyone else learns nothing about the federation."""
     federation, membership = lookups.federation_and_membership(federation_id, flwr_aid)
-    if membership is None:
+    if federation is None or membership is None:
         raise not_found(federation_id)
     return Permissions(federation, membership, flwr_aid)
 
@@ -130,7 +133,7 @@ def invitation_proto(invitation: Invitation) -> InvitationProto:
     )
 
 
-def resolve_account_ids(ids) -> dict[str, str]:
+def resolve_account_ids(ids: Iterable[str]) -> dict[str, str]:
     """Flower account ids to account names (usernames), for the SuperLink's run listings."""
     release_connections()
     try:
@@ -189,8 +192,8 @@ class PortalFederationManager(FederationManager):
         *,
         members: list[Member] | None = None,
         member_count: int | None = None,
-        nodes: list | None = None,
-        runs: list | None = None,
+        nodes: list[NodeInfo] | None = None,
+        runs: list[Run] | None = None,
         flwr_aid: str = "",
     ) -> FederationDetails:
         if membership is None:  # without a caller (get_details), say what the federation allows its owner
@@ -248,7 +251,7 @@ class PortalFederationManager(FederationManager):
         if not config.num_supernodes:
             message = "Give the number of simulated SuperNodes (--num-supernodes); it is the only setting that changes."
             raise FlowerError(ApiErrorCode.FORBIDDEN_ACTION, message, public_details=message)
-        services.set_simulation_config(federation=federation, actor=user, num_supernodes=config.num_supernodes)
+        services.update_settings(federation=federation, actor=user, num_supernodes=config.num_supernodes)
 
     def set_icon_key(self, flwr_aid: str, federation_id: str, icon_key: str | None) -> None:
         message = "Federation icons are not supported by this SuperGrid."
@@ -361,10 +364,12 @@ class PortalFederationManager(FederationManager):
         hooks.runs_ended(list(finished))
 
     @with_django
-    def can_execute(self, flwr_aid: str, action: ActionType, context) -> None:
+    def can_execute(self, flwr_aid: str, action: ActionType, context: ActionContext) -> None:
         """Launching a run asks the rules table; other actions are checked by the services they call."""
         if action != ActionType.START_RUN:
             return
+        if not isinstance(context, StartRunContext):  # refuse rather than skip the rules
+            raise TypeError(f"Flower asked about START_RUN with a {type(context).__name__}.")
         member_rights(flwr_aid, context.federation_id).check(Action.LAUNCH_RUN)
 
     # Actions stock Flower decides alone; the seam asks these first (see seam.py) ------------------------

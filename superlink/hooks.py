@@ -6,58 +6,66 @@ federation (the supernodes app) and what to do when runs end (the runs app). Imp
 With nothing registered, federations have no nodes and ended runs are not recorded.
 """
 
-from collections.abc import Callable, Hashable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
+
+from accounts.models import User
+from federations.models import Federation
+
+if TYPE_CHECKING:
+    from flwr.supercore.run import Run
+
+type FinishedRun = Run  # a run as the SuperLink lists it (``RunInfo``); only a name for annotations
 
 
 class NodeLinks(Protocol):
     """Which SuperNodes are in which federation, and changes to that from the CLI."""
 
-    def signature(self) -> Hashable:
-        """Changes whenever any link is added or removed (cheap: the directory asks every few seconds)."""
+    def signature(self) -> object:
+        """Changes whenever any link is added or removed, compared with ``==`` (cheap: asked every few seconds)."""
 
     def all_links(self) -> Iterable[tuple[str, int]]:
         """Every ``(federation handle, node id)``, archived federations included."""
 
-    def node_ids(self, federation) -> list[int]:
+    def node_ids(self, federation: Federation) -> list[int]:
         """The nodes of one federation, in the order they were added."""
 
     def account_federation_nodes(self, flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
         """Node ids of each of these federations the account belongs to, by handle; others are left out."""
 
-    def add(self, *, federation, actor, node_id: int, owner_aid: str) -> None:
+    def add(self, *, federation: Federation, actor: User, node_id: int, owner_aid: str) -> None:
         """Add the node; ``owner_aid`` is its owner as the SuperLink reports it (the rules want the actor's)."""
 
-    def remove(self, *, federation, actor, node_id: int) -> None: ...
+    def remove(self, *, federation: Federation, actor: User, node_id: int) -> None: ...
 
 
 class NoNodeLinks:
     """No app keeps node links: every federation is empty, and nodes cannot be added."""
 
-    def signature(self) -> Hashable:
+    def signature(self) -> object:
         return None
 
     def all_links(self) -> Iterable[tuple[str, int]]:
         return ()
 
-    def node_ids(self, federation) -> list[int]:
+    def node_ids(self, federation: Federation) -> list[int]:
         return []
 
     def account_federation_nodes(self, flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
         return {}
 
-    def add(self, *, federation, actor, node_id: int, owner_aid: str) -> None:
+    def add(self, *, federation: Federation, actor: User, node_id: int, owner_aid: str) -> None:
         raise NotImplementedError("no app keeps SuperNode links")
 
-    def remove(self, *, federation, actor, node_id: int) -> None:
+    def remove(self, *, federation: Federation, actor: User, node_id: int) -> None:
         raise NotImplementedError("no app keeps SuperNode links")
 
 
 @dataclass
 class Hooks:
     nodes: NodeLinks
-    runs_ended: Callable[[list], None]  # the SuperLink's most recent finished runs (RunInfo)
+    runs_ended: Callable[[Sequence[FinishedRun]], None]  # the SuperLink's most recent finished runs
 
 
 hooks = Hooks(nodes=NoNodeLinks(), runs_ended=lambda runs: None)
@@ -67,5 +75,5 @@ def provide_node_links(links: NodeLinks) -> None:
     hooks.nodes = links
 
 
-def on_runs_ended(callback: Callable[[list], None]) -> None:
+def on_runs_ended(callback: Callable[[Sequence[FinishedRun]], None]) -> None:
     hooks.runs_ended = callback

@@ -18,26 +18,39 @@ seams fails loudly.
 
 import importlib
 import sys
-from collections.abc import Sequence
-from typing import Annotated
+from collections.abc import Callable, Sequence
+from typing import Annotated, Any
 
 import flwr.superlink.main as superlink_main
+import flwr.superlink.servicer.control.control_handlers as control_handlers
 from fastapi import Depends, Query
 from flwr.common.serde import run_to_proto
 from flwr.proto.control_pb2 import (
+    ArchiveFederationRequest,
     ArchiveFederationResponse,
     ListFederationsRequest,
     ListFederationsResponse,
     ListRunsRequest,
     ListRunsResponse,
+    RemoveNodeFromFederationRequest,
     RemoveNodeFromFederationResponse,
+    StartRunRequest,
+    StartRunResponse,
+    StopRunRequest,
+    StopRunResponse,
 )
 from flwr.proto.federation_pb2 import Federation as FederationProto
+from flwr.proto.run_pb2 import Run as RunProto
+from flwr.server.superlink.linkstate import LinkState
+from flwr.supercore.auth.typing import AccountInfo
 from flwr.supercore.date import now
 from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.supercore.protobuf import translation
 from flwr.supercore.protobuf.translation import get_protobuf_request
 from flwr.superlink.federation import FederationManager
+from flwr.superlink.routers.control.router import AccountDependency, LinkStateDependency
+from flwr.superlink.routers.control.router import router as control_router
+from google.protobuf.message import Message
 
 from .auth_plugin import PortalAuthnPlugin
 from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, OWN_NODES, STATUS_FEDERATIONS_LIMIT
@@ -47,8 +60,6 @@ from .node_directory import node_directory
 
 # `flwr.superlink.cli` re-exports a function named like the module, so import the module by path.
 superlink_cli = importlib.import_module("flwr.superlink.cli.flower_superlink")
-control_handlers = importlib.import_module("flwr.superlink.servicer.control.control_handlers")
-control_router = importlib.import_module("flwr.superlink.routers.control.router")
 
 RUN_STATUSES = {"active": ["pending", "starting", "running"], "finished": ["finished"]}
 
@@ -56,7 +67,17 @@ stock_start_run = control_handlers.start_run
 stock_stop_run = control_handlers.stop_run
 
 
-def start_run(request, account, state, *args, **kwargs):
+def portal_manager(state: LinkState) -> PortalFederationManager:
+    """The SuperLink's FederationManager, the portal's since ``install()``."""
+    manager = state.federation_manager
+    if not isinstance(manager, PortalFederationManager):
+        raise TypeError(f"The SuperLink runs with {type(manager).__name__}; start it through seam.install().")
+    return manager
+
+
+def start_run(
+    request: StartRunRequest, account: AccountInfo, state: LinkState, *args: Any, **kwargs: Any
+) -> StartRunResponse:
     """Store the run under the federation's canonical id; refuse per-run overrides of its settings.
 
     An uploaded FAB is inspected the way the Runs tab does it (bounded reads), before Flower unpacks it.
@@ -66,24 +87,26 @@ def start_run(request, account, state, *args, **kwargs):
             inspect_fab(request.fab.content)
         except InvalidFab as error:
             raise FlowerError(ApiErrorCode.INVALID_RUN_CONFIG, str(error), public_details=str(error)) from None
-    manager = state.federation_manager
+    manager = portal_manager(state)
     if request.federation:
         request.federation = manager.canonical_id(request.federation)
         manager.check_run_settings(account.flwr_aid, request.federation, request.override_federation_config)
     return stock_start_run(request, account, state, *args, **kwargs)
 
 
-def stop_run(request, account, state):
+def stop_run(request: StopRunRequest, account: AccountInfo, state: LinkState) -> StopRunResponse:
     """`flwr stop` obeys the web's rule: whoever launched the run, or the federation's owner."""
     runs = state.get_run_info(run_ids=[request.run_id])
     if runs:
-        state.federation_manager.check_stop_run(account.flwr_aid, runs[0].federation_id, runs[0].flwr_aid)
+        portal_manager(state).check_stop_run(account.flwr_aid, runs[0].federation_id, runs[0].flwr_aid)
     response = stock_stop_run(request, account, state)
     state.federation_manager.report_run_usage()  # a stopped run has ended too: record it, tell its launcher
     return response
 
 
-def remove_node_from_federation(request, account, state):
+def remove_node_from_federation(
+    request: RemoveNodeFromFederationRequest, account: AccountInfo, state: LinkState
+) -> RemoveNodeFromFederationResponse:
     """The node's owner or the federation's owner (stock Flower allows only the node's owner)."""
     state.federation_manager.remove_supernode(
         flwr_aid=account.flwr_aid, federation_id=request.federation_name, node_id=request.node_id
@@ -91,7 +114,9 @@ def remove_node_from_federation(request, account, state):
     return RemoveNodeFromFederationResponse()
 
 
-def archive_federation(request, account, state):
+def archive_federation(
+    request: ArchiveFederationRequest, account: AccountInfo, state: LinkState
+) -> ArchiveFederationResponse:
     """Archive through the portal's rules; runs in flight finish on their SuperNodes and are recorded."""
     state.federation_manager.archive_federation(flwr_aid=account.flwr_aid, federation_id=request.federation_name)
     return ArchiveFederationResponse()
@@ -99,14 +124,14 @@ def archive_federation(request, account, state):
 
 def member_runs(
     request: Annotated[ListRunsRequest, Depends(get_protobuf_request)],
-    linkstate: control_router.LinkStateDependency,
-    account: control_router.AccountDependency,
+    linkstate: LinkStateDependency,
+    account: AccountDependency,
     federation: str = "",
     status: str = "",
     mine: bool = False,
 ) -> ListRunsResponse:
     """Runs of the caller's federations, newest first, filtered and paged; archived federations included."""
-    manager = linkstate.federation_manager
+    manager = portal_manager(linkstate)
     federation_ids = manager.member_federation_ids(account.flwr_aid)
     if federation:
         wanted = manager.canonical_id(federation)
@@ -132,9 +157,9 @@ def member_runs(
 
 def federation_status(
     request: Annotated[ListFederationsRequest, Depends(get_protobuf_request)],
-    linkstate: control_router.LinkStateDependency,
-    account: control_router.AccountDependency,
-    federation: Annotated[list[str], Query(max_length=STATUS_FEDERATIONS_LIMIT)] = (),
+    linkstate: LinkStateDependency,
+    account: AccountDependency,
+    federation: Annotated[Sequence[str], Query(max_length=STATUS_FEDERATIONS_LIMIT)] = (),
     own_nodes: bool = False,
 ) -> ListFederationsResponse:
     """Nodes and runs of several of the caller's federations at once (the portal's pages and live counts).
@@ -143,11 +168,11 @@ def federation_status(
     does not belong to are left out. With ``own_nodes``, the caller's own nodes come too (as ListNodes
     answers them), under the name OWN_NODES.
     """
-    manager = linkstate.federation_manager
+    manager = portal_manager(linkstate)
     node_ids = manager.member_federation_nodes(account.flwr_aid, list(federation))
     every_node = [node_id for nodes in node_ids.values() for node_id in nodes]
     infos = {node.node_id: node for node in linkstate.get_node_info(node_ids=every_node)} if every_node else {}
-    runs: dict[str, list] = {handle: [] for handle in node_ids}
+    runs: dict[str, list[RunProto]] = {handle: [] for handle in node_ids}
     if node_ids:
         for run in linkstate.get_run_info(federation_ids=list(node_ids)):
             runs[run.federation_id].append(run_to_proto(run))
@@ -160,13 +185,13 @@ def federation_status(
     return ListFederationsResponse(federations=found)
 
 
-def add_route(path: str, request_type, endpoint) -> None:
+def add_route(path: str, request_type: type[Message], endpoint: Callable[..., Message]) -> None:
     """A route of the portal's own on the stock Control router, protobuf in and out like the stock ones
     (the translation middleware looks request types up by path)."""
-    if any(getattr(route, "path", "") == path for route in control_router.router.routes):
+    if any(getattr(route, "path", "") == path for route in control_router.routes):
         return
     translation.PROTOBUF_REQUEST_TYPES[("POST", path)] = request_type
-    control_router.router.post(path.removeprefix(control_router.router.prefix))(endpoint)
+    control_router.post(path.removeprefix(control_router.prefix))(endpoint)
 
 
 def install() -> FederationManager:
@@ -184,7 +209,7 @@ def install() -> FederationManager:
 
     superlink_main.get_federation_manager = get_federation_manager
     superlink_main.load_control_authn_plugin = PortalAuthnPlugin
-    superlink_cli.load_control_authn_plugin = PortalAuthnPlugin
+    superlink_cli.load_control_authn_plugin = PortalAuthnPlugin  # type: ignore[attr-defined]  # found by path, typed as a bare module
     return manager
 
 

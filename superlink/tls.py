@@ -81,23 +81,25 @@ def write_atomically(path: Path, data: bytes, mode: int = 0o644) -> None:
     os.replace(temporary, path)
 
 
-def key_bytes(key) -> bytes:
+def key_bytes(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
 
 
-def load_ca(directory: Path):
+def load_ca(directory: Path) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey] | None:
     """The CA's certificate and key, or None when either is missing or unreadable."""
     try:
         cert = x509.load_pem_x509_certificate((directory / "ca.pem").read_bytes())
         key = serialization.load_pem_private_key((directory / "ca.key").read_bytes(), password=None)
     except (OSError, ValueError):
         return None
+    if not isinstance(key, ec.EllipticCurvePrivateKey):  # make_ca writes nothing else; never replace a CA
+        raise TypeError(f"{directory / 'ca.key'} is not the elliptic-curve key this CA is made with.")
     return cert, key
 
 
-def make_ca(directory: Path, now: datetime.datetime):
+def make_ca(directory: Path, now: datetime.datetime) -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "SuperGrid local CA")])
     cert = (
@@ -128,7 +130,9 @@ def covered_hosts(cert: x509.Certificate) -> set[str]:
     }
 
 
-def server_certificate_fits(files: TlsFiles, ca_cert: x509.Certificate, hosts: Sequence[str], now) -> bool:
+def server_certificate_fits(
+    files: TlsFiles, ca_cert: x509.Certificate, hosts: Sequence[str], now: datetime.datetime
+) -> bool:
     """The server certificate on disk is this CA's, covers every host and is not near its end."""
     try:
         cert = x509.load_pem_x509_certificates(files.certfile.read_bytes())[0]
@@ -139,7 +143,13 @@ def server_certificate_fits(files: TlsFiles, ca_cert: x509.Certificate, hosts: S
     return set(hosts) <= covered_hosts(cert) and cert.not_valid_after_utc - now > RENEW_BEFORE
 
 
-def issue_server_certificate(files: TlsFiles, ca_cert, ca_key, hosts: Sequence[str], now) -> None:
+def issue_server_certificate(
+    files: TlsFiles,
+    ca_cert: x509.Certificate,
+    ca_key: ec.EllipticCurvePrivateKey,
+    hosts: Sequence[str],
+    now: datetime.datetime,
+) -> None:
     key = ec.generate_private_key(ec.SECP256R1())
     common_name = next((host for host in hosts if host not in LOCAL_HOSTS), hosts[0])
     cert = (
@@ -154,7 +164,7 @@ def issue_server_certificate(files: TlsFiles, ca_cert, ca_key, hosts: Sequence[s
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
         .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
         .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_cert.public_key()), critical=False)
+        .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(ca_key.public_key()), critical=False)
         .sign(ca_key, hashes.SHA256())
     )
     # The key first: a certificate on disk always has its key beside it.

@@ -3,8 +3,8 @@
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.urls import reverse
 
+from supergrid.links import absolute_url
 from superlink import control_client
 
 KEY_FILE = "supernode"  # what the registration card's ssh-keygen line writes
@@ -33,5 +33,5 @@ def start_commands(*, index: int = 0) -> StartCommands:
     docker = " \\\n  ".join(['docker run --rm --network host -v "$PWD:/keys:ro"', SUPERNODE_IMAGE, *options]).format(
         ca="/keys/ca.pem", key=f"/keys/{KEY_FILE}"
     )
-    download = f"curl -fsSLO {settings.PORTAL_URL}{reverse('supernodes:ca')}" if own_ca else ""
+    download = f"curl -fsSLO {absolute_url('supernodes:ca')}" if own_ca else ""
     return StartCommands(download_ca=download, pip=pip, docker=docker)

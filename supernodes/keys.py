@@ -2,6 +2,7 @@
 
 import base64
 import hashlib
+import re
 from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
@@ -9,6 +10,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 ALLOWED_TYPES = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
 NIST_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
+
+# A private key announces itself in its first line, whole or damaged: OpenSSH's own format (ssh-keygen),
+# PKCS #8, plain or encrypted, and the older per-algorithm PEM (openssl's EC, RSA and DSA keys).
+PRIVATE_KEY_ARMOUR = re.compile(r"^\s*-----BEGIN (?:(?:OPENSSH|ENCRYPTED|EC|RSA|DSA) )?PRIVATE KEY-----", re.MULTILINE)
 
 
 class InvalidKey(ValueError):
@@ -39,7 +44,7 @@ def parse_public_key(text: str) -> SuperNodeKey:
     text = (text or "").strip()
     if not text:
         raise InvalidKey("Paste the SuperNode's public key (the contents of its .pub file).")
-    if "PRIVATE KEY" in text:
+    if PRIVATE_KEY_ARMOUR.search(text):
         raise InvalidKey(
             "That is a private key. Keep it on the SuperNode and paste the public key instead "
             "(the .pub file, starting with ecdsa-sha2-nistp256)."

@@ -3,7 +3,7 @@ and as the node directory reads it; lent to the adapter as ``superlink.hooks.Nod
 
 from collections.abc import Iterable, Sequence
 
-from django.db.models import Count, Max
+from django.db.models import Count, Max, OuterRef, QuerySet
 
 from accounts.models import User
 from federations.lookups import handle_parts
@@ -20,20 +20,28 @@ TABLES = {
     "user": User._meta.db_table,
 }
 
-# A federation's nodes, in the order they were added (index: the foreign key's).
-NODES_SQL = "SELECT node_id FROM {node} WHERE federation_id = %s ORDER BY id".format(**TABLES)
+# A federation's nodes, in the order they were added (the federation foreign key's index).
+NODES_SQL = """
+    SELECT node_id FROM {node} WHERE federation_id = %(federation_id)s ORDER BY id
+""".format(**TABLES)
 
-# Which of these federations (``owner/name``, lowercase) the account belongs to, with their nodes.
-ACCOUNT_FEDERATION_NODES_SQL = (
-    "SELECT o.username, f.name, n.node_id FROM {membership} m "
-    "JOIN {federation} f ON f.id = m.federation_id JOIN {user} o ON o.id = f.owner_id "
-    "LEFT JOIN {node} n ON n.federation_id = f.id "
-    "WHERE m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %s AND u.is_active) "
-    "AND LOWER(o.username) || '/' || LOWER(f.name) IN ({wanted}) ORDER BY n.id"
-)
+# Which of these federations (``owner/name``, lowercase) the account belongs to, with their nodes (the
+# account by its unique flwr_aid, its memberships by the user foreign key's index, nodes by federation).
+ACCOUNT_FEDERATION_NODES_SQL = """
+    SELECT o.username AS owner, f.name, n.node_id
+    FROM {membership} m
+    JOIN {federation} f ON f.id = m.federation_id
+    JOIN {user} o ON o.id = f.owner_id
+    LEFT JOIN {node} n ON n.federation_id = f.id
+    WHERE m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %(flwr_aid)s AND u.is_active)
+        AND LOWER(o.username) || '/' || LOWER(f.name) IN ({wanted})
+    ORDER BY n.id
+"""
 
-# The dashboard's SuperNodes column: a deployment federation's nodes, per row shown.
-NODE_COUNT_SQL = "SELECT COUNT(*) FROM {node} n WHERE n.federation_id = f.id".format(**TABLES)
+
+def federation_nodes() -> QuerySet:
+    """The dashboard's SuperNodes column: a deployment federation's nodes, counted per row shown."""
+    return FederationNode.objects.filter(federation=OuterRef("federation"))
 
 
 class NodeLinks:
@@ -49,19 +57,20 @@ class NodeLinks:
         return ((f"@{owner}/{name}", int(node_id)) for owner, name, node_id in rows)
 
     def node_ids(self, federation: Federation) -> list[int]:
-        return [int(node_id) for (node_id,) in fetch_all(NODES_SQL, [federation.pk])]
+        return [int(row["node_id"]) for row in fetch_all(NODES_SQL, {"federation_id": federation.pk})]
 
     def account_federation_nodes(self, flwr_aid: str, federation_ids: Sequence[str]) -> dict[str, list[int]]:
         """Node ids of each of these federations the account belongs to, by handle; others are left out."""
         wanted = sorted({"/".join(parts) for parts in map(handle_parts, federation_ids) if parts})
         if not wanted:
             return {}
-        sql = ACCOUNT_FEDERATION_NODES_SQL.format(wanted=", ".join(["%s"] * len(wanted)), **TABLES)
+        names = [f"handle_{index}" for index in range(len(wanted))]
+        sql = ACCOUNT_FEDERATION_NODES_SQL.format(wanted=", ".join(f"%({name})s" for name in names), **TABLES)
         nodes: dict[str, list[int]] = {}
-        for owner, name, node_id in fetch_all(sql, [flwr_aid, *wanted]):
-            found = nodes.setdefault(f"@{owner}/{name}", [])
-            if node_id is not None:
-                found.append(int(node_id))
+        for row in fetch_all(sql, {"flwr_aid": flwr_aid, **dict(zip(names, wanted, strict=True))}):
+            found = nodes.setdefault(f"@{row['owner']}/{row['name']}", [])
+            if row["node_id"] is not None:
+                found.append(int(row["node_id"]))
         return nodes
 
     def add(self, *, federation: Federation, actor: User, node_id: int, owner_aid: str) -> None:

@@ -26,6 +26,7 @@ class NodeRow:
 
     @classmethod
     def from_proto(cls, node, federations: tuple[str, ...] = ()) -> "NodeRow":
+        last_seen: datetime | None
         if node.status == "online":
             last_seen = timezone.now()
         else:

@@ -57,6 +57,6 @@ def forget_node(*, node_id: int, owner: User) -> int:
 
 
 @receiver(member_departed)
-def departed_members_nodes_leave(*, federation: Federation, user: User, **kwargs) -> None:
+def departed_members_nodes_leave(*, federation: Federation, user: User, **kwargs: object) -> None:
     """When a member leaves or is removed, their SuperNodes leave that federation at once."""
     FederationNode.objects.filter(federation=federation, owner=user).delete()

@@ -1,4 +1,5 @@
 from django.core.mail.backends.base import BaseEmailBackend
+from django.tasks.backends.base import BaseTaskBackend
 
 
 class BrokenMailBackend(BaseEmailBackend):
@@ -6,6 +7,13 @@ class BrokenMailBackend(BaseEmailBackend):
 
     def send_messages(self, email_messages):
         raise ConnectionRefusedError("mail server unreachable")
+
+
+class BrokenTaskBackend(BaseTaskBackend):
+    """A task queue that is down (its database, say)."""
+
+    def enqueue(self, task, args, kwargs):
+        raise ConnectionRefusedError("task queue unreachable")
 
 
 def load_deferred(client, path: str, section: str, **params):

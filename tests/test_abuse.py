@@ -120,7 +120,7 @@ def test_descriptions_from_the_cli_get_the_webs_limits(manager, owner, descripti
         manager.create_federation(owner.flwr_aid, "@olivia/lab", description, simulation=True)
     federation = FederationFactory(owner=owner, name="ok")
     with pytest.raises(services.FederationError, match=message):
-        services.set_description(federation=federation, actor=owner, description=description)
+        services.update_settings(federation=federation, actor=owner, description=description)
 
 
 def test_line_breaks_and_tabs_are_fine_in_descriptions(owner):

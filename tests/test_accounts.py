@@ -135,6 +135,18 @@ def test_password_reset_sends_an_email(client, user, mailoutbox, django_capture_
     assert "/accounts/password/reset/key/" in mailoutbox[0].body
 
 
+def test_a_refused_password_reset_email_is_logged_without_its_link(
+    client, user, settings, mailoutbox, django_capture_on_commit_callbacks, caplog
+):
+    settings.TASKS = {"default": {"BACKEND": "tests.support.BrokenTaskBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("account_reset_password"), {"email": "alice@example.com"})
+    assert response.status_code == 302
+    assert mailoutbox == []
+    assert "Could not queue send_email" in caplog.text
+    assert "/accounts/password/reset/key/" not in caplog.text
+
+
 @pytest.mark.django_db(transaction=True)
 def test_allauth_emails_wait_in_the_queue_and_keep_no_link_once_sent(client, settings, mailoutbox):
     from django_tasks_db.models import DBTaskResult

@@ -92,7 +92,7 @@ def test_database_allows_one_owner_and_one_membership_per_user(federation, membe
 
 
 def test_owner_changes_the_simulated_supernode_count(federation, owner):
-    services.set_simulation_config(federation=federation, actor=owner, num_supernodes=25)
+    services.update_settings(federation=federation, actor=owner, num_supernodes=25)
     federation.refresh_from_db()
     assert federation.num_supernodes == 25
     latest = federation.activities.first()
@@ -101,15 +101,44 @@ def test_owner_changes_the_simulated_supernode_count(federation, owner):
         owner,
         "set the number of simulated SuperNodes to 25",
     )
-    services.set_simulation_config(federation=federation, actor=owner, num_supernodes=25)
+    services.update_settings(federation=federation, actor=owner, num_supernodes=25)
     assert federation.activities.filter(verb="simulation_config_changed").count() == 1
+
+
+def test_a_save_changing_both_settings_writes_one_activity_row(federation, owner):
+    services.update_settings(federation=federation, actor=owner, num_supernodes=25, description="Bigger lab.")
+    federation.refresh_from_db()
+    assert (federation.num_supernodes, federation.description) == (25, "Bigger lab.")
+    assert [row.describe() for row in federation.activities.all()] == [
+        "set the number of simulated SuperNodes to 25",
+        "created the federation",
+    ]
+
+
+def test_a_save_changing_only_the_description_says_so(federation, owner):
+    services.update_settings(federation=federation, actor=owner, num_supernodes=10, description="Renamed lab.")
+    assert federation.activities.first().describe() == "changed the description"
+
+
+def test_an_unchanged_save_writes_no_activity(federation, owner):
+    before = federation.activities.count()
+    services.update_settings(federation=federation, actor=owner, num_supernodes="10", description=" Shared lab. ")
+    services.update_settings(federation=federation, actor=owner)
+    assert federation.activities.count() == before
+
+
+def test_a_refused_setting_changes_neither(federation, owner):
+    with pytest.raises(services.FederationError, match="control characters"):
+        services.update_settings(federation=federation, actor=owner, num_supernodes=25, description="\x1b[31m")
+    federation.refresh_from_db()
+    assert (federation.num_supernodes, federation.description) == (10, "Shared lab.")
 
 
 def test_members_cannot_change_settings(federation, member):
     with pytest.raises(services.NotAllowed, match="Only the owner"):
-        services.set_simulation_config(federation=federation, actor=member, num_supernodes=3)
+        services.update_settings(federation=federation, actor=member, num_supernodes=3)
     with pytest.raises(services.NotAllowed):
-        services.set_description(federation=federation, actor=member, description="mine")
+        services.update_settings(federation=federation, actor=member, description="mine")
     federation.refresh_from_db()
     assert (federation.num_supernodes, federation.description) == (10, "Shared lab.")
 
@@ -117,7 +146,7 @@ def test_members_cannot_change_settings(federation, member):
 def test_deployment_federations_have_no_simulated_supernodes(owner):
     federation = FederationFactory(owner=owner, kind="deployment")
     with pytest.raises(services.FederationError, match="Only simulation federations"):
-        services.set_simulation_config(federation=federation, actor=owner, num_supernodes=3)
+        services.update_settings(federation=federation, actor=owner, num_supernodes=3)
 
 
 def test_archive_is_owner_only_idempotent_and_recorded(federation, owner, member):
@@ -132,9 +161,9 @@ def test_archive_is_owner_only_idempotent_and_recorded(federation, owner, member
 
 def test_archived_federation_refuses_setting_changes(archived_federation, owner):
     with pytest.raises(services.NotAllowed, match="archived"):
-        services.set_simulation_config(federation=archived_federation, actor=owner, num_supernodes=3)
+        services.update_settings(federation=archived_federation, actor=owner, num_supernodes=3)
     with pytest.raises(services.NotAllowed, match="archived"):
-        services.set_description(federation=archived_federation, actor=owner, description="new")
+        services.update_settings(federation=archived_federation, actor=owner, description="new")
 
 
 def test_only_operators_unarchive(archived_federation, owner):

@@ -125,6 +125,26 @@ def test_owner_changes_count_and_description(client, federation, owner):
     assertContains(client.get(url(federation, "activity")), "set the number of simulated SuperNodes to 42")
 
 
+def test_a_settings_save_is_one_activity_row_and_an_unchanged_one_none(client, federation, owner):
+    client.force_login(owner)
+    before = Activity.objects.count()
+    client.post(url(federation, "settings"), {"num_supernodes": "42", "description": "Now bigger"})
+    assert Activity.objects.count() == before + 1
+    response = client.post(url(federation, "settings"), {"num_supernodes": "42", "description": "Now bigger"})
+    assertRedirects(response, url(federation, "settings"))
+    assert Activity.objects.count() == before + 1
+
+
+def test_deployment_settings_change_the_description(client, owner):
+    federation = FederationFactory(owner=owner, kind="deployment", description="Old.")
+    client.force_login(owner)
+    response = client.post(url(federation, "settings"), {"description": "New."})
+    assertRedirects(response, url(federation, "settings"))
+    federation.refresh_from_db()
+    assert federation.description == "New."
+    assert federation.activities.first().describe() == "changed the description"
+
+
 @pytest.mark.parametrize("count", ["0", "-1", "1001", "abc", ""])
 def test_settings_refuse_bad_counts_with_a_field_error(client, federation, owner, count):
     client.force_login(owner)

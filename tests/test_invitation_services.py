@@ -255,6 +255,17 @@ def test_a_failing_mail_server_never_breaks_the_action(
     assert "Could not send the invited email" in caplog.text
 
 
+def test_a_queue_that_refuses_the_email_never_breaks_the_action(
+    federation, invitee, settings, mailoutbox, django_capture_on_commit_callbacks, caplog
+):
+    settings.TASKS = {"default": {"BACKEND": "tests.support.BrokenTaskBackend"}}
+    with django_capture_on_commit_callbacks(execute=True):
+        invitation = invite(federation)
+    assert Invitation.objects.get(pk=invitation.pk).status == "pending"
+    assert mailoutbox == []
+    assert f"Could not queue send_invitation_email ['invited', {invitation.pk}]" in caplog.text
+
+
 def test_activity_is_written_for_every_change(federation, invitee):
     invitation = invite(federation)
     services.decline_invitation(user=invitee, invitation_id=invitation.pk)

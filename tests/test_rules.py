@@ -1,4 +1,4 @@
-"""The rules table of DESIGN.md §3, asked through the one predicate every path uses."""
+"""The rules table of docs/rules.md, asked through the one predicate every path uses."""
 
 import pytest
 

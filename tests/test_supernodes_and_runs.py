@@ -56,6 +56,30 @@ def test_bad_keys_are_refused_with_a_reason(text, message):
         parse_public_key(text)
 
 
+PRIVATE_KEYS = {  # as ssh-keygen and openssl write them, with the first line each starts with
+    "openssh": (ec.SECP384R1, serialization.PrivateFormat.OpenSSH, None, "OPENSSH PRIVATE KEY"),
+    "pem-ec": (ec.SECP256R1, serialization.PrivateFormat.TraditionalOpenSSL, None, "EC PRIVATE KEY"),
+    "pkcs8": (ec.SECP256R1, serialization.PrivateFormat.PKCS8, None, "PRIVATE KEY"),
+    "pkcs8-encrypted": (ec.SECP521R1, serialization.PrivateFormat.PKCS8, b"secret", "ENCRYPTED PRIVATE KEY"),
+}
+
+
+@pytest.mark.parametrize("kind", PRIVATE_KEYS)
+def test_pasted_private_keys_are_recognised_by_their_armour(kind):
+    curve, private_format, password, label = PRIVATE_KEYS[kind]
+    encryption = serialization.BestAvailableEncryption(password) if password else serialization.NoEncryption()
+    text = ec.generate_private_key(curve()).private_bytes(serialization.Encoding.PEM, private_format, encryption)
+    assert text.decode().startswith(f"-----BEGIN {label}-----\n")
+    for pasted in (text.decode(), f"  my key:\n  {text.decode()}"):
+        with pytest.raises(InvalidKey, match="That is a private key"):
+            parse_public_key(pasted)
+
+
+def test_a_public_key_whose_comment_mentions_private_keys_is_accepted():
+    key = openssh_public(ec.generate_private_key(ec.SECP256R1()))
+    assert parse_public_key(f"{key} not the PRIVATE KEY").fingerprint.startswith("SHA256:")
+
+
 def fab(pyproject: str | None = '[tool.flwr.app]\npublisher = "me"\n') -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as archive:

@@ -47,7 +47,8 @@ def wait_for_http(address: str, path: str, process: subprocess.Popen, log_path: 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}:\n{log_path.read_text()}")
+            program = process.args[0] if isinstance(process.args, list) else process.args
+            raise RuntimeError(f"{program!s} exited with {process.returncode}:\n{log_path.read_text()}")
         try:
             conn = http.client.HTTPConnection(host, int(port), timeout=2)
             conn.request("GET", path)

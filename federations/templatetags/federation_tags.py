@@ -8,7 +8,7 @@ from django.urls import get_script_prefix, reverse
 
 register = template.Library()
 
-# reverse() costs about as much as a small query; a list of 50 federations asks for it hundreds of times.
+# reverse() costs about as much as a small query; a list page asks for it for every link of every row.
 URL_SAFE = "!$&'()*+,;=/~:@"  # what reverse() leaves unquoted in a path
 NUMBER_SLOT = 7_391_046_285_513_000_000  # digits no real id or name holds
 

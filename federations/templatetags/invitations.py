@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..lookups import inbox
+from ..lists import inbox
 
 register = template.Library()
 

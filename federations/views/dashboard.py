@@ -5,17 +5,18 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from supergrid.web import Moment, Row, paginate
 
 from .. import services
 from ..extensions import extensions
 from ..forms import FederationCreateForm
-from ..lookups import MemberFederation, MemberFederations, inbox
+from ..lists import MemberFederation, MemberFederations, inbox
 from ..models import Federation, Membership
 from ..rules import Action, Permissions
 from ..templatetags.federation_tags import federation_url
@@ -71,7 +72,7 @@ class FederationRow(Row):
         )
 
 
-def membership_list(request: HttpRequest, *, archived: bool) -> dict:
+def membership_list(request: AuthenticatedHttpRequest, *, archived: bool) -> dict:
     page = paginate(MemberFederations(request.user.pk, archived=archived), request.GET.get("page"), DASHBOARD_PAGE_SIZE)
     rows = [FederationRow.of(entry) for entry in page]
     return {
@@ -84,7 +85,7 @@ def membership_list(request: HttpRequest, *, archived: bool) -> dict:
 
 @login_required
 @require_GET
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     invitations = inbox(request.user.pk)
     context = membership_list(request, archived=False) | {
         "invitations": invitations,
@@ -98,13 +99,13 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def archived(request: HttpRequest) -> HttpResponse:
+def archived(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render(request, "federations/archived.html", membership_list(request, archived=True))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def create(request: HttpRequest) -> HttpResponse:
+def create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = FederationCreateForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

@@ -2,19 +2,20 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from supergrid.web import render_page, wants_partial
 
 from .. import services
-from ..lookups import inbox
+from ..lists import inbox
 
 INBOX_TEMPLATE = "federations/_invitation_inbox.html"
 
 
-def answer_invitation(request: HttpRequest, invitation_id: int, accept: bool) -> HttpResponse:
+def answer_invitation(request: AuthenticatedHttpRequest, invitation_id: int, accept: bool) -> HttpResponse:
     service = services.accept_invitation if accept else services.decline_invitation
     try:
         invitation = service(user=request.user, invitation_id=invitation_id)
@@ -38,11 +39,11 @@ def answer_invitation(request: HttpRequest, invitation_id: int, accept: bool) ->
 
 @login_required
 @require_POST
-def accept_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def accept_invitation(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
     return answer_invitation(request, invitation_id, accept=True)
 
 
 @login_required
 @require_POST
-def decline_invitation(request: HttpRequest, invitation_id: int) -> HttpResponse:
+def decline_invitation(request: AuthenticatedHttpRequest, invitation_id: int) -> HttpResponse:
     return answer_invitation(request, invitation_id, accept=False)

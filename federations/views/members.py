@@ -4,16 +4,17 @@ from dataclasses import dataclass
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ascii_iexact
 from supergrid.templatetags.timing import ago
 from supergrid.web import FORM_INVALID, Moment, Row, confirm_page, paginate, wants_partial
 
-from .. import lookups, services
+from .. import lists, services
 from ..access import load_federation
 from ..forms import InviteForm
 from ..models import Federation, Membership
@@ -58,9 +59,10 @@ class EndedRow(Row):
 def members_context(
     federation: Federation, can: Permissions, invite_form: InviteForm | None = None, pages=None
 ) -> dict:
-    """The tab's three lists, worked out here so the template only writes them out (a page of 50 members)."""
+    """The tab's three lists, worked out here so the template only writes them out (pages of 25)."""
     pages = pages or {}
-    page = paginate(lookups.member_rows(federation), pages.get("page"), MEMBERS_PAGE_SIZE)
+    page = paginate(lists.member_rows(federation), pages.get("page"), MEMBERS_PAGE_SIZE)
+    assert can.membership is not None  # load_federation lets members only in
     me = can.membership.user_id
     may_leave = can.may(Action.LEAVE)
     owner, name = federation.owner.username, federation.name
@@ -78,7 +80,7 @@ def members_context(
     def revoke_url(pk: int) -> str | None:
         return federation_url("federations:revoke_invitation", owner, name, invitation_id=pk) if may_invite else None
 
-    pending_page = paginate(lookups.pending_rows(federation, now), pages.get("invitations"), INVITATIONS_PAGE_SIZE)
+    pending_page = paginate(lists.pending_rows(federation, now), pages.get("invitations"), INVITATIONS_PAGE_SIZE)
     pending = [
         PendingRow(
             pk, invitee, inviter or "", Moment.of(created), ago(created, now), Moment.of(expires), revoke_url(pk)
@@ -89,7 +91,7 @@ def members_context(
     if can.may(Action.SEE_INVITATION_HISTORY):
         ended = [
             EndedRow(invitee, status, reason, Moment.of(ended_at))
-            for invitee, status, ended_at, reason in lookups.ended_rows(federation, now, RECENT_ENDED_INVITATIONS)
+            for invitee, status, ended_at, reason in lists.ended_rows(federation, now, RECENT_ENDED_INVITATIONS)
         ]
     return {
         "members": rows,
@@ -102,21 +104,27 @@ def members_context(
     }
 
 
-def render_members(request, federation, can, invite_form=None, status=200) -> HttpResponse:
+def render_members(
+    request: AuthenticatedHttpRequest,
+    federation: Federation,
+    can: Permissions[Federation],
+    invite_form: InviteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = members_context(federation, can, invite_form, request.GET)
     return render_tab(request, federation, can, "members", context, status)
 
 
 @login_required
 @require_GET
-def members(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def members(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
     return render_members(request, federation, can)
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def invite(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def invite(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.INVITE)
     form = InviteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -135,7 +143,12 @@ def invite(request: HttpRequest, owner: str, name: str) -> HttpResponse:
     return render_members(request, federation, can, invite_form=form, status=status)
 
 
-def refused(request, federation, can, error: services.FederationError) -> HttpResponse:
+def refused(
+    request: AuthenticatedHttpRequest,
+    federation: Federation,
+    can: Permissions[Federation],
+    error: services.FederationError,
+) -> HttpResponse:
     """A refusal on the members tab, as a message on the tab (a missing right is a 403 of its own)."""
     messages.error(request, error.message)
     if wants_partial(request):
@@ -145,7 +158,7 @@ def refused(request, federation, can, error: services.FederationError) -> HttpRe
 
 @login_required
 @require_POST
-def revoke_invitation(request: HttpRequest, owner: str, name: str, invitation_id: int) -> HttpResponse:
+def revoke_invitation(request: AuthenticatedHttpRequest, owner: str, name: str, invitation_id: int) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.INVITE)
     try:
         invitation = services.revoke_invitation(federation=federation, actor=request.user, invitation_id=invitation_id)
@@ -159,7 +172,7 @@ def revoke_invitation(request: HttpRequest, owner: str, name: str, invitation_id
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def remove_member(request: HttpRequest, owner: str, name: str, username: str) -> HttpResponse:
+def remove_member(request: AuthenticatedHttpRequest, owner: str, name: str, username: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.REMOVE_MEMBER)
     target = federation.memberships.select_related("user").filter(ascii_iexact("user__username", username)).first()
     if target is None:
@@ -184,7 +197,7 @@ def remove_member(request: HttpRequest, owner: str, name: str, username: str) ->
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def leave(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def leave(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.LEAVE)
     if request.method == "POST":
         try:

@@ -2,10 +2,12 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
+
+from accounts.http import AuthenticatedHttpRequest
 
 from .. import services
 from ..access import load_federation
@@ -25,18 +27,18 @@ def settings_context(federation: Federation, settings_form=None, archive_form=No
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def settings(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     action = Action.CHANGE_SETTINGS if request.method == "POST" else Action.VIEW_SETTINGS
     federation, can = load_federation(request.user, owner, name, action)
     form = FederationSettingsForm(request.POST or None, federation=federation)
     if request.method == "POST" and form.is_valid():
         try:
-            if federation.is_simulation:
-                services.set_simulation_config(
-                    federation=federation, actor=request.user, num_supernodes=form.cleaned_data["num_supernodes"]
-                )
-            services.set_description(
-                federation=federation, actor=request.user, description=form.cleaned_data["description"]
+            services.update_settings(
+                federation=federation,
+                actor=request.user,
+                # A deployment federation's form has no such field.
+                num_supernodes=form.cleaned_data.get("num_supernodes"),
+                description=form.cleaned_data["description"],
             )
         except services.FederationError as error:
             form.add_error(error.field, error.message)
@@ -49,7 +51,7 @@ def settings(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def archive(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def archive(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
     try:
         can.check(Action.ARCHIVE)

@@ -4,10 +4,11 @@ Tabs the apps above add (``extensions.add_tab``) render through ``render_tab`` t
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from supergrid.web import paginate, render_page
 
 from ..access import load_federation
@@ -19,7 +20,7 @@ ACTIVITY_PAGE_SIZE = 25
 
 
 def render_tab(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     federation: Federation,
     can: Permissions,
     tab: str,
@@ -50,14 +51,14 @@ def render_tab(
 
 @login_required
 @require_GET
-def overview(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def overview(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
     return render_tab(request, federation, can, "overview")
 
 
 @login_required
 @require_GET
-def activity(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def activity(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
     events = federation.activities.select_related("actor")
     page = paginate(events, request.GET.get("page"), ACTIVITY_PAGE_SIZE)

@@ -1,9 +1,12 @@
 """/runs/: every run in every federation the user belongs to."""
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from federations.models import Federation, split_handle
 from supergrid.web import deferred, render_page
 from superlink import control_client
@@ -15,7 +18,7 @@ ALL_RUNS_PAGE_SIZE = 25
 
 @login_required
 @require_GET
-def all_runs(request: HttpRequest) -> HttpResponse:
+def all_runs(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Every run in every federation the user belongs to: one query for the filters, one SuperLink call."""
     federations = list(
         Federation.objects.filter(memberships__user=request.user)
@@ -30,7 +33,7 @@ def all_runs(request: HttpRequest) -> HttpResponse:
         page = max(1, int(request.GET.get("page", "1")))
     except ValueError:
         page = 1
-    context = {
+    context: dict[str, Any] = {
         "federations": federations,
         "filters": {"federation": chosen if chosen in handles else "", "status": status, "mine": mine},
         "page": page,

@@ -2,10 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from federations.access import load_federation
 from federations.models import Federation
@@ -20,7 +21,7 @@ MAX_COMPARED = 8
 
 @login_required
 @require_GET
-def compare(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def compare(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     """Two or more runs of a federation: one metric overlaid on one chart, their configs side by side."""
     federation, can = load_federation(request.user, owner, name, Action.READ_RUNS)
     context = {"federation": federation, "membership": can.membership, "nav_section": "federations"}

@@ -1,10 +1,11 @@
 """Live counts from the SuperLink, loaded after the page: the Overview's lines, the dashboard's Live column."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
 from federations.models import Federation, Membership
 from federations.rules import Action, Permissions
@@ -39,7 +40,7 @@ def live_counts(user, federations: list[Federation]) -> dict[int, dict]:
 
 @login_required
 @require_GET
-def live(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def live(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     """The Overview's SuperNodes and Runs lines, loaded after the page (they ask the SuperLink)."""
     federation, can = load_federation(request.user, owner, name, Action.READ_RUNS)
     context = {"federation": federation, "live": live_counts(request.user, [federation])[federation.pk]}
@@ -48,7 +49,7 @@ def live(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def dashboard_live(request: HttpRequest) -> HttpResponse:
+def dashboard_live(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The dashboard's Live column for the rows on screen (``?f=<federation id>``…), from one Control API call.
 
     Each cell comes back as an out-of-band swap of its placeholder.

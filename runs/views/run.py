@@ -1,13 +1,15 @@
 """A run's page: status, metrics and logs, downloads, and Stop."""
 
 from dataclasses import replace
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
+from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from federations.access import load_federation
 from federations.rules import Action, Permissions, Target
@@ -20,7 +22,7 @@ from ..listing import RunRow
 DOWNLOADS = ("metrics.csv", "metrics.json", "log.txt")
 
 
-def load_run(request, owner: str, name: str, run_id: int):
+def load_run(request: AuthenticatedHttpRequest, owner: str, name: str, run_id: int):
     """The run, for a member of its federation; raises SuperLinkUnavailable for the caller to explain."""
     federation, can = load_federation(request.user, owner, name, Action.READ_RUNS)
     try:
@@ -32,7 +34,7 @@ def load_run(request, owner: str, name: str, run_id: int):
     return federation, can, run
 
 
-def run_page_context(request, federation, can: Permissions, run) -> dict:
+def run_page_context(request: AuthenticatedHttpRequest, federation, can: Permissions, run) -> dict:
     names = dict(User.objects.filter(flwr_aid=run.flwr_aid).values_list("flwr_aid", "username"))
     row = RunRow.from_proto(run, names)
     return {
@@ -48,12 +50,16 @@ def run_page_context(request, federation, can: Permissions, run) -> dict:
 
 @login_required
 @require_GET
-def run_detail(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
+def run_detail(request: AuthenticatedHttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
     try:
         federation, can, run = load_run(request, owner, name, run_id)
     except control_client.SuperLinkUnavailable as error:
         federation, can = load_federation(request.user, owner, name, Action.READ_RUNS)
-        context = {"federation": federation, "superlink_error": error.message, "nav_section": "federations"}
+        context: dict[str, Any] = {
+            "federation": federation,
+            "superlink_error": error.message,
+            "nav_section": "federations",
+        }
         return render(request, "runs/run.html", context)
     context = run_page_context(request, federation, can, run)
     try:
@@ -86,7 +92,7 @@ def download(content: str, filename: str, content_type: str) -> HttpResponse:
 
 @login_required
 @require_GET
-def run_download(request: HttpRequest, owner: str, name: str, run_id: int, what: str) -> HttpResponse:
+def run_download(request: AuthenticatedHttpRequest, owner: str, name: str, run_id: int, what: str) -> HttpResponse:
     """metrics.csv, metrics.json or log.txt of a run, for members of its federation."""
     if what not in DOWNLOADS:
         raise Http404("No such download.")
@@ -105,7 +111,7 @@ def run_download(request: HttpRequest, owner: str, name: str, run_id: int, what:
 
 @login_required
 @require_GET
-def run_logs(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
+def run_logs(request: AuthenticatedHttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
     """New log lines since ?after=<timestamp>, appended in place while the run is active."""
     try:
         after = float(request.GET.get("after", "0"))
@@ -125,7 +131,7 @@ def run_logs(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def stop_run(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
+def stop_run(request: AuthenticatedHttpRequest, owner: str, name: str, run_id: int) -> HttpResponse:
     try:
         federation, can, run = load_run(request, owner, name, run_id)
     except control_client.SuperLinkUnavailable as error:

@@ -3,11 +3,12 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
 from federations.models import Federation
 from federations.rules import Action, Permissions
@@ -23,7 +24,7 @@ from ..uploads import TOO_LARGE, limit_uploads
 EXAMPLE_APP = settings.BASE_DIR / "examples" / "quickstart-numpy"
 
 
-def runs_context(request, federation: Federation, can: Permissions, launch_form=None) -> dict:
+def runs_context(request: AuthenticatedHttpRequest, federation: Federation, can: Permissions, launch_form=None) -> dict:
     """The Runs tab; its list of runs (from the SuperLink) loads after the page (``deferred``)."""
     later = deferred(request, "run-list")
     return {
@@ -35,7 +36,7 @@ def runs_context(request, federation: Federation, can: Permissions, launch_form=
 
 @login_required
 @require_GET
-def runs(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def runs(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.READ_RUNS)
     return render_tab(request, federation, can, "runs", runs_context(request, federation, can))
 
@@ -44,13 +45,13 @@ def runs(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 @csrf_exempt  # checked below, once the upload limit is in place (Django reads the body for the token)
 @login_required
 @require_POST
-def launch_run(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def launch_run(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     uploads = limit_uploads(request)
     return launch_checked(request, owner, name, uploads)
 
 
 @csrf_protect
-def launch_checked(request: HttpRequest, owner: str, name: str, uploads) -> HttpResponse:
+def launch_checked(request: AuthenticatedHttpRequest, owner: str, name: str, uploads) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.LAUNCH_RUN)
     form = LaunchForm(request.POST, request.FILES, upload_error=TOO_LARGE if uploads.too_large else "")
     if form.is_valid():
@@ -69,7 +70,7 @@ def launch_checked(request: HttpRequest, owner: str, name: str, uploads) -> Http
 
 @login_required
 @require_GET
-def example_fab(request: HttpRequest) -> HttpResponse:
+def example_fab(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The project's example app as a FAB, built by Flower's own builder, ready to upload."""
     response = HttpResponse(control_client.build_fab(EXAMPLE_APP), content_type="application/octet-stream")
     response["Content-Disposition"] = 'attachment; filename="quickstart-numpy.fab"'

@@ -19,7 +19,7 @@ def ago(moment, now=None) -> str:
     """'just now' for the last minute, then '3 minutes ago', '2 days ago' (the largest unit only).
 
     Written out here rather than with Django's timesince, which looks up translations for every value:
-    a list of 50 invitations spent more on this than on the rest of the page.
+    a page of invitations spent more on this than on the rest of the page.
     """
     if not moment:
         return ""

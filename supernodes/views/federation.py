@@ -2,10 +2,11 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
 from federations.models import Federation
 from federations.rules import Action, FederationError, Permissions, Target
@@ -20,7 +21,7 @@ from ..nodes import NodeRow
 EMPTY = control_client.FederationStatus()
 
 
-def supernodes_context(request, federation: Federation, can: Permissions) -> dict:
+def supernodes_context(request: AuthenticatedHttpRequest, federation: Federation, can: Permissions) -> dict:
     """The SuperNodes tab; nodes and their status (from the SuperLink) load after the page (``deferred``)."""
     if federation.is_simulation:
         return {}
@@ -48,14 +49,14 @@ def supernodes_context(request, federation: Federation, can: Permissions) -> dic
 
 @login_required
 @require_GET
-def federation_supernodes(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def federation_supernodes(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
     return render_tab(request, federation, can, "supernodes", supernodes_context(request, federation, can))
 
 
 @login_required
 @require_POST
-def add_supernode(request: HttpRequest, owner: str, name: str) -> HttpResponse:
+def add_supernode(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.ADD_SUPERNODE)
     try:
         node_id = int(request.POST.get("node_id", ""))
@@ -73,7 +74,7 @@ def add_supernode(request: HttpRequest, owner: str, name: str) -> HttpResponse:
 
 @login_required
 @require_POST
-def remove_supernode(request: HttpRequest, owner: str, name: str, node_id: int) -> HttpResponse:
+def remove_supernode(request: AuthenticatedHttpRequest, owner: str, name: str, node_id: int) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.REMOVE_SUPERNODE)
     try:
         services.remove_supernode(federation=federation, actor=request.user, node_id=node_id)

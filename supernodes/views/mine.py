@@ -6,6 +6,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.http import AuthenticatedHttpRequest
 from supergrid.web import confirm_page, deferred, render_page, wants_partial
 from superlink import control_client
 
@@ -14,7 +15,9 @@ from ..commands import start_commands
 from ..forms import RegisterNodeForm
 
 
-def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None, status: int = 200) -> HttpResponse:
+def render_supernodes(
+    request: AuthenticatedHttpRequest, form: RegisterNodeForm | None = None, status: int = 200
+) -> HttpResponse:
     """The page; the user's nodes and their start commands (from the SuperLink) load after it (``deferred``)."""
     context = {"form": form or RegisterNodeForm(), "nav_section": "supernodes", "start": start_commands()}
     if deferred(request, "my-supernodes"):
@@ -32,13 +35,13 @@ def render_supernodes(request: HttpRequest, form: RegisterNodeForm | None = None
 
 @login_required
 @require_GET
-def supernode_list(request: HttpRequest) -> HttpResponse:
+def supernode_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render_supernodes(request)
 
 
 @login_required
 @require_POST
-def register_supernode(request: HttpRequest) -> HttpResponse:
+def register_supernode(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = RegisterNodeForm(request.POST)
     if form.is_valid():
         key = form.cleaned_data["public_key"]
@@ -51,7 +54,7 @@ def register_supernode(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Registered SuperNode {node_id}.")
             return redirect("supernodes:list")
-    if "private key" in " ".join(form.errors.get("public_key", [])):
+    if "private key" in " ".join(map(str, form.errors.get("public_key", []))):
         # Never keep or echo a private key: the form comes back empty.
         form = RegisterNodeForm({"name": request.POST.get("name", ""), "public_key": ""})
         form.full_clean()
@@ -63,7 +66,7 @@ def register_supernode(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def unregister_supernode(request: HttpRequest, node_id: int) -> HttpResponse:
+def unregister_supernode(request: AuthenticatedHttpRequest, node_id: int) -> HttpResponse:
     try:
         node = next((row for row in nodes.my_nodes(request.user) if row.node_id == node_id), None)
     except control_client.SuperLinkTrouble as error:

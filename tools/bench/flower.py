@@ -182,7 +182,9 @@ def our_run_seconds(content: bytes) -> tuple[float, str]:
         return run.status.status if run else ""
 
     seconds = wait_until_finished(status, started)
-    return seconds, control_client.get_run(owner, handle, run_id).status.sub_status
+    run = control_client.get_run(owner, handle, run_id)
+    assert run is not None  # it has just finished
+    return seconds, run.status.sub_status
 
 
 def stock_run_seconds(address: str, content: bytes) -> tuple[float, str]:

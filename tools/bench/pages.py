@@ -136,7 +136,8 @@ def measure_in_process(listed: list[Page], repeat: int, seconds: float) -> dict[
         reset_queries()
         for _ in range(2):
             client.get(page.path, headers=headers(page))
-        times, floor_times = [], []
+        times: list[float] = []
+        floor_times: list[float] = []
         deadline = time.perf_counter() + seconds
         while len(times) < repeat or (time.perf_counter() < deadline and len(times) < repeat * 10):
             start = time.perf_counter()

@@ -1,7 +1,7 @@
 """Seed the bench database: 10k users, 20k federations and their members, invitations, activity, nodes.
 
-Everything is written by PostgreSQL itself (``INSERT … SELECT generate_series``), which takes about a
-minute at full size. ``scale`` shrinks the generic rows for the smoke test; the named users and
+Everything is written by PostgreSQL itself (``INSERT … SELECT generate_series``), which takes about 30 s
+at full size. ``scale`` shrinks the generic rows for the smoke test; the named users and
 federations below are always there, because every measured page belongs to one of them.
 """
 

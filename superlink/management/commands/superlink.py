@@ -3,9 +3,10 @@ import logging
 import os
 import sys
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandParser
 
 from superlink.tls import certificate_hosts, ensure_local_ca
 
@@ -25,7 +26,7 @@ class Command(BaseCommand):
         "Arguments after -- go to flower-superlink unchanged."
     )
 
-    def add_arguments(self, parser):
+    def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("superlink_args", nargs=argparse.REMAINDER, help="extra flower-superlink arguments")
 
     def tls_arguments(self) -> list[str]:
@@ -40,7 +41,7 @@ class Command(BaseCommand):
                 (settings.SUPERLINK_ADDRESS, settings.SUPERLINK_PUBLIC_ADDRESS), settings.SUPERLINK_TLS_HOSTS
             )
             files = ensure_local_ca(settings.SUPERLINK_TLS_DIR, hosts)
-            ca, cert, key = files.ca_certfile, files.certfile, files.keyfile
+            ca, cert, key = str(files.ca_certfile), str(files.certfile), str(files.keyfile)
             made = "Made a new" if files.issued else "The"
             self.stdout.write(f"{made} SuperLink certificate, for: {', '.join(files.hosts)}")
         self.stdout.write(f"SuperLink root certificate for flwr and flower-supernode: {ca}")
@@ -52,7 +53,7 @@ class Command(BaseCommand):
         )
         return ["--ssl-ca-certfile", str(ca), "--ssl-certfile", str(cert), "--ssl-keyfile", str(key)]
 
-    def handle(self, *args, superlink_args, **options):
+    def handle(self, *args: Any, superlink_args: list[str], **options: Any) -> None:
         superlink_environment()
         host, _, port = settings.SUPERLINK_LISTEN.rpartition(":")
         host = host.removeprefix("[").removesuffix("]")
