@@ -1,6 +1,6 @@
 """What the apps above federations add to its pages, registered from their AppConfig.ready().
 
-federations never names the apps above it (import-linter for imports; tests/test_layers.py for URL names,
+federations never names the apps above it (import-linter for imports; tests/federations/test_layers.py for URL names,
 templates and tables in strings). They hand in here: their federation tabs (Runs, SuperNodes), lines and
 next steps on the Overview, the endpoint that fills the dashboard's Live column, and counts the
 federation lists show (a deployment federation's SuperNodes).

@@ -7,7 +7,7 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from federations import services
 from federations.models import Invitation, Membership
 
-from .factories import FederationFactory, UserFactory
+from ..factories import FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

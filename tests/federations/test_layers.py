@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 UPPER = r"(?:runs|supernodes|superlink|apps)"
 REFERENCES = [
     re.compile(rf"\b{UPPER}:[a-z_]+"),  # URL names: 'runs:run'

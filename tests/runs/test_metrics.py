@@ -5,7 +5,7 @@ from django.urls import reverse
 
 from runs import charts, metrics
 
-from .support import load_deferred
+from ..support import load_deferred
 
 # What flwr 1.42's FedAvg writes to a run's log (the SuperLink strips the colours).
 LOG = """INFO :      Starting FedAvg strategy:

@@ -7,7 +7,7 @@ from django.utils import timezone
 from federations import services
 from federations.models import Activity, Invitation, Membership
 
-from .factories import UserFactory
+from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from pytest_django.asserts import assertContains, assertNotContains, assertRedir
 from federations import services
 from federations.models import Activity, Federation, Membership
 
-from .factories import FederationFactory, UserFactory
-from .support import load_deferred
+from ..factories import FederationFactory, UserFactory
+from ..support import load_deferred
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.db import IntegrityError, transaction
 from federations import services
 from federations.models import Activity, Federation, Membership
 
-from .factories import FederationFactory, UserFactory
+from ..factories import FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ import pytest
 
 from federations.rules import RULES, Action, Code, NotAllowed, Permissions, Target
 
-from .factories import FederationFactory
+from ..factories import FederationFactory
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from pytest_django.asserts import assertContains, assertRedirects
 
 from accounts.models import DeploymentAccessRequest
 
-from .factories import UserFactory
+from ..factories import UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -80,15 +80,3 @@ def test_granting_access_from_the_user_admin_closes_the_open_request(operator_cl
     )
     access_request.refresh_from_db()
     assert access_request.status == "approved"
-
-
-def test_federation_admin_finds_by_handle_and_unarchives(operator_client, archived_federation):
-    changelist = reverse("admin:federations_federation_changelist")
-    assertContains(operator_client.get(changelist, {"q": "@olivia/old"}), "@olivia/old-lab")
-    assertContains(operator_client.get(changelist, {"archived": "yes"}), "@olivia/old-lab")
-    operator_client.post(changelist, {"action": "unarchive", "_selected_action": [archived_federation.pk]})
-    archived_federation.refresh_from_db()
-    assert not archived_federation.is_archived
-    assert archived_federation.activities.first().verb == "unarchived"
-    detail = reverse("admin:federations_federation_change", args=[archived_federation.pk])
-    assertContains(operator_client.get(detail), "olivia")

@@ -1,141 +1,18 @@
-"""The bridge's pieces in-process: CLI login pages and tokens, and the FederationManager's answers."""
-
-from datetime import timedelta
+"""The SuperLink's FederationManager in-process: its answers and refusals match the web's."""
 
 import pytest
-from django.urls import reverse
-from django.utils import timezone
-from flwr.common.constant import ACCESS_TOKEN_KEY, REFRESH_TOKEN_KEY, SUPERLINK_NODE_ID
+from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.supercore.error import FlowerError
-from pytest_django.asserts import assertContains
 
-from accounts import cli_login as services
-from accounts.models import CliSession, DeviceAuthorization, token_hash
 from federations import services as federation_services
-from superlink.auth_plugin import PortalAuthnPlugin
 from superlink.federation_manager import PortalFederationManager
 from superlink.node_directory import NodeDirectory
 from supernodes.models import FederationNode
 
-from .factories import FederationFactory, UserFactory
+from ..factories import FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def pending():
-    authorization, device_code = services.start_device_authorization()
-    return authorization, device_code
-
-
-def login_url(authorization):
-    return reverse("cli_login", args=[authorization.user_code])
-
-
-def test_login_page_needs_sign_in(client, pending):
-    response = client.get(login_url(pending[0]))
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
-
-
-def test_login_page_shows_what_is_asking_and_authorizes(client, user, pending):
-    authorization, device_code = pending
-    client.force_login(user)
-    page = client.get(login_url(authorization))
-    assertContains(page, "Authorize")
-    assertContains(page, authorization.user_code)
-    assert services.exchange_device_code(device_code) is None  # still waiting
-    assertContains(client.post(login_url(authorization)), "Return to your terminal")
-    issued = services.exchange_device_code(device_code)
-    assert issued.session.user == user
-    session = CliSession.objects.get()
-    assert session.access_token_hash == token_hash(issued.access_token) != issued.access_token
-    assert issued.access_token not in str(CliSession.objects.values_list())
-    with pytest.raises(services.LoginError, match="already used"):
-        services.exchange_device_code(device_code)
-
-
-@pytest.mark.parametrize("state", ["unknown", "expired", "used"])
-def test_bad_login_links_get_a_clear_page(client, user, pending, state):
-    authorization, _ = pending
-    code = authorization.user_code
-    if state == "unknown":
-        code = "NOPE-NOPE"
-    elif state == "expired":
-        DeviceAuthorization.objects.filter(pk=authorization.pk).update(expires_at=timezone.now())
-    else:
-        services.approve_device_authorization(user_code=code, user=user)
-    client.force_login(user)
-    response = client.get(reverse("cli_login", args=[code]))
-    assert response.status_code == 410
-    assertContains(response, "cannot be used", status_code=410)
-    assert client.post(reverse("cli_login", args=[code])).status_code == 410
-
-
-def test_unapproved_login_expires_for_the_cli(pending):
-    authorization, device_code = pending
-    DeviceAuthorization.objects.filter(pk=authorization.pk).update(expires_at=timezone.now())
-    with pytest.raises(services.LoginError, match="not authorized in time"):
-        services.exchange_device_code(device_code)
-
-
-def test_plugin_validates_refreshes_and_refuses_revoked_sessions(user):
-    plugin = PortalAuthnPlugin()
-    details = plugin.get_login_details()
-    assert details.authn_type == "oidc"
-    assert "/cli/login/" in details.verification_uri_complete
-    assert plugin.get_auth_tokens(details.device_code) is None
-    code = details.verification_uri_complete.rstrip("/").rsplit("/", 1)[1]
-    services.approve_device_authorization(user_code=code, user=user)
-    tokens = plugin.get_auth_tokens(details.device_code)
-
-    ok, account = plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, tokens.access_token)])
-    assert ok
-    assert (account.flwr_aid, account.account_name) == (user.flwr_aid, "alice")
-    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, "forged")]) == (False, None)
-
-    new_metadata, account = plugin.refresh_tokens([(REFRESH_TOKEN_KEY, tokens.refresh_token)])
-    new_access = dict(new_metadata)[ACCESS_TOKEN_KEY]
-    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, tokens.access_token)]) == (False, None)
-    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, new_access)])[0]
-    with pytest.raises(FlowerError, match="revoked or has expired"):
-        plugin.refresh_tokens([(REFRESH_TOKEN_KEY, tokens.refresh_token)])
-
-    services.revoke_session(user=user, session_id=CliSession.objects.get().pk)
-    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, new_access)]) == (False, None)
-
-
-def test_expired_access_tokens_are_refused(user):
-    issued = services.issue_session(user)
-    CliSession.objects.update(access_expires_at=timezone.now() - timedelta(seconds=1))
-    assert services.account_for_access_token(issued.access_token) is None
-
-
-def test_portal_tokens_are_signed_short_lived_and_never_stored(user, settings):
-    plugin = PortalAuthnPlugin()
-    token = services.portal_token(user)
-    assert not CliSession.objects.exists()
-    valid, account = plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, token)])
-    assert (valid, account.account_name) == (True, user.username)
-    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, token[:-2] + "xx")]) == (False, None)
-    settings.PORTAL_TOKEN_LIFETIME_SECONDS = -1
-    assert plugin.validate_tokens_in_metadata([(ACCESS_TOKEN_KEY, token)]) == (False, None)
-
-
-def test_only_the_owner_revokes_a_cli_session(client, user, outsider):
-    session = services.issue_session(user).session
-    client.force_login(outsider)
-    assert client.post(reverse("revoke_cli_session", args=[session.pk])).status_code == 404
-    assert client.get(reverse("revoke_cli_session", args=[session.pk])).status_code == 405
-    client.force_login(user)
-    client.post(reverse("revoke_cli_session", args=[session.pk]))
-    session.refresh_from_db()
-    assert session.revoked_at is not None
-    assertContains(client.get(reverse("profile")), "No CLI sessions")
-
-
-# The FederationManager ------------------------------------------------------------------------------------------
 
 
 @pytest.fixture

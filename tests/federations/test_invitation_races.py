@@ -8,7 +8,7 @@ from django.db import connection, connections
 from federations import services
 from federations.models import Invitation, Membership
 
-from .factories import FederationFactory, UserFactory
+from ..factories import FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

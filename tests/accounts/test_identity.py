@@ -10,7 +10,7 @@ from django.urls import reverse
 from accounts.models import User
 from federations import services
 
-from .factories import FederationFactory, UserFactory
+from ..factories import FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
