@@ -6,10 +6,7 @@ next steps on the Overview, the endpoint that fills the dashboard's Live column,
 federation lists show (a deployment federation's SuperNodes).
 """
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
-
-from django.db.models import QuerySet
 
 from .rules import Action
 
@@ -30,9 +27,9 @@ class Extensions:
     overview_details: list[str] = field(default_factory=list)  # templates inside the Overview's <dl>
     next_steps: list[str] = field(default_factory=list)  # templates of <li> on a new federation's Overview
     dashboard_live_url_name: str | None = None  # fills the dashboard's Live column (?f=<pk>…)
-    # Counts per federation row of the dashboard, by name: a queryset correlated with
-    # ``OuterRef("federation")`` (the list is of memberships), counted as a subquery per row.
-    list_counts: dict[str, Callable[[], QuerySet]] = field(default_factory=dict)
+    # Counts per federation row of the dashboard, by name: a scalar SQL subquery in which ``f`` is the
+    # federation (the list is SQL: ``federations.lists``).
+    list_counts: dict[str, str] = field(default_factory=dict)
 
 
 extensions = Extensions()
@@ -56,5 +53,5 @@ def set_dashboard_live(url_name: str) -> None:
     extensions.dashboard_live_url_name = url_name
 
 
-def add_list_count(name: str, rows: Callable[[], QuerySet]) -> None:
-    extensions.list_counts[name] = rows
+def add_list_count(name: str, sql: str) -> None:
+    extensions.list_counts[name] = sql

@@ -315,6 +315,13 @@ class Invitation(models.Model):
     def __str__(self) -> str:
         return f"{self.invitee} to {self.federation} ({self.effective_status})"
 
+    # ``pending()`` in SQL, for the statements that stay SQL: the one other spelling of the same rule.
+    PENDING_SQL = "{table}.status = %(pending)s AND {table}.expires_at > %(now)s"
+
+    @staticmethod
+    def pending_sql_params(now, connection) -> dict:
+        return {"pending": Invitation.Status.PENDING, "now": connection.ops.adapt_datetimefield_value(now)}
+
     @classmethod
     def status_at(cls, status: str, expires_at, now) -> str:
         """The status as users see it: a pending invitation past its expiry is expired (the one place)."""

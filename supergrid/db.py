@@ -1,4 +1,4 @@
-"""Raw SQL for the few reads the ORM is too slow to build: the SuperLink's per-call checks.
+"""Raw SQL for the few reads the ORM is too slow to build: the SuperLink's per-call checks, long lists.
 
 Statements are written as SQL (triple-quoted, a comment naming the index they use) with named
 parameters (``%(name)s``), and their rows are read by column name.
@@ -63,3 +63,19 @@ def as_datetime(value):
         return None
     moment = value if isinstance(value, datetime) else parse_datetime(value)
     return moment if timezone.is_aware(moment) else timezone.make_aware(moment, UTC)
+
+
+class Rows:
+    """The rows of a statement that ends in ``LIMIT %(limit)s OFFSET %(offset)s``, sliceable like a queryset
+    (``paginate``). ``timestamps`` names the columns to read as aware datetimes (see ``as_datetime``)."""
+
+    def __init__(self, sql: str, params: Mapping[str, Any], timestamps: tuple[str, ...] = ()):
+        self.sql, self.params, self.timestamps = sql, dict(params), timestamps
+
+    def __getitem__(self, window: slice) -> list[Row]:
+        start = window.start or 0
+        rows = fetch_all(self.sql, {**self.params, "limit": window.stop - start, "offset": start})
+        for row in rows:
+            for name in self.timestamps:
+                row[name] = as_datetime(row[name])
+        return rows

@@ -10,9 +10,9 @@ class SupernodesConfig(AppConfig):
         from superlink.hooks import provide_node_links
 
         from . import services, signals  # noqa: F401 (their receivers)
-        from .lookups import NodeLinks, federation_nodes
+        from .lookups import NODE_COUNT_SQL, NodeLinks
 
         add_tab(Tab("supernodes", "SuperNodes", "supernodes:federation", "supernodes/tab.html", position=30))
         add_next_step("supernodes/_next_step.html")
-        add_list_count("supernodes", federation_nodes)
+        add_list_count("supernodes", NODE_COUNT_SQL)
         provide_node_links(NodeLinks())

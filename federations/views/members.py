@@ -67,8 +67,9 @@ def members_context(
     may_leave = can.may(Action.LEAVE)
     owner, name = federation.owner.username, federation.name
     rows = []
-    for user_id, username, role, joined_at in page:
-        is_owner = role == Membership.Role.OWNER
+    for row in page:
+        user_id, username, joined_at = row["user_id"], row["username"], row["joined_at"]
+        is_owner = row["role"] == Membership.Role.OWNER
         removable = user_id != me and can.may(Action.REMOVE_MEMBER, Target(user_id=user_id, is_owner=is_owner))
         remove_url = federation_url("federations:remove_member", owner, name, username=username) if removable else None
         rows.append(
@@ -83,9 +84,15 @@ def members_context(
     pending_page = paginate(lists.pending_rows(federation, now), pages.get("invitations"), INVITATIONS_PAGE_SIZE)
     pending = [
         PendingRow(
-            pk, invitee, inviter or "", Moment.of(created), ago(created, now), Moment.of(expires), revoke_url(pk)
+            row["id"],
+            row["invitee"],
+            row["inviter"] or "",
+            Moment.of(row["created_at"]),
+            ago(row["created_at"], now),
+            Moment.of(row["expires_at"]),
+            revoke_url(row["id"]),
         )
-        for pk, invitee, inviter, created, expires in pending_page
+        for row in pending_page
     ]
     ended = []
     if can.may(Action.SEE_INVITATION_HISTORY):
