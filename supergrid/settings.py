@@ -68,6 +68,9 @@ ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else ""
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
+    # First: the first app's management command wins, and supergrid's runserver (which imports the URLconf
+    # before the autoreloader's threads start, docs/development.md) must replace staticfiles'.
+    "supergrid",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -84,7 +87,6 @@ INSTALLED_APPS = [
     "supernodes",
     "runs",
     "superlink",
-    "supergrid",
 ]
 
 MIDDLEWARE = [
