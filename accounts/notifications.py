@@ -71,8 +71,7 @@ def send_email(context: TaskContext, payload: dict, attempt: int = 1) -> None:
         message.send()
     except Exception:
         logger.exception("Could not send the email %r", payload["subject"])
-        retry_later(send_email, attempt, payload)
-        return
+        retry_later(send_email, attempt, payload)  # the retry keeps the body; this row need not
     forget_contents(context)
 
 

@@ -18,19 +18,12 @@ from functools import cache
 from django.db import connection
 from django.utils import timezone
 
-from accounts.models import User
 from supergrid.db import Rows, as_datetime, fetch_all
 from supergrid.web import Moment, Row
 
 from .extensions import extensions
+from .lookups import TABLES
 from .models import Federation, Invitation, Membership
-
-TABLES = {
-    "membership": Membership._meta.db_table,
-    "federation": Federation._meta.db_table,
-    "user": User._meta.db_table,
-    "invitation": Invitation._meta.db_table,
-}
 
 # A member's federations, a page at a time, by handle: the memberships by the user foreign key's index,
 # each federation and owner by primary key; counts are subqueries per row shown (no join fan-out), the

@@ -13,12 +13,14 @@ from django.db import connection
 from accounts.models import User
 from supergrid.db import as_datetime, execute, fetch_all, fetch_one
 
-from .models import Federation, Membership, split_handle
+from .models import Federation, Invitation, Membership, split_handle
 
+# Table names from the models, for every statement written as SQL (here, ``lists`` and the apps above).
 TABLES = {
     "membership": Membership._meta.db_table,
     "federation": Federation._meta.db_table,
     "user": User._meta.db_table,
+    "invitation": Invitation._meta.db_table,
 }
 # What a check reads of a federation and a membership, in the models' field order (which Model.from_db
 # expects for a subset of the fields).

@@ -163,6 +163,11 @@ def _is_owner(membership: RulesMembership, target: Target | None, flwr_aid: str)
     return membership.is_owner
 
 
+def _readers(target: Target, flwr_aid: str) -> bool:
+    """The target (a run, a SuperNode) belongs to the reader's Flower account."""
+    return bool(target.flwr_aid) and target.flwr_aid == flwr_aid
+
+
 # Without a target, a rule that depends on one answers whether the member may do it to something
 # (their own node, their own run); the service asks again with the target before it acts. ``flwr_aid``
 # is the reader's Flower account id.
@@ -171,14 +176,12 @@ WHO: dict[Who, Callable[[RulesMembership, Target | None, str], bool]] = {
     Who.OWNER: _is_owner,
     Who.MEMBER_NOT_OWNER: lambda membership, target, flwr_aid: not membership.is_owner,
     Who.OWNER_NOT_ON_OWNER: _is_owner,
-    Who.MEMBER_OWN_NODE: lambda membership, target, flwr_aid: (
-        target is None or (bool(target.flwr_aid) and target.flwr_aid == flwr_aid)
-    ),
+    Who.MEMBER_OWN_NODE: lambda membership, target, flwr_aid: target is None or _readers(target, flwr_aid),
     Who.NODE_OWNER_OR_OWNER: lambda membership, target, flwr_aid: (
         membership.is_owner or target is None or target.user_id == membership.user_id
     ),
     Who.LAUNCHER_OR_OWNER: lambda membership, target, flwr_aid: (
-        membership.is_owner or target is None or (bool(target.flwr_aid) and target.flwr_aid == flwr_aid)
+        membership.is_owner or target is None or _readers(target, flwr_aid)
     ),
 }
 

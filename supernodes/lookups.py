@@ -6,19 +6,15 @@ from collections.abc import Iterable, Sequence
 from django.db.models import Count, Max
 
 from accounts.models import User
+from federations import lookups
 from federations.lookups import handle_parts
-from federations.models import Federation, Membership
+from federations.models import Federation
 from supergrid.db import fetch_all
 
 from . import services
 from .models import FederationNode
 
-TABLES = {
-    "membership": Membership._meta.db_table,
-    "federation": Federation._meta.db_table,
-    "node": FederationNode._meta.db_table,
-    "user": User._meta.db_table,
-}
+TABLES = {**lookups.TABLES, "node": FederationNode._meta.db_table}
 
 # A federation's nodes, in the order they were added (the federation foreign key's index).
 NODES_SQL = """

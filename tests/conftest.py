@@ -4,7 +4,6 @@ import shutil
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 
 from .factories import PASSWORD, FederationFactory, UserFactory
 
@@ -13,21 +12,6 @@ from .factories import PASSWORD, FederationFactory, UserFactory
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_cache():
-    """Rate limits live in the cache: every test starts with none used."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture(autouse=True)
-def _no_superlink(settings, tmp_path):
-    """Unless a test starts one, there is no SuperLink: pages must say so, not fail."""
-    settings.SUPERLINK_TLS_DIR = tmp_path / "no-superlink-tls"
-    settings.SUPERLINK_ADDRESS = "127.0.0.1:9"
 
 
 @pytest.fixture
