@@ -228,6 +228,17 @@ class Permissions[F: RulesFederation]:
         if refused is not None:
             raise refused
 
+    def done_already(self, action: Action) -> bool:
+        """Refused only because the federation is archived: for archiving, what was asked is already so.
+
+        Raises the refusal when the reader may not do it anyway (not the owner, say)."""
+        refused = refusal(self.federation, self.membership, action, None, self.flwr_aid)
+        if refused is None:
+            return False
+        if refused.code != Code.ARCHIVED:
+            raise refused
+        return True
+
     def __getitem__(self, name: str) -> bool:
         """Templates: ``{% if can.invite %}`` asks the table for an action without a target."""
         try:

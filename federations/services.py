@@ -168,12 +168,8 @@ def update_settings(
 def archive_federation(*, federation: Federation, actor: User) -> Federation:
     """Archive (owner only). Idempotent: archiving an archived federation changes nothing."""
     federation = lock(federation)
-    try:
-        check_allowed(federation, actor, Action.ARCHIVE)
-    except NotAllowed as refused:
-        if refused.code != Code.ARCHIVED:
-            raise
-        return federation  # the owner, again: already done
+    if permissions(federation, actor).done_already(Action.ARCHIVE):
+        return federation
     now = timezone.now()
     federation.archived_at = now
     federation.save(update_fields=["archived_at"])

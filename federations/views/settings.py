@@ -13,7 +13,7 @@ from .. import services
 from ..access import load_federation
 from ..forms import ArchiveForm, FederationSettingsForm
 from ..models import Federation
-from ..rules import Action, Code, NotAllowed
+from ..rules import Action
 from .tabs import render_tab
 
 
@@ -53,12 +53,7 @@ def settings(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRe
 @require_POST
 def archive(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
-    try:
-        can.check(Action.ARCHIVE)
-    except NotAllowed as refused:
-        if refused.code != Code.ARCHIVED:
-            raise
-        # The owner, again: archiving an archived federation is answered as done, not refused.
+    if can.done_already(Action.ARCHIVE):  # the owner, again: answered as done, not refused
         messages.info(request, f"{federation.handle} is already archived.")
         return redirect("federations:overview", **federation.url_kwargs())
     form = ArchiveForm(request.POST, federation=federation)

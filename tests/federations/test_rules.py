@@ -118,3 +118,14 @@ def test_a_member_adds_only_their_own_registered_supernode(owner, member):
         with pytest.raises(NotAllowed, match="Choose one of your own registered SuperNodes."):
             member_can.check(Action.ADD_SUPERNODE, node_of_someone_else)
     assert not owner_can.may(Action.ADD_SUPERNODE, Target(flwr_aid=member.flwr_aid))  # not even the owner
+
+
+def test_archiving_an_archived_federation_is_done_already_for_its_owner_only(owner, member):
+    federation = FederationFactory(owner=owner, members=[member])
+    owner_can = Permissions(federation, federation.memberships.get(user=owner), owner.flwr_aid)
+    member_can = Permissions(federation, federation.memberships.get(user=member), member.flwr_aid)
+    assert owner_can.done_already(Action.ARCHIVE) is False
+    federation.archived_at = federation.created_at
+    assert owner_can.done_already(Action.ARCHIVE) is True
+    with pytest.raises(NotAllowed, match="Only the owner can archive"):
+        member_can.done_already(Action.ARCHIVE)
