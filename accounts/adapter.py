@@ -1,7 +1,8 @@
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
-from django.urls import reverse
+from django.shortcuts import resolve_url
 
 from .notifications import queue_email
 
@@ -18,7 +19,7 @@ class AccountAdapter(DefaultAccountAdapter):
         return super().clean_username(username.strip(), shallow=shallow)
 
     def get_signup_redirect_url(self, request) -> str:
-        return reverse("federations:dashboard")
+        return resolve_url(settings.LOGIN_REDIRECT_URL)  # where a sign-in lands (the dashboard, in settings)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Rendered here, with the request's links; sent by the task worker (allauth would send it inline)."""

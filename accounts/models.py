@@ -61,11 +61,6 @@ class User(AbstractUser):
         default=False,
         help_text="May create deployment federations with real SuperNodes.",
     )
-    notify_run_finished = models.BooleanField(
-        "email when my runs finish",
-        default=True,
-        help_text="An email when a run you launched finishes, fails or is stopped.",
-    )
 
     objects: ClassVar[AccountManager] = AccountManager()
 

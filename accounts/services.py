@@ -67,7 +67,3 @@ def decide_deployment_access(*, access_request: DeploymentAccessRequest, operato
         User.objects.filter(pk=access_request.user_id).update(has_deployment_access=True)
     notifications.enqueue_after_commit(notifications.send_access_decision_email, access_request.pk)
     return True
-
-
-def set_notifications(*, user: User, notify_run_finished: bool) -> None:
-    User.objects.filter(pk=user.pk).update(notify_run_finished=notify_run_finished)

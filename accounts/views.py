@@ -1,13 +1,14 @@
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from . import cli_login as logins
 from . import services
+from .extensions import render_profile_sections
 from .http import AuthenticatedHttpRequest
 
 
@@ -22,7 +23,7 @@ class DeploymentAccessForm(forms.Form):
 
 def home(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
-        return redirect("federations:dashboard")
+        return redirect(settings.LOGIN_REDIRECT_URL)  # where a sign-in lands (the dashboard, in settings)
     return render(request, "home.html")
 
 
@@ -34,6 +35,7 @@ def render_profile(
         "access_request": request.user.deployment_access_requests.first(),
         "access_form": access_form or DeploymentAccessForm(),
         "cli_sessions": logins.active_cli_sessions(request.user),
+        "sections": render_profile_sections(request),
         "nav_section": "profile",
     }
     return render(request, "accounts/profile.html", context, status=status)
@@ -61,17 +63,6 @@ def request_deployment_access(request: AuthenticatedHttpRequest) -> HttpResponse
             messages.success(request, "Request sent. An operator will review it; the answer appears here.")
             return redirect("profile")
     return render_profile(request, access_form=form, status=400)
-
-
-@login_required
-@require_POST
-def notifications(request: AuthenticatedHttpRequest) -> HttpResponse:
-    wanted = request.POST.get("notify_run_finished") == "on"
-    services.set_notifications(user=request.user, notify_run_finished=wanted)
-    messages.success(
-        request, "You will get an email when your runs finish." if wanted else "No more emails when your runs finish."
-    )
-    return redirect(reverse("profile") + "#notifications")
 
 
 @login_required

@@ -6,8 +6,15 @@ class FederationsConfig(AppConfig):
     verbose_name = "Federations"
 
     def ready(self):
+        from django.conf import settings
+        from django.db.models.signals import post_save
+
+        from accounts.extensions import ProfileSection, add_profile_section
+
         from .extensions import Tab, add_tab
         from .rules import Action
+        from .services import workspace_for_new_account
+        from .views.invitations import INBOX_TEMPLATE, inbox_context
 
         add_tab(Tab("overview", "Overview", "federations:overview", "federations/tabs/overview.html", position=10))
         add_tab(Tab("members", "Members", "federations:members", "federations/tabs/members.html", position=40))
@@ -16,3 +23,5 @@ class FederationsConfig(AppConfig):
             "settings", "Settings", "federations:settings", "federations/tabs/settings.html", Action.VIEW_SETTINGS, 60
         )
         add_tab(settings_tab)
+        add_profile_section(ProfileSection("invitations", INBOX_TEMPLATE, inbox_context, position=10))
+        post_save.connect(workspace_for_new_account, sender=settings.AUTH_USER_MODEL, dispatch_uid="workspace")

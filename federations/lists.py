@@ -19,15 +19,16 @@ from django.db import connection
 from django.utils import timezone
 
 from supergrid.db import Rows, as_datetime, fetch_all
-from supergrid.web import Moment, Row
+from supergrid.web import Moment
 
 from .extensions import extensions
 from .lookups import TABLES
-from .models import Federation, Invitation, Membership
+from .models import WORKSPACE_NAME, Federation, Invitation, Membership
 
-# A member's federations, a page at a time, by handle: the memberships by the user foreign key's index,
-# each federation and owner by primary key; counts are subqueries per row shown (no join fan-out), the
-# apps above adding theirs (``extensions.list_counts``), so the statement is built once they have.
+# A member's federations, a page at a time, their own workspace first, then by handle: the memberships
+# by the user foreign key's index, each federation and owner by primary key; counts are subqueries per
+# row shown (no join fan-out), the apps above adding theirs (``extensions.list_counts``), so the
+# statement is built once they have.
 MEMBER_FEDERATIONS_SQL = """
     SELECT f.id AS pk, o.username AS owner, f.name, f.kind, f.description, f.created_at, f.archived_at,
         f.num_supernodes, m.role, m.user_id,
@@ -36,7 +37,7 @@ MEMBER_FEDERATIONS_SQL = """
     JOIN {federation} f ON f.id = m.federation_id
     JOIN {user} o ON o.id = f.owner_id
     WHERE m.user_id = %(user_id)s AND (f.archived_at IS NOT NULL) = %(archived)s
-    ORDER BY o.username, f.name
+    ORDER BY f.owner_id = m.user_id AND LOWER(f.name) = 'workspace' DESC, o.username, f.name
     LIMIT %(limit)s OFFSET %(offset)s
 """
 
@@ -114,6 +115,10 @@ class MemberFederation:
         return self.kind == Federation.Kind.SIMULATION
 
     @property
+    def is_workspace(self) -> bool:
+        return self.name.lower() == WORKSPACE_NAME
+
+    @property
     def is_owner(self) -> bool:
         return self.role == Membership.Role.OWNER
 
@@ -134,7 +139,7 @@ class MemberFederations:
 
 
 @dataclass(frozen=True)
-class InboxEntry(Row):
+class InboxEntry:
     pk: int
     handle: str
     inviter: str  # empty once the inviter's account is gone

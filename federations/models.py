@@ -18,6 +18,10 @@ FEDERATION_NAME_DB_REGEX = r"^[A-Za-z][A-Za-z0-9-]{0,31}$"
 MIN_SIMULATED_SUPERNODES = 1
 MAX_SIMULATED_SUPERNODES = 1000
 DEFAULT_SIMULATED_SUPERNODES = 10
+# Every account's personal simulation federation, ``@<username>/workspace``: where stock flwr 1.42 runs
+# when no federation is named (``DEFAULT_FEDERATION_SIMULATION``). The name is reserved for it.
+WORKSPACE_NAME = "workspace"
+WORKSPACE_SIMULATED_SUPERNODES = 2
 
 validate_federation_name = RegexValidator(
     regex=r"^[A-Za-z][A-Za-z0-9-]{0,31}\Z",
@@ -100,6 +104,11 @@ class Federation(models.Model):
                 violation_error_message="You already have a federation with that name.",
             ),
             models.CheckConstraint(condition=Q(name__regex=FEDERATION_NAME_DB_REGEX), name="federations_name_format"),
+            models.CheckConstraint(
+                condition=~Q(name__iexact=WORKSPACE_NAME) | Q(kind="simulation", archived_at__isnull=True),
+                name="federations_workspace_is_an_active_simulation",
+                violation_error_message="A workspace is a simulation federation and is never archived.",
+            ),
             models.CheckConstraint(condition=Q(kind__in=["simulation", "deployment"]), name="federations_kind_valid"),
             models.CheckConstraint(
                 condition=(
@@ -140,6 +149,10 @@ class Federation(models.Model):
     @property
     def is_simulation(self) -> bool:
         return self.kind == self.Kind.SIMULATION
+
+    @property
+    def is_workspace(self) -> bool:
+        return self.name.lower() == WORKSPACE_NAME
 
     @property
     def simulation_settings(self) -> SimulationSettings | None:
@@ -209,6 +222,7 @@ class Activity(models.Model):
         MEMBER_REMOVED = "member_removed", "Member removed"
         SUPERNODE_ADDED = "supernode_added", "SuperNode added"
         SUPERNODE_REMOVED = "supernode_removed", "SuperNode removed"
+        ARTIFACTS_DELETED = "artifacts_deleted", "Artifacts deleted"
 
     SENTENCES: dict[str, str] = {
         Verb.CREATED: "created the federation",
@@ -224,6 +238,7 @@ class Activity(models.Model):
         Verb.MEMBER_REMOVED: "removed {target}",
         Verb.SUPERNODE_ADDED: "added SuperNode {target}",
         Verb.SUPERNODE_REMOVED: "removed SuperNode {target}",
+        Verb.ARTIFACTS_DELETED: "deleted the artifacts of {target}",
     }
 
     federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")

@@ -27,6 +27,7 @@ class Code(StrEnum):
     UNKNOWN_ACCOUNT = "unknown_account"
     INVITATION_NOT_FOUND = "invitation_not_found"
     NODE_NOT_FOUND = "node_not_found"
+    NOT_READY = "not_ready"  # asked too early: a run's artifacts still being packed, or none kept
 
 
 class Refusal(Exception):
@@ -77,6 +78,7 @@ class Action(StrEnum):
     LAUNCH_RUN = "launch_run"
     READ_RUNS = "read_runs"
     STOP_RUN = "stop_run"
+    DOWNLOAD_ARTIFACTS = "download_artifacts"
     ARCHIVE = "archive"
 
 
@@ -96,11 +98,19 @@ class Rule:
     when_archived: bool  # still allowed once the federation is archived
     refusal: str  # what someone who is not `who` is told
     deployment_only: bool = False  # refused in simulation federations, with SIMULATION_REASON
+    not_in_workspace: str = ""  # refused in a workspace, with these words (a workspace is personal)
 
 
 ARCHIVED_REASON = "This federation is archived and read-only."
 NOT_MEMBER_REASON = "You are not a member of this federation."
 SIMULATION_REASON = "Simulation federations use simulated SuperNodes; real ones cannot be added."
+WORKSPACE_INVITE_REASON = (
+    "Your workspace is personal: nobody can be invited to it. Collaborations get a federation of their own."
+)
+WORKSPACE_ARCHIVE_REASON = (
+    "Your workspace cannot be archived: it is where your runs go when you name no federation. "
+    "Collaborations get a federation of their own."
+)
 
 # The table. Actions on accounts (create a federation, accept an invitation) are in services, next to
 # the account checks they need; docs/rules.md lists both.
@@ -108,7 +118,12 @@ RULES: dict[Action, Rule] = {
     Action.VIEW: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
     Action.VIEW_SETTINGS: Rule(Who.OWNER, True, "Only the owner can see the settings."),
     Action.CHANGE_SETTINGS: Rule(Who.OWNER, False, "Only the owner can change the settings."),
-    Action.INVITE: Rule(Who.OWNER, False, "Only the owner can invite users or revoke invitations."),
+    Action.INVITE: Rule(
+        Who.OWNER,
+        False,
+        "Only the owner can invite users or revoke invitations.",
+        not_in_workspace=WORKSPACE_INVITE_REASON,
+    ),
     Action.SEE_INVITATION_HISTORY: Rule(Who.OWNER, True, "Only the owner can see ended invitations."),
     Action.REMOVE_MEMBER: Rule(Who.OWNER_NOT_ON_OWNER, False, "Only the owner can remove members."),
     Action.LEAVE: Rule(Who.MEMBER_NOT_OWNER, False, "The owner cannot leave the federation; archive it instead."),
@@ -123,8 +138,12 @@ RULES: dict[Action, Rule] = {
     Action.STOP_RUN: Rule(
         Who.LAUNCHER_OR_OWNER, True, "Only whoever launched this run, or the federation's owner, can stop it."
     ),
+    # Members read runs, so members download what a run kept (the web and `flwr pull`), archived or not.
+    Action.DOWNLOAD_ARTIFACTS: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
     # Archiving an archived federation changes nothing: the service answers the owner's second try as done.
-    Action.ARCHIVE: Rule(Who.OWNER, False, "Only the owner can archive the federation."),
+    Action.ARCHIVE: Rule(
+        Who.OWNER, False, "Only the owner can archive the federation.", not_in_workspace=WORKSPACE_ARCHIVE_REASON
+    ),
 }
 
 OWNER_CANNOT_BE_REMOVED = "The owner cannot be removed."
@@ -138,6 +157,9 @@ class RulesFederation(Protocol):
 
     @property
     def is_archived(self) -> bool: ...
+
+    @property
+    def is_workspace(self) -> bool: ...
 
 
 class RulesMembership(Protocol):
@@ -199,6 +221,8 @@ def refusal(
         return NotAllowed(NOT_MEMBER_REASON, code=Code.NOT_MEMBER)
     if rule.deployment_only and federation.is_simulation:
         return NotAllowed(SIMULATION_REASON, code=Code.INVALID)
+    if rule.not_in_workspace and federation.is_workspace:
+        return NotAllowed(rule.not_in_workspace)
     if not WHO[rule.who](membership, target, flwr_aid):
         return NotAllowed(rule.refusal)
     if rule.who is Who.OWNER_NOT_ON_OWNER and target is not None and target.is_owner:

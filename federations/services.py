@@ -23,6 +23,8 @@ from .models import (
     DEFAULT_SIMULATED_SUPERNODES,
     MAX_SIMULATED_SUPERNODES,
     MIN_SIMULATED_SUPERNODES,
+    WORKSPACE_NAME,
+    WORKSPACE_SIMULATED_SUPERNODES,
     Activity,
     Federation,
     Invitation,
@@ -98,6 +100,12 @@ def create_federation(
         validate_federation_name(name)
     except ValidationError as error:
         raise FederationError(error.messages[0], field="name", code=Code.INVALID_NAME) from None
+    if name.lower() == WORKSPACE_NAME:
+        raise FederationError(
+            "“workspace” is the name of everyone's personal workspace; choose another name.",
+            field="name",
+            code=Code.NAME_TAKEN,
+        )
     if kind not in Federation.Kind.values:
         raise FederationError("Choose Simulation or Deployment.", field="kind")
     # Lock the owner's row so two concurrent creations of the same name queue up.
@@ -128,6 +136,44 @@ def create_federation(
     Membership.objects.create(federation=federation, user=owner, role=Membership.Role.OWNER)
     record(federation, owner, Activity.Verb.CREATED, federation.handle)
     return federation
+
+
+WORKSPACE_DESCRIPTION = "Your personal workspace: where your runs go when you name no federation."
+
+
+def ensure_workspace(owner: User) -> Federation:
+    """The account's workspace, ``@<username>/workspace``, created the first time (2 simulated SuperNodes).
+
+    Called when an account is created and whenever the SuperLink asks (``ensure_default_federations_exist``);
+    two callers at once create one (the name is unique per owner; the loser reads the winner's).
+    """
+    existing = Federation.objects.filter(owner=owner, name__iexact=WORKSPACE_NAME).first()
+    if existing is not None:
+        return existing
+    try:
+        with transaction.atomic():
+            federation = Federation.objects.create(
+                owner=owner,
+                name=WORKSPACE_NAME,
+                kind=Federation.Kind.SIMULATION,
+                description=WORKSPACE_DESCRIPTION,
+                num_supernodes=WORKSPACE_SIMULATED_SUPERNODES,
+                client_resources_num_cpus=1,
+                client_resources_num_gpus=0.0,
+                simulation_backend="ray",
+                simulation_verbose=False,
+            )
+            Membership.objects.create(federation=federation, user=owner, role=Membership.Role.OWNER)
+            record(federation, owner, Activity.Verb.CREATED, federation.handle)
+    except IntegrityError:
+        return Federation.objects.get(owner=owner, name__iexact=WORKSPACE_NAME)
+    return federation
+
+
+def workspace_for_new_account(sender: type, instance: User, created: bool, raw: bool = False, **kwargs: Any) -> None:
+    """``post_save`` of an account: a new account starts with its workspace (not when loading fixtures)."""
+    if created and not raw:
+        ensure_workspace(instance)
 
 
 @transaction.atomic

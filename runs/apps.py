@@ -6,14 +6,19 @@ class RunsConfig(AppConfig):
     verbose_name = "Runs"
 
     def ready(self):
+        from accounts.extensions import ProfileSection, add_profile_section
         from federations.extensions import Tab, add_next_step, add_overview_details, add_tab, set_dashboard_live
         from federations.rules import Action
-        from superlink.hooks import on_runs_ended
+        from superlink.hooks import on_runs_ended, provide_artifacts_url
 
+        from .artifacts import pull_url
         from .services import record_finished_runs
+        from .views.emails import PROFILE_SECTION, profile_section_context
 
         add_tab(Tab("runs", "Runs", "runs:runs", "runs/tab.html", Action.READ_RUNS, position=20))
         add_overview_details("runs/_overview_details.html")
         add_next_step("runs/_next_step.html")
         set_dashboard_live("runs:dashboard_live")
         on_runs_ended(record_finished_runs)
+        provide_artifacts_url(pull_url)
+        add_profile_section(ProfileSection("run-emails", PROFILE_SECTION, profile_section_context, position=20))

@@ -1,6 +1,6 @@
 """Runs of a federation as the pages show them, read from the SuperLink."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.utils import timezone
@@ -20,6 +20,7 @@ class RunRow:
     pending_at: datetime | None
     running_at: datetime | None
     finished_at: datetime | None
+    has_artifacts: bool = False  # packed and downloadable (``with_artifacts``)
 
     @classmethod
     def from_proto(cls, run, names: dict[str, str]) -> "RunRow":
@@ -71,6 +72,18 @@ class FederationRuns:
         return any(run.is_active for run in self.runs)
 
 
+def with_artifacts(rows: list[RunRow]) -> list[RunRow]:
+    """The rows, those whose artifacts are packed marked so (one query for the page)."""
+    from .models import RunArtifacts
+
+    packed = set(
+        RunArtifacts.objects.filter(
+            status=RunArtifacts.Status.PACKED, outcome__run_id__in=[str(row.run_id) for row in rows]
+        ).values_list("outcome__run_id", flat=True)
+    )
+    return [replace(row, has_artifacts=True) if str(row.run_id) in packed else row for row in rows]
+
+
 def federation_runs(user, federation) -> FederationRuns:
     """Newest first; on trouble, no runs and a sentence for the page."""
     try:
@@ -82,7 +95,7 @@ def federation_runs(user, federation) -> FederationRuns:
     names = dict(
         User.objects.filter(flwr_aid__in={run.flwr_aid for run in details.runs}).values_list("flwr_aid", "username")
     )
-    runs = [RunRow.from_proto(run, names) for run in details.runs]
+    runs = with_artifacts([RunRow.from_proto(run, names) for run in details.runs])
     runs.sort(key=lambda row: (row.pending_at or timezone.now(), row.run_id), reverse=True)
     online = sum(1 for node in details.nodes if node.status == "online")
     return FederationRuns(runs, nodes_online=online, nodes_total=len(details.nodes))

@@ -14,10 +14,11 @@ logger = logging.getLogger(__name__)
 @task
 def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
     from .models import RunOutcome
+    from .services import wants_run_emails
 
     outcome = RunOutcome.objects.select_related("federation__owner", "launched_by").get(pk=outcome_id)
     launcher, federation = outcome.launched_by, outcome.federation
-    if launcher is None or not launcher.notify_run_finished or not has_verified_email(launcher):
+    if launcher is None or not wants_run_emails(launcher.pk) or not has_verified_email(launcher):
         return
     page = absolute_url("runs:run", **federation.url_kwargs(), run_id=int(outcome.run_id))
     subject = f"Run {outcome.run_id} in {federation.handle} {outcome.sub_status}"

@@ -2,15 +2,26 @@
 
 from collections.abc import Sequence
 
+from django.core.files.storage import storages
 from django.db import transaction
 
 from accounts.models import User
 from accounts.notifications import enqueue_after_commit
-from federations.models import Federation
+from federations.models import Activity, Federation
 from superlink.hooks import FinishedRun
 
+from . import artifacts as artifacts_module  # beside arguments named artifacts
 from . import notifications
-from .models import RunOutcome
+from .models import RunArtifacts, RunEmailSetting, RunOutcome
+
+
+def wants_run_emails(user_id: int) -> bool:
+    """Whether someone wants an email when a run they launched ends (yes unless they turned it off)."""
+    return not RunEmailSetting.objects.filter(user_id=user_id, notify_run_finished=False).exists()
+
+
+def set_run_emails(*, user: User, wanted: bool) -> None:
+    RunEmailSetting.objects.update_or_create(user=user, defaults={"notify_run_finished": wanted})
 
 
 def record_run_outcome(
@@ -31,9 +42,40 @@ def record_run_outcome(
                 "details": details[:2000],
             },
         )
-        if created and launcher is not None and launcher.notify_run_finished:
+        if created and launcher is not None and wants_run_emails(launcher.pk):
             enqueue_after_commit(notifications.send_run_finished_email, outcome.pk)
+        if created:
+            enqueue_after_commit(artifacts_module.pack_run_artifacts, outcome.pk)
     return outcome if created else None
+
+
+def delete_artifacts(*, artifacts: RunArtifacts, operator: User) -> None:
+    """An operator's action (the admin): the zip leaves the storage; the run page and the activity log say so."""
+    with transaction.atomic():
+        artifacts = RunArtifacts.objects.select_for_update().select_related("outcome__federation").get(pk=artifacts.pk)
+        if artifacts.status == RunArtifacts.Status.DELETED:
+            return
+        name = artifacts.file
+        artifacts.status, artifacts.file, artifacts.files, artifacts.left_out = RunArtifacts.Status.DELETED, "", [], []
+        artifacts.size = artifacts.kept_bytes = artifacts.left_out_count = 0
+        artifacts.save()
+        Activity.objects.create(
+            federation=artifacts.outcome.federation,
+            actor=operator,
+            verb=Activity.Verb.ARTIFACTS_DELETED,
+            target=f"run {artifacts.outcome.run_id}",
+        )
+        if name:
+            transaction.on_commit(lambda: storages["artifacts"].delete(name), robust=True)
+
+
+def pack_again(*, artifacts: RunArtifacts) -> None:
+    """An operator's action for a pack that failed (the storage was full, say): try once more."""
+    updated = RunArtifacts.objects.filter(pk=artifacts.pk, status=RunArtifacts.Status.FAILED).update(
+        status=RunArtifacts.Status.PENDING, attempts=0, claimed_until=None, message=""
+    )
+    if updated:
+        enqueue_after_commit(artifacts_module.pack_run_artifacts, artifacts.pk)
 
 
 def record_finished_runs(runs: Sequence[FinishedRun]) -> None:
@@ -49,3 +91,6 @@ def record_finished_runs(runs: Sequence[FinishedRun]) -> None:
                 sub_status=run.status.sub_status,
                 details=run.status.details,
             )
+    # Runs whose artifacts still wait (the packer stopped mid-way, the storage was full): try again.
+    for outcome_id in artifacts_module.unpacked_outcomes():
+        enqueue_after_commit(artifacts_module.pack_run_artifacts, outcome_id)

@@ -2,7 +2,7 @@ from django.urls import include, path, register_converter
 
 from supergrid.web import FEDERATION_PREFIX
 
-from .views import all_runs, compare, live, run, tab
+from .views import all_runs, artifacts, compare, emails, live, run, tab
 
 app_name = "runs"
 
@@ -32,11 +32,13 @@ federation_patterns = [
     path("runs/<run_id:run_id>/", run.run_detail, name="run"),
     path("runs/<run_id:run_id>/logs/", run.run_logs, name="run_logs"),
     path("runs/<run_id:run_id>/stop/", run.stop_run, name="stop_run"),
+    path("runs/<run_id:run_id>/artifacts/", artifacts.download, name="artifacts"),
     path("runs/<run_id:run_id>/<str:what>", run.run_download, name="download"),
 ]
 
 urlpatterns = [
     path("runs/", all_runs.all_runs, name="all"),
+    path("profile/run-emails/", emails.save_run_emails, name="emails"),
     path("federations/live/", live.dashboard_live, name="dashboard_live"),
     path("examples/quickstart-numpy.fab", tab.example_fab, name="example_fab"),
     path(FEDERATION_PREFIX, include(federation_patterns)),

@@ -241,8 +241,22 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 if DEBUG:
     STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Run artifacts. Apps write into ARTIFACTS_WORK_DIR/<run id> (the SuperLink hands it to them as
+# SUPERGRID_ARTIFACTS_DIR); when a run ends its folder is packed into the "artifacts" storage below, any
+# Django storage backend (S3 with django-storages, say: docs/artifacts.md).
+ARTIFACTS_WORK_DIR = Path(os.environ.get("ARTIFACTS_WORK_DIR", VAR_DIR / "artifacts" / "work"))
+ARTIFACTS_MAX_BYTES = env_int("ARTIFACTS_MAX_BYTES", 1024**3)  # kept of one run; the rest is listed as left out
+ARTIFACTS_MAX_FILES = env_int("ARTIFACTS_MAX_FILES", 10_000)  # files kept of one run
+ARTIFACTS_TOTAL_MAX_BYTES = env_int("ARTIFACTS_TOTAL_MAX_BYTES", 50 * 1024**3)  # all runs' zips together
+ARTIFACTS_LINK_SECONDS = env_int("ARTIFACTS_LINK_SECONDS", 3600)  # how long a `flwr pull` link works
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "artifacts": {
+        "BACKEND": os.environ.get("ARTIFACTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
+        "OPTIONS": {"location": str(VAR_DIR / "artifacts" / "packed")}
+        if "ARTIFACTS_STORAGE_BACKEND" not in os.environ
+        else {},
+    },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -61,24 +61,13 @@ def partial_for(request: HtmxHttpRequest, templates: Sequence[str]) -> str | Non
     return None
 
 
-class Row:
-    """A precomputed line of a list, readable by templates on their first try.
-
-    Django's template lookup tries ``row["field"]`` before ``row.field``; an object without
-    ``__getitem__`` pays for a caught exception on every variable of every row.
-    """
-
-    def __getitem__(self, key: str):
-        return getattr(self, key)
-
-
 @cache
 def site_zone() -> ZoneInfo:
     return ZoneInfo(settings.TIME_ZONE)
 
 
 @dataclass(frozen=True)
-class Moment(Row):
+class Moment:
     """A timestamp as list pages show it, in the site's time zone, formatted once in Python.
 
     Django's ``date`` filter looks up formats and the active time zone for every value, which on a page

@@ -8,8 +8,11 @@ them through ``hooks``.
 """
 
 import logging
+import threading
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from flwr.common.constant import SUPERLINK_NODE_ID
@@ -35,6 +38,10 @@ from .node_directory import NodeDirectory, node_directory
 
 logger = logging.getLogger(__name__)
 RECENT_RUNS = 20  # finished runs compared with the recorded outcomes whenever one ends
+CATCH_UP_AFTER_SECONDS = 5.0  # after the SuperLink's state is set, look for runs that ended meanwhile
+
+if TYPE_CHECKING:
+    from flwr.server.superlink.linkstate import LinkState
 
 
 # How each refusal of the rules table reaches the CLI: Flower's code, with the web page's words.
@@ -48,6 +55,7 @@ FLOWER_CODES = {
     Code.UNKNOWN_ACCOUNT: ApiErrorCode.ACCOUNTS_NOT_FOUND,
     Code.INVITATION_NOT_FOUND: ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE,
     Code.NODE_NOT_FOUND: ApiErrorCode.FORBIDDEN_ACTION,
+    Code.NOT_READY: ApiErrorCode.PULL_UNFINISHED_RUN,
 }
 
 
@@ -147,6 +155,8 @@ class PortalFederationManager(FederationManager):
 
     def __init__(self, directory: NodeDirectory | None = None):
         self.directory = directory or node_directory
+        self._have_workspace: set[str] = set()  # accounts whose workspace is known to exist
+        self._endings = ThreadPoolExecutor(max_workers=1, thread_name_prefix="run-endings")
 
     # Routing: memory only --------------------------------------------------------------------------------
 
@@ -169,7 +179,19 @@ class PortalFederationManager(FederationManager):
         return lookups.federation_and_membership(federation_id, flwr_aid)[1] is not None
 
     def ensure_default_federations_exist(self, flwr_aid: str) -> None:
-        """Nothing to do: accounts start with no federations, like on the web."""
+        """The account's workspace, where `flwr run` goes without --federation (made with the account; an
+        account made before workspaces existed gets its own here). Asked on most calls: after the first
+        answer for an account, from memory (a workspace is never archived or deleted)."""
+        if flwr_aid in self._have_workspace:
+            return
+        self._ensure_workspace(flwr_aid)
+
+    @with_django
+    def _ensure_workspace(self, flwr_aid: str) -> None:
+        account = User.objects.filter(flwr_aid=flwr_aid).first()
+        if account is not None:
+            services.ensure_workspace(account)
+            self._have_workspace.add(flwr_aid)
 
     @with_django
     def get_federations(self, flwr_aid: str) -> list[FederationDetails]:
@@ -351,17 +373,39 @@ class PortalFederationManager(FederationManager):
             raise FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE, message, public_details=message)
         services.revoke_invitation(federation=federation, actor=user, invitation_id=invitation.pk)
 
-    @with_django
     def report_run_usage(self) -> None:
-        """The SuperLink calls this when a run ends: record how, once, and tell whoever launched it.
+        """The SuperLink calls this when a run ends: record how, once, tell whoever launched it, pack
+        what it kept (the apps above do, through ``hooks.runs_ended``).
 
         Runs are not metered. The call carries no run, so the most recent finished runs are compared
-        with the outcomes already recorded.
+        with the outcomes already recorded. The work happens on one thread of its own, never on the
+        SuperLink's request thread that reported it (packing a run's artifacts takes a while).
         """
         finished = self.linkstate.get_run_info(
             statuses=["finished"], order_by="pending_at", ascending=False, limit=RECENT_RUNS
         )
-        hooks.runs_ended(list(finished))
+        self._endings.submit(self._runs_ended, list(finished))
+
+    @with_django
+    def _runs_ended(self, finished: list[Run]) -> None:
+        try:
+            hooks.runs_ended(finished)
+        except Exception:
+            logger.exception("Could not record the runs that ended")
+
+    @FederationManager.linkstate.setter  # type: ignore[attr-defined,untyped-decorator]
+    def linkstate(self, linkstate: "LinkState") -> None:
+        """Set by the SuperLink's state as it starts: then catch up with runs that ended while it was down."""
+        self._linkstate = linkstate
+        timer = threading.Timer(CATCH_UP_AFTER_SECONDS, self._catch_up)
+        timer.daemon = True
+        timer.start()
+
+    def _catch_up(self) -> None:
+        try:
+            self.report_run_usage()
+        except Exception:
+            logger.exception("Could not catch up with the runs that ended while the SuperLink was down")
 
     @with_django
     def can_execute(self, flwr_aid: str, action: ActionType, context: ActionContext) -> None:
@@ -379,6 +423,12 @@ class PortalFederationManager(FederationManager):
         """The federation's id as stored everywhere (``@owner/name`` as created); unknown ids unchanged."""
         federation, _ = lookups.federation_and_membership(federation_id)
         return federation.handle if federation is not None else federation_id
+
+    @with_django
+    def artifacts_url(self, flwr_aid: str, run: Run) -> str:
+        """`flwr pull`: members download a run's artifacts (the rules table's row); the apps above say where."""
+        member_rights(flwr_aid, run.federation_id).check(Action.DOWNLOAD_ARTIFACTS)
+        return hooks.artifacts_url(run, account(flwr_aid))
 
     @with_django
     def check_stop_run(self, flwr_aid: str, federation_id: str, launched_by: str) -> None:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from accounts.models import User
 from federations.models import Federation
+from federations.rules import Code, FederationError
 
 if TYPE_CHECKING:
     from flwr.supercore.run import Run
@@ -62,13 +63,19 @@ class NoNodeLinks:
         raise NotImplementedError("no app keeps SuperNode links")
 
 
+def no_artifacts(run: "FinishedRun", account: User) -> str:
+    raise FederationError(f"This SuperGrid keeps no artifacts of runs (run {run.run_id}).", code=Code.NOT_READY)
+
+
 @dataclass
 class Hooks:
     nodes: NodeLinks
     runs_ended: Callable[[Sequence[FinishedRun]], None]  # the SuperLink's most recent finished runs
+    # `flwr pull`: the URL that downloads a finished run's artifacts for this member, or a Refusal saying why not
+    artifacts_url: Callable[["FinishedRun", User], str]
 
 
-hooks = Hooks(nodes=NoNodeLinks(), runs_ended=lambda runs: None)
+hooks = Hooks(nodes=NoNodeLinks(), runs_ended=lambda runs: None, artifacts_url=no_artifacts)
 
 
 def provide_node_links(links: NodeLinks) -> None:
@@ -77,3 +84,7 @@ def provide_node_links(links: NodeLinks) -> None:
 
 def on_runs_ended(callback: Callable[[Sequence[FinishedRun]], None]) -> None:
     hooks.runs_ended = callback
+
+
+def provide_artifacts_url(callback: Callable[["FinishedRun", User], str]) -> None:
+    hooks.artifacts_url = callback

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 import flwr.superlink.main as superlink_main
 import flwr.superlink.servicer.control.control_handlers as control_handlers
 from fastapi import Depends, Query
+from flwr.common.constant import Status
 from flwr.common.serde import run_to_proto
 from flwr.proto.control_pb2 import (
     ArchiveFederationRequest,
@@ -32,6 +33,8 @@ from flwr.proto.control_pb2 import (
     ListFederationsResponse,
     ListRunsRequest,
     ListRunsResponse,
+    PullArtifactsRequest,
+    PullArtifactsResponse,
     RemoveNodeFromFederationRequest,
     RemoveNodeFromFederationResponse,
     StartRunRequest,
@@ -52,6 +55,8 @@ from flwr.superlink.routers.control.router import AccountDependency, LinkStateDe
 from flwr.superlink.routers.control.router import router as control_router
 from google.protobuf.message import Message
 
+from federations.models import WORKSPACE_NAME
+
 from .auth_plugin import PortalAuthnPlugin
 from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, OWN_NODES, STATUS_FEDERATIONS_LIMIT
 from .fab import InvalidFab, inspect_fab
@@ -65,6 +70,7 @@ RUN_STATUSES = {"active": ["pending", "starting", "running"], "finished": ["fini
 
 stock_start_run = control_handlers.start_run
 stock_stop_run = control_handlers.stop_run
+check_membership = control_handlers._validate_federation_membership_in_request
 
 
 def portal_manager(state: LinkState) -> PortalFederationManager:
@@ -88,9 +94,11 @@ def start_run(
         except InvalidFab as error:
             raise FlowerError(ApiErrorCode.INVALID_RUN_CONFIG, str(error), public_details=str(error)) from None
     manager = portal_manager(state)
-    if request.federation:
-        request.federation = manager.canonical_id(request.federation)
-        manager.check_run_settings(account.flwr_aid, request.federation, request.override_federation_config)
+    if not request.federation:  # `flwr run` without --federation: the caller's workspace, as stock Flower says
+        manager.ensure_default_federations_exist(account.flwr_aid)
+        request.federation = f"@{account.account_name}/{WORKSPACE_NAME}"
+    request.federation = manager.canonical_id(request.federation)
+    manager.check_run_settings(account.flwr_aid, request.federation, request.override_federation_config)
     return stock_start_run(request, account, state, *args, **kwargs)
 
 
@@ -102,6 +110,25 @@ def stop_run(request: StopRunRequest, account: AccountInfo, state: LinkState) ->
     response = stock_stop_run(request, account, state)
     state.federation_manager.report_run_usage()  # a stopped run has ended too: record it, tell its launcher
     return response
+
+
+def pull_artifacts(
+    request: PullArtifactsRequest, account: AccountInfo, state: LinkState, artifact_provider: object = None
+) -> PullArtifactsResponse:
+    """`flwr pull`: our rules decide who (members, as for runs), not stock's launcher-only check; the URL is
+    the portal's, built from PORTAL_URL. Refusals in stock Flower's words where it has them: an unknown
+    run, a non-member (as `flwr log`), an unfinished run."""
+    runs = state.get_run_info(run_ids=[request.run_id])
+    if not runs:
+        raise FlowerError(ApiErrorCode.RUN_ID_NOT_FOUND, f"Run {request.run_id} not found while pulling artifacts.")
+    run = runs[0]
+    check_membership(state, account.flwr_aid, run.federation_id)
+    if run.status.status != Status.FINISHED:
+        raise FlowerError(
+            ApiErrorCode.PULL_UNFINISHED_RUN,
+            f"Cannot pull artifacts for run {run.run_id}; status={run.status.status}, owner_aid={run.flwr_aid}.",
+        )
+    return PullArtifactsResponse(url=portal_manager(state).artifacts_url(account.flwr_aid, run))
 
 
 def remove_node_from_federation(
@@ -201,6 +228,7 @@ def install() -> FederationManager:
     control_handlers.stop_run = stop_run
     control_handlers.remove_node_from_federation = remove_node_from_federation
     control_handlers.archive_federation = archive_federation
+    control_handlers.pull_artifacts = pull_artifacts
     add_route(MEMBER_RUNS_PATH, ListRunsRequest, member_runs)
     add_route(FEDERATION_STATUS_PATH, ListFederationsRequest, federation_status)
 

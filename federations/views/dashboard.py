@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from supergrid.web import Moment, Row, paginate
+from supergrid.web import Moment, paginate
 
 from .. import services
 from ..extensions import extensions
@@ -30,7 +30,7 @@ ROLE_LABELS = {value: str(label) for value, label in Membership.Role.choices}
 
 
 @dataclass(frozen=True)
-class FederationRow(Row):
+class FederationRow:
     """One line of the dashboard (or the archived list), with what the template shows already worked out."""
 
     pk: int
@@ -43,6 +43,7 @@ class FederationRow(Row):
     member_count: int
     supernodes: str
     archived: bool
+    workspace: bool  # the reader's own workspace (listed first)
     created: Moment
     settings_url: str | None  # both set when the reader may archive it
     archive_url: str | None
@@ -66,6 +67,7 @@ class FederationRow(Row):
             if entry.is_simulation
             else str(entry.counts.get("supernodes", "—")),
             archived=entry.is_archived,
+            workspace=entry.is_workspace and entry.is_owner,
             created=Moment.of(entry.created_at),
             settings_url=federation_url("federations:settings", entry.owner, entry.name) if may_archive else None,
             archive_url=federation_url("federations:archive", entry.owner, entry.name) if may_archive else None,
@@ -91,7 +93,9 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
         "invitations": invitations,
         "pending_invitation_count": len(invitations),  # the header's count, without asking again
     }
-    shown = [("f", row.pk) for row in context["rows"]]
+    rows, page = context["rows"], context["page"]
+    context["only_workspace"] = len(rows) == 1 and rows[0].workspace and not page.has_other_pages()
+    shown = [("f", row.pk) for row in rows]
     if shown and extensions.dashboard_live_url_name:
         context["live_url"] = f"{reverse(extensions.dashboard_live_url_name)}?{urlencode(shown)}"
     return render(request, "federations/dashboard.html", context)

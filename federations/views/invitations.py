@@ -1,8 +1,10 @@
-"""Answering an invitation from the profile's inbox."""
+"""The invitation inbox on the profile, and answering an invitation from it."""
+
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.views.decorators.http import require_POST
 
@@ -13,6 +15,12 @@ from .. import services
 from ..lists import inbox
 
 INBOX_TEMPLATE = "federations/_invitation_inbox.html"
+
+
+def inbox_context(request: HttpRequest) -> dict[str, Any]:
+    """The inbox as a section of the profile page."""
+    assert request.user.pk is not None  # the profile is for signed-in people
+    return {"invitations": inbox(request.user.pk)}
 
 
 def answer_invitation(request: AuthenticatedHttpRequest, invitation_id: int, accept: bool) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ascii_iexact
 from supergrid.templatetags.timing import ago
-from supergrid.web import FORM_INVALID, Moment, Row, confirm_page, paginate, wants_partial
+from supergrid.web import FORM_INVALID, Moment, confirm_page, paginate, wants_partial
 
 from .. import lists, services
 from ..access import load_federation
@@ -28,7 +28,7 @@ INVITATIONS_PAGE_SIZE = 25
 
 
 @dataclass(frozen=True)
-class MemberRow(Row):
+class MemberRow:
     username: str
     is_owner: bool
     is_me: bool
@@ -38,7 +38,7 @@ class MemberRow(Row):
 
 
 @dataclass(frozen=True)
-class PendingRow(Row):
+class PendingRow:
     pk: int
     username: str
     inviter: str
@@ -49,7 +49,7 @@ class PendingRow(Row):
 
 
 @dataclass(frozen=True)
-class EndedRow(Row):
+class EndedRow:
     username: str
     status: str
     reason: str

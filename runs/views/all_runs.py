@@ -11,7 +11,7 @@ from federations.models import Federation, split_handle
 from supergrid.web import deferred, render_page
 from superlink import control_client
 
-from ..listing import RunRow
+from ..listing import RunRow, with_artifacts
 
 ALL_RUNS_PAGE_SIZE = 25
 
@@ -53,6 +53,8 @@ def all_runs(request: AuthenticatedHttpRequest) -> HttpResponse:
     except control_client.SuperLinkTrouble as error:
         context["superlink_error"] = error.message
     else:
-        rows = [(RunRow.from_proto(run, {}), split_handle(run.federation)) for run in found[:ALL_RUNS_PAGE_SIZE]]
+        shown = found[:ALL_RUNS_PAGE_SIZE]
+        marked = with_artifacts([RunRow.from_proto(run, {}) for run in shown])
+        rows = [(row, split_handle(run.federation)) for row, run in zip(marked, shown, strict=True)]
         context |= {"rows": rows, "has_next": len(found) > ALL_RUNS_PAGE_SIZE}
     return render_page(request, "runs/all_runs.html", context)

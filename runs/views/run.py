@@ -18,6 +18,7 @@ from superlink import control_client
 
 from .. import charts, metrics
 from ..listing import RunRow
+from ..models import RunArtifacts
 
 DOWNLOADS = ("metrics.csv", "metrics.json", "log.txt")
 
@@ -44,6 +45,10 @@ def run_page_context(request: AuthenticatedHttpRequest, federation, can: Permiss
         "proto": run,
         "config": sorted(control_client.run_config(run).items()),
         "can_stop": row.is_active and can.may(Action.STOP_RUN, Target(flwr_aid=run.flwr_aid)),
+        "artifacts": RunArtifacts.objects.filter(
+            outcome__run_id=str(run.run_id), outcome__federation=federation
+        ).first(),
+        "artifacts_folder": f"$SUPERGRID_ARTIFACTS_DIR/{run.run_id}",
         "nav_section": "federations",
     }
 

@@ -21,6 +21,8 @@ def test_new_user_signs_up_signs_out_and_signs_in_with_email(page):
 
     expect(page).to_have_url(re.compile(r"/federations/$"))
     expect(page.get_by_role("heading", name="Federations", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Your workspace is ready")).to_be_visible()
+    expect(page.get_by_role("table").get_by_role("link", name="@newcomer/workspace")).to_be_visible()
     assert User.objects.filter(username="newcomer").exists()
 
     page.get_by_role("button", name="Sign out").click()
@@ -33,7 +35,7 @@ def test_new_user_signs_up_signs_out_and_signs_in_with_email(page):
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/federations/$"))
 
-    page.get_by_role("link", name="newcomer").click()
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="newcomer").click()
     expect(page.get_by_role("heading", name="Profile")).to_be_visible()
     expect(page.get_by_text("newcomer@example.com")).to_be_visible()
 

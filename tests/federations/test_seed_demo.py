@@ -18,7 +18,7 @@ def test_seed_demo_is_idempotent_and_prints_the_passwords(settings, capsys):
     assert not User.objects.get(username="bob").has_deployment_access
     assert User.objects.get(username="alice").check_password("alice-supergrid-demo")
     federations = {f.name: f for f in Federation.objects.filter(owner__username="alice")}
-    assert set(federations) == {"fedavg-playground", "hospital-network", "pilot-2025"}
+    assert set(federations) == {"workspace", "fedavg-playground", "hospital-network", "pilot-2025"}
     assert federations["hospital-network"].kind == "deployment"
     assert federations["pilot-2025"].is_archived
     assert Membership.objects.filter(user__username="bob", role="member").count() == 3

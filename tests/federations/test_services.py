@@ -24,7 +24,7 @@ def test_deployment_federation_needs_deployment_access(owner):
     with pytest.raises(services.FederationError, match="need deployment access") as excinfo:
         services.create_federation(owner=owner, name="real", kind="deployment")
     assert excinfo.value.field == "kind"
-    assert not Federation.objects.exists()
+    assert not Federation.objects.exclude(name="workspace").exists()
     owner.has_deployment_access = True
     owner.save()
     federation = services.create_federation(owner=owner, name="real", kind="deployment", num_supernodes=5)
@@ -39,7 +39,7 @@ def test_bad_names_are_refused(owner, name):
     with pytest.raises(services.FederationError) as excinfo:
         services.create_federation(owner=owner, name=name, kind="simulation")
     assert excinfo.value.field == "name"
-    assert not Federation.objects.exists()
+    assert not Federation.objects.exclude(name="workspace").exists()
 
 
 def test_name_is_unique_per_owner_ignoring_case(owner, member):
@@ -47,7 +47,7 @@ def test_name_is_unique_per_owner_ignoring_case(owner, member):
     with pytest.raises(services.FederationError, match="already have a federation"):
         services.create_federation(owner=owner, name="lAB", kind="simulation")
     services.create_federation(owner=member, name="lab", kind="simulation")
-    assert Federation.objects.count() == 2
+    assert Federation.objects.exclude(name="workspace").count() == 2
 
 
 @pytest.mark.parametrize("count", [0, -1, 1001, "abc"])
@@ -55,7 +55,7 @@ def test_simulated_supernode_count_out_of_range(owner, count):
     with pytest.raises(services.FederationError) as excinfo:
         services.create_federation(owner=owner, name="lab", kind="simulation", num_supernodes=count)
     assert excinfo.value.field == "num_supernodes"
-    assert not Federation.objects.exists()
+    assert not Federation.objects.exclude(name="workspace").exists()
 
 
 def test_database_enforces_the_name_rule_and_case_insensitive_uniqueness(owner):

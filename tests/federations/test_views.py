@@ -203,11 +203,20 @@ def test_owner_gets_the_archive_button_on_the_dashboard(client, federation, owne
     assertContains(client.get(reverse("federations:dashboard")), 'aria-label="Archive @olivia/fedavg-lab"')
 
 
-def test_empty_dashboard_explains_and_offers_new_federation(client, outsider):
+def test_a_newcomer_finds_their_workspace_ready_and_is_offered_a_new_federation(client, outsider):
     client.force_login(outsider)
     response = client.get(reverse("federations:dashboard"))
-    assertContains(response, "No federations yet")
+    assertContains(response, "Your workspace is ready")
+    assertContains(response, '<a href="/@oscar/workspace/" class="mono">@oscar/workspace</a>', html=False)
     assertContains(response, "New Federation")
+
+
+def test_the_workspace_is_listed_first(client, outsider):
+    FederationFactory(owner=UserFactory(username="aaron"), name="alpha", members=[outsider])
+    client.force_login(outsider)
+    page = client.get(reverse("federations:dashboard")).content.decode()
+    assert page.index("@oscar/workspace") < page.index("@aaron/alpha")
+    assert "Your workspace is ready" not in page
 
 
 def count_queries(client, path) -> int:
@@ -299,8 +308,9 @@ def test_the_dashboard_fetches_its_live_column_in_one_request(client, federation
     other = FederationFactory(owner=outsider, name="elsewhere")
     client.force_login(member)
     dashboard = client.get(reverse("federations:dashboard")).content.decode()
-    live_url = f"{reverse('runs:dashboard_live')}?f={federation.pk}"
-    assert f'hx-get="{live_url}" hx-trigger="load" hx-swap="none"' in dashboard
+    workspace = Federation.objects.get(owner=member, name="workspace")
+    live_url = f"{reverse('runs:dashboard_live')}?f={workspace.pk}&f={federation.pk}"
+    assert f'hx-get="{live_url.replace("&", "&amp;")}" hx-trigger="load" hx-swap="none"' in dashboard
     assert f'<span id="live-{federation.pk}" class="muted small">…</span>' in dashboard
 
     # One cell per row, swapped out of band; another federation's id is ignored.

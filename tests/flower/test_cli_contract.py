@@ -44,11 +44,15 @@ def test_create_list_and_configure_federations(cli_for, alice, bob):
     refused(as_bob("federation", "create", "mine", "grid"), "Deployment federations need deployment access")
     refused(as_alice("federation", "create", "LAB", "grid", "--simulation"), "You already have a federation named")
     refused(as_alice("federation", "create", "1bad", "grid", "--simulation"), "Invalid federation name")
-    assert Federation.objects.count() == 2
+    assert Federation.objects.exclude(name="workspace").count() == 2
 
     listed = as_alice.json("federation", "list", "grid")
-    assert [f["id"] for f in listed["federations"]] == ["@alice/hospitals", "@alice/lab"]
-    assert {f["id"]: f["simulation"] for f in listed["federations"]} == {"@alice/hospitals": False, "@alice/lab": True}
+    assert [f["id"] for f in listed["federations"]] == ["@alice/workspace", "@alice/hospitals", "@alice/lab"]
+    assert {f["id"]: f["simulation"] for f in listed["federations"]} == {
+        "@alice/workspace": True,
+        "@alice/hospitals": False,
+        "@alice/lab": True,
+    }
 
     assert as_alice("federation", "simulation-config", "@alice/lab", "grid", "--num-supernodes", "25").returncode == 0
     lab.refresh_from_db()
@@ -61,6 +65,22 @@ def test_create_list_and_configure_federations(cli_for, alice, bob):
     assert details["simulation-config"]["num_supernodes"] == 25
     assert details["members"] == [{"member_id": "alice", "role": "owner"}]
     assert Activity.objects.filter(federation=lab, verb="simulation_config_changed").count() == 1
+
+
+def test_the_workspace_is_where_the_cli_goes_without_a_federation(cli_for, alice, bob):
+    as_alice = cli_for(alice)
+    workspace = Federation.objects.get(owner=alice, name="workspace")
+    configured = as_alice.json("federation", "simulation-config", "", "grid", "--num-supernodes", "3")
+    assert configured["federation-id"] == "@alice/workspace"
+    workspace.refresh_from_db()
+    assert workspace.num_supernodes == 3
+    refused(
+        as_alice("federation", "invite", "create", "bob", "@alice/workspace", "grid"),
+        "Your workspace is personal: nobody can be invited to it.",
+    )
+    refused(as_alice("federation", "archive", "@alice/workspace", "grid"), "Your workspace cannot be archived")
+    refused(as_alice("federation", "create", "Workspace", "grid", "--simulation"), "is the name of everyone's personal")
+    assert not Membership.objects.filter(federation=workspace, user=bob).exists()
 
 
 def test_invitations_accept_reject_revoke_and_refusals(cli_for, alice, bob, carol):
@@ -104,7 +124,7 @@ def test_invitations_accept_reject_revoke_and_refusals(cli_for, alice, bob, caro
         ("carol", "rejected"),
         ("dave", "revoked"),
     }
-    assert not Membership.objects.filter(user__in=[carol, dave]).exists()
+    assert not Membership.objects.filter(user__in=[carol, dave]).exclude(federation__name="workspace").exists()
     assert [v for v in Activity.objects.filter(federation__name="lab").values_list("verb", flat=True)][:2] == [
         "invitation_revoked",
         "invited",
@@ -124,7 +144,7 @@ def test_remove_account_leave_remove_and_archive(cli_for, alice, bob, carol):
     assert as_alice("federation", "remove-account", "@alice/lab", "carol", "grid").returncode == 0
     assert list(Membership.objects.filter(federation__name="lab").values_list("user__username", flat=True)) == ["alice"]
     refused(as_bob("federation", "list", "grid", "--federation", "@alice/lab"), "not a member")
-    assert as_carol.json("federation", "list", "grid")["federations"] == []
+    assert [f["id"] for f in as_carol.json("federation", "list", "grid")["federations"]] == ["@carol/workspace"]
 
     refused(as_bob("federation", "archive", "@alice/lab", "grid"), "not a member")
     assert as_alice("federation", "archive", "@alice/lab", "grid").returncode == 0
@@ -135,7 +155,8 @@ def test_remove_account_leave_remove_and_archive(cli_for, alice, bob, carol):
     refused(as_alice("federation", "invite", "create", "bob", "@alice/lab", "grid"), "archived and read-only")
     refused(as_alice("federation", "simulation-config", "@alice/lab", "grid", "--num-supernodes", "3"), "archived")
     # Archived federations are listed, marked archived; the default table hides them (--verbose shows them).
-    assert as_alice.json("federation", "list", "grid")["federations"][0]["archived"] is True
+    listed = {f["id"]: f["archived"] for f in as_alice.json("federation", "list", "grid")["federations"]}
+    assert listed == {"@alice/workspace": False, "@alice/lab": True}
     assert "@alice/lab" not in as_alice("federation", "list", "grid").text
     assert as_alice.json("federation", "list", "grid", "--federation", "@alice/lab")["federation"]["archived"] is True
 

@@ -304,7 +304,10 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     cli = FlwrCli(public, site / "flwr", Client())
     logged_in = cli.login(alice)
     assert logged_in.returncode == 0, logged_in.text
-    assert [f["id"] for f in cli.json("federation", "list", "grid")["federations"]] == ["@alice/hospitals"]
+    assert [f["id"] for f in cli.json("federation", "list", "grid")["federations"]] == [
+        "@alice/workspace",
+        "@alice/hospitals",
+    ]
 
     node_env = {**os.environ, **FLWR_ENV, "FLWR_HOME": str(site / "home"), "PATH": f"{BIN}{os.pathsep}/usr/bin"}
     node_env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)

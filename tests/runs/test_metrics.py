@@ -155,16 +155,17 @@ def test_launchers_can_turn_run_emails_off(client, federation, member, mailoutbo
     from runs import services
 
     client.force_login(member)
-    response = client.post(reverse("notifications"), {}, follow=True)
+    page = client.get(reverse("profile")).content.decode()
+    assert 'name="notify_run_finished" checked' in page  # on until turned off
+    response = client.post(reverse("runs:emails"), {}, follow=True)
     assert "No more emails when your runs finish." in response.content.decode()
-    member.refresh_from_db()
-    assert member.notify_run_finished is False
+    assert 'name="notify_run_finished" checked' not in response.content.decode()
+    assert services.wants_run_emails(member.pk) is False
     with django_capture_on_commit_callbacks(execute=True):
         services.record_run_outcome(
             run_id=7, federation_id="@olivia/fedavg-lab", launched_by_aid=member.flwr_aid, sub_status="failed"
         )
     assert mailoutbox == []
-    assert client.get(reverse("notifications")).status_code == 405
-    client.post(reverse("notifications"), {"notify_run_finished": "on"})
-    member.refresh_from_db()
-    assert member.notify_run_finished is True
+    assert client.get(reverse("runs:emails")).status_code == 405
+    client.post(reverse("runs:emails"), {"notify_run_finished": "on"})
+    assert services.wants_run_emails(member.pk) is True

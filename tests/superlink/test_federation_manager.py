@@ -52,9 +52,11 @@ def test_manager_reads_match_the_web(manager, owner, member, outsider):
     assert not manager.exists("not-a-handle")
     assert manager.has_member(member.flwr_aid, "@olivia/lab")
     assert not manager.has_member(outsider.flwr_aid, "@olivia/lab")
-    (listed,) = manager.get_federations(member.flwr_aid)
+    workspace, listed = manager.get_federations(member.flwr_aid)
+    assert (workspace.id, workspace.member_count, workspace.can_invite_members) == ("@max/workspace", 1, False)
     assert (listed.id, listed.member_count, listed.can_invite_members) == ("@olivia/lab", 2, False)
     assert {(f.id, f.archived) for f in manager.get_federations(owner.flwr_aid)} == {
+        ("@olivia/workspace", False),
         ("@olivia/lab", False),
         ("@olivia/gone", True),
     }

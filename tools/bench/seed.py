@@ -97,19 +97,19 @@ def seed(scale: float = 1.0) -> Sizes:
 
         user_columns = (
             "password, is_superuser, username, first_name, last_name, email, is_staff, is_active, date_joined, "
-            "flwr_aid, has_deployment_access, notify_run_finished"
+            "flwr_aid, has_deployment_access"
         )
         run(
             f"INSERT INTO {{user}} ({user_columns}) "
             "SELECT '!', false, 'user' || i, '', '', 'user' || i || '@example.org', false, true, "
-            "now() - i * interval '1 minute', gen_random_uuid()::text, i %% 3 = 0, true "
+            "now() - i * interval '1 minute', gen_random_uuid()::text, i %% 3 = 0 "
             "FROM generate_series(1, %s) AS i",
             users,
         )
         run(
             f"INSERT INTO {{user}} ({user_columns}) "
             "SELECT '!', false, name, '', '', name || '@example.org', false, true, now(), gen_random_uuid()::text, "
-            "true, true FROM unnest(%s::text[]) AS name",
+            "true FROM unnest(%s::text[]) AS name",
             named_users,
         )
         # Generic federations fed1…fedN, owned round-robin by user1…userM; every fifth a deployment.

@@ -1,7 +1,11 @@
 """ServerApp: FedAvg over every connected SuperNode for a few rounds."""
 
+import hashlib
 import json
+import os
+from pathlib import Path
 
+import numpy as np
 from flwr.app import ArrayRecord, Context, MetricRecord
 from flwr.serverapp import Grid, ServerApp
 from flwr.serverapp.strategy import FedAvg
@@ -43,3 +47,12 @@ def main(grid: Grid, context: Context) -> None:
         "SuperGrid result: "
         + json.dumps({kind: {r: dict(m) for r, m in rounds.items()} for kind, rounds in recorded.items()})
     )
+    # Artifacts: SuperGrid keeps what a run writes into its own folder, <SUPERGRID_ARTIFACTS_DIR>/<run id>,
+    # and offers it on the run's page and to `flwr pull`. Elsewhere (no such variable) they go to ./outputs.
+    outputs = Path(os.environ.get("SUPERGRID_ARTIFACTS_DIR", "outputs")) / str(context.run_id)
+    outputs.mkdir(parents=True, exist_ok=True)
+    np.savez(outputs / "final_model.npz", weights=weights, bias=bias)
+    final = {kind: dict(rounds[max(rounds)]) for kind, rounds in recorded.items() if rounds}
+    (outputs / "metrics.json").write_text(json.dumps({"rounds": num_rounds, "final": final}, indent=2))
+    for saved in ("final_model.npz", "metrics.json"):
+        print(f"Saved {saved} (sha256 {hashlib.sha256((outputs / saved).read_bytes()).hexdigest()})")

@@ -18,6 +18,11 @@ def superlink_environment() -> None:
     os.environ["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"
     # Flower logs through its own handler; the portal's root handler would print every line twice.
     logging.getLogger("flwr").propagate = False
+    # Where apps keep a run's outputs: <this>/<run id> (docs/artifacts.md). The SuperExec and the
+    # ServerApp and simulation processes it starts inherit it.
+    artifacts = Path(settings.ARTIFACTS_WORK_DIR).resolve()
+    artifacts.mkdir(parents=True, exist_ok=True)
+    os.environ["SUPERGRID_ARTIFACTS_DIR"] = str(artifacts)
 
 
 class Command(BaseCommand):
@@ -55,6 +60,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, superlink_args: list[str], **options: Any) -> None:
         superlink_environment()
+        self.stdout.write(f"Run artifacts: apps write into {os.environ['SUPERGRID_ARTIFACTS_DIR']}/<run id>")
         host, _, port = settings.SUPERLINK_LISTEN.rpartition(":")
         host = host.removeprefix("[").removesuffix("]")
         extra = [arg for arg in superlink_args if arg != "--"]
