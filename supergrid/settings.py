@@ -251,11 +251,13 @@ ARTIFACTS_TOTAL_MAX_BYTES = env_int("ARTIFACTS_TOTAL_MAX_BYTES", 50 * 1024**3)  
 ARTIFACTS_LINK_SECONDS = env_int("ARTIFACTS_LINK_SECONDS", 3600)  # how long a `flwr pull` link works
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "artifacts": {
-        "BACKEND": os.environ.get("ARTIFACTS_STORAGE_BACKEND", "django.core.files.storage.FileSystemStorage"),
-        "OPTIONS": {"location": str(VAR_DIR / "artifacts" / "packed")}
-        if "ARTIFACTS_STORAGE_BACKEND" not in os.environ
-        else {},
+    # A folder by default (ARTIFACTS_LOCATION); another backend by its dotted path, configured by its own
+    # settings (django-storages' S3Storage reads AWS_STORAGE_BUCKET_NAME and friends).
+    "artifacts": {"BACKEND": os.environ["ARTIFACTS_STORAGE_BACKEND"]}
+    if os.environ.get("ARTIFACTS_STORAGE_BACKEND")
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": os.environ.get("ARTIFACTS_LOCATION", str(VAR_DIR / "artifacts" / "packed"))},
     },
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"

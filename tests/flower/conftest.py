@@ -54,6 +54,8 @@ def running_superlink(workdir: Path, **extra_env: str):
         "SUPERLINK_DATABASE": str(workdir / "state.db"),
         "SUPERLINK_TLS_DIR": str(workdir / "tls"),
         "PORTAL_URL": "http://testserver",
+        "ARTIFACTS_WORK_DIR": str(workdir / "artifacts-work"),
+        "ARTIFACTS_LOCATION": str(workdir / "artifacts"),
         "FLWR_HOME": str(workdir / "flwr-home"),
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
         **extra_env,
@@ -180,10 +182,20 @@ def cli_for(superlink, tmp_path):
 
 @pytest.fixture
 def portal(settings, superlink):
-    """Point the portal's Control API client at the test SuperLink."""
+    """Point the portal's Control API client at the test SuperLink, and its artifacts storage at the one
+    the SuperLink packs into."""
+    from django.core.files.storage import storages
+
     settings.SUPERLINK_ADDRESS = superlink.address
     settings.SUPERLINK_TLS_DIR = superlink.ca_certfile.parent
-    return superlink
+    workdir = superlink.ca_certfile.parent.parent
+    settings.ARTIFACTS_WORK_DIR = workdir / "artifacts-work"
+    location = {"location": str(workdir / "artifacts")}
+    artifacts = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": location}
+    settings.STORAGES = {**settings.STORAGES, "artifacts": artifacts}
+    storages._storages.pop("artifacts", None)
+    yield superlink
+    storages._storages.pop("artifacts", None)
 
 
 @pytest.fixture(scope="session")

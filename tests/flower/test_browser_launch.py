@@ -1,20 +1,23 @@
-"""A new user's first run, in the browser: download the example app, upload it, watch it finish."""
+"""A new user's first run, in the browser: in their workspace, download the example app, upload it, watch it
+finish, take its model out."""
 
 import re
+import zipfile
 
 import pytest
 from playwright.sync_api import expect
 
-from ..factories import FederationFactory, UserFactory
+from ..factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.flower, pytest.mark.django_db(transaction=True)]
 
 
-def test_launch_the_example_app_and_watch_it_finish(page, sign_in, portal, tmp_path):
+def test_a_first_run_in_the_workspace_and_its_artifacts_downloaded(page, sign_in, portal, tmp_path):
     alice = UserFactory(username="alice")
-    FederationFactory(owner=alice, name="first", num_supernodes=2)
     sign_in(alice)
-    page.goto("/@alice/first/")
+    page.goto("/federations/")
+    page.get_by_role("table").get_by_role("link", name="@alice/workspace").click()
+    expect(page.get_by_role("heading", name="Next steps")).to_be_visible()
     page.get_by_role("navigation", name="Federation").get_by_role("link", name="Runs").click()
     expect(page.get_by_text("No runs yet")).to_be_visible()
 
@@ -26,7 +29,7 @@ def test_launch_the_example_app_and_watch_it_finish(page, sign_in, portal, tmp_p
     page.get_by_label("Flower App bundle (.fab)").set_input_files(fab)
     page.get_by_label("Run config overrides").fill("num-server-rounds=2")
     page.get_by_role("button", name="Launch run").click()
-    expect(page).to_have_url(re.compile(r"/@alice/first/runs/\d+/$"))
+    expect(page).to_have_url(re.compile(r"/@alice/workspace/runs/\d+/$"))
     expect(page.locator("#run-status")).to_contain_text("finished:completed", timeout=120_000)
     expect(page.locator("#run-logs")).to_contain_text("Final model", timeout=30_000)
     expect(page.get_by_role("button", name="Stop")).to_have_count(0)
@@ -36,10 +39,21 @@ def test_launch_the_example_app_and_watch_it_finish(page, sign_in, portal, tmp_p
     assert at_end
     expect(page.get_by_role("img", name=re.compile(r"^train_loss"))).to_be_visible()
 
-    page.get_by_role("link", name="Runs of @alice/first").click()
+    # Its artifacts: listed once packed, one download with the model the ServerApp saved.
+    artifacts = page.locator("#run-artifacts")
+    expect(artifacts).to_contain_text("final_model.npz", timeout=30_000)
+    expect(artifacts).to_contain_text("metrics.json")
+    with page.expect_download() as download:
+        artifacts.get_by_role("link", name=re.compile(r"^Download all")).click()
+    zipped = tmp_path / "artifacts.zip"
+    download.value.save_as(zipped)
+    assert {"final_model.npz", "metrics.json"} <= set(zipfile.ZipFile(zipped).namelist())
+
+    page.get_by_role("link", name="Runs of @alice/workspace").click()
     expect(page.locator("#run-list")).to_contain_text("finished:completed")
+    expect(page.locator("#run-list")).to_contain_text("artifacts")
 
     # The header's Runs page lists it too.
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
     expect(page.get_by_role("heading", name="Runs")).to_be_visible()
-    expect(page.locator("table")).to_contain_text("@alice/first")
+    expect(page.locator("table")).to_contain_text("@alice/workspace")

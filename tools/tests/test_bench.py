@@ -48,3 +48,15 @@ def test_the_control_path_is_timed_against_stock_flower_and_revocation_is_instan
     assert {call.label for call in calls} >= {"has_member", "exists"}
     assert all(call.ours_ms > 0 and call.stock_ms > 0 for call in calls)
     assert extra["revoked_refused"] is True
+
+
+def test_packing_is_timed_against_zip_and_its_memory_measured(monkeypatch, tmp_path):
+    from tools.bench import packing
+
+    monkeypatch.setattr(packing, "MODEL_MIB", 2)
+    monkeypatch.setattr(packing, "TEXT_FILES", 5)
+    ours_seconds, zip_seconds, peak_mib, size = packing.measure()
+    assert size == 2 * 1024 * 1024 + 5 * packing.TEXT_KIB * 1024
+    assert ours_seconds > 0
+    assert zip_seconds > 0
+    assert 0 <= peak_mib < 64
