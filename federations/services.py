@@ -138,7 +138,7 @@ def create_federation(
     return federation
 
 
-WORKSPACE_DESCRIPTION = "Your personal workspace: where your runs go when you name no federation."
+WORKSPACE_DESCRIPTION = "Personal workspace"
 
 
 def ensure_workspace(owner: User) -> Federation:

@@ -32,6 +32,7 @@ from django.tasks import task
 from django.utils import timezone
 
 from accounts.models import User
+from accounts.notifications import enqueue_after_commit
 from federations.models import Federation
 from federations.rules import Code, FederationError
 from supergrid.links import absolute_url
@@ -43,7 +44,7 @@ logger = logging.getLogger(__name__)
 MANIFEST_NAME = "SUPERGRID-MANIFEST.json"  # inside every zip, beside the run's own files
 CHUNK = 1024 * 1024
 LEFT_OUT_LISTED = 100  # what the run page lists of what was left out (all are counted)
-LEASE = timedelta(minutes=30)  # a packer that dies mid-way is replaced after this
+LEASE = timedelta(minutes=10)  # a packer that dies mid-way is replaced after this (1 GiB packs in under a minute)
 MAX_ATTEMPTS = 5  # a pack that fails (the storage full or unwritable) is tried again up to this often
 LINK_SALT = "runs.artifacts.link"
 
@@ -305,6 +306,15 @@ def ready(artifacts: RunArtifacts | None, run_id: int) -> RunArtifacts:
     return artifacts
 
 
+def nudge(outcome: RunOutcome, artifacts: RunArtifacts | None) -> None:
+    """Someone is waiting for these artifacts: if the packer that took them stopped (its lease ran out:
+    its worker killed mid-way), queue the packing again. Artifacts not taken yet are in the queue."""
+    if artifacts is None or artifacts.status != RunArtifacts.Status.PENDING:
+        return
+    if artifacts.claimed_until is None or artifacts.claimed_until <= timezone.now():
+        enqueue_after_commit(pack_run_artifacts, outcome.pk)
+
+
 def pull_url(run: Any, account: User) -> str:
     """`flwr pull` (the SuperLink asks, once the rules let this member): a signed link to the run's zip.
 
@@ -323,5 +333,7 @@ def pull_url(run: Any, account: User) -> str:
         )
         ready(None, run.run_id)
     assert outcome is not None
-    ready(RunArtifacts.objects.filter(outcome=outcome).first(), run.run_id)
+    found = RunArtifacts.objects.filter(outcome=outcome).first()
+    nudge(outcome, found)
+    ready(found, run.run_id)
     return download_url(outcome.federation, run.run_id, for_account=account)

@@ -1,10 +1,11 @@
 # Every account's workspace, @<username>/workspace: created for the accounts that exist (new accounts get
-# theirs when they are created), then guarded: a federation named "workspace" is an active simulation.
+# theirs when they are created). 0005 then guards it: a federation named "workspace" is an active
+# simulation (a migration of its own: PostgreSQL alters no table with these rows' checks still pending).
 
-from django.db import migrations, models
+from django.db import migrations
 from django.utils import timezone
 
-DESCRIPTION = "Your personal workspace: where your runs go when you name no federation."
+DESCRIPTION = "Personal workspace"
 
 
 def create_workspaces(apps, schema_editor):
@@ -45,16 +46,4 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.RunPython(create_workspaces, migrations.RunPython.noop),
-        migrations.AddConstraint(
-            model_name="federation",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("name__iexact", "workspace"), _negated=True),
-                    models.Q(("archived_at__isnull", True), ("kind", "simulation")),
-                    _connector="OR",
-                ),
-                name="federations_workspace_is_an_active_simulation",
-                violation_error_message="A workspace is a simulation federation and is never archived.",
-            ),
-        ),
     ]

@@ -133,3 +133,30 @@ def test_two_first_uses_at_once_make_one_workspace():
 
 def test_factories_make_accounts_with_workspaces_too():
     assert workspace_of(UserFactory()).is_workspace
+
+
+@pytest.mark.django_db(transaction=True)
+def test_accounts_made_before_workspaces_get_one_from_the_migration():
+    from django.db.migrations.executor import MigrationExecutor
+
+    def migrate(targets):
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(targets)
+        return executor.loader.project_state(targets).apps
+
+    before = [("federations", "0003_move_nodes_and_outcomes"), ("accounts", "0002_notify_run_finished_moves_to_runs")]
+    old = migrate(before)
+    OldUser, OldFederation = old.get_model("accounts", "User"), old.get_model("federations", "Federation")
+    veteran = OldUser.objects.create(username="veteran", email="v@example.org", flwr_aid="v" * 36)
+    clash = OldFederation.objects.create(owner=veteran, name="workspace", kind="deployment")  # named so before
+    try:
+        migrate([("federations", "0005_workspace_constraint")])
+    finally:
+        from django.core.management import call_command
+
+        call_command("migrate", verbosity=0)
+    user = User.objects.get(username="veteran")
+    assert workspace_of(user).kind == "simulation"
+    assert workspace_of(user).num_supernodes == 2
+    assert Federation.objects.get(pk=clash.pk).name == f"workspace-{clash.pk}"  # its runs keep a federation

@@ -59,7 +59,8 @@ def test_cli_runs_follow_the_web_rules_before_and_after_archiving(portal, cli_fo
     assert "@alice/Lab" in as_alice("federation", "list", "grid", "--verbose").text
     assert "@alice/Lab" not in as_alice("federation", "list", "grid").text
     assert {f["id"]: f["archived"] for f in as_alice.json("federation", "list", "grid")["federations"]} == {
-        "@alice/Lab": True
+        "@alice/workspace": False,
+        "@alice/Lab": True,
     }
 
     assert wait_for_run(alice, federation, run_id, {"running"}, timeout=5)  # archiving did not stop it

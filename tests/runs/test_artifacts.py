@@ -18,7 +18,7 @@ from federations.models import Activity
 from runs import artifacts, services
 from runs.models import RunArtifacts, RunOutcome
 
-from ..factories import FederationFactory
+from ..factories import FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -288,3 +288,74 @@ def test_archived_federations_keep_artifacts_downloadable(client, member, owner)
     client.force_login(member)
     url = reverse("runs:artifacts", kwargs={**federation.url_kwargs(), "run_id": RUN_ID})
     assert client.get(url).status_code == 200
+
+
+def test_fifty_thousand_files_stop_at_the_cap_in_bounded_memory(federation, member):
+    folder = run_folder()
+    for shard in range(50):
+        directory = folder / f"shard-{shard:02}"
+        directory.mkdir()
+        for index in range(1000):
+            (directory / f"{index}.txt").write_bytes(b"x")
+    outcome = ended(federation, member)
+    tracemalloc.start()
+    try:
+        packed = artifacts.pack(outcome.pk)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(packed.files) == 10_000  # ARTIFACTS_MAX_FILES
+    assert packed.left_out_count == 40_000
+    assert len(packed.left_out) == artifacts.LEFT_OUT_LISTED
+    assert peak < 64 * 1024 * 1024, f"peak {peak / 1024**2:.1f} MiB"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_run_that_ended_while_the_superlink_was_down_is_packed_when_it_comes_back(monkeypatch):
+    """The SuperLink's state is set as it starts; a few seconds later the manager catches up."""
+    import threading
+
+    from superlink import federation_manager
+
+    alice = UserFactory(username="alice")
+    federation = FederationFactory(owner=alice, name="lab")
+    (run_folder() / "final_model.npz").write_bytes(b"weights")
+    finished = SimpleNamespace(
+        run_id=RUN_ID,
+        federation_id=federation.handle,
+        flwr_aid=alice.flwr_aid,
+        status=SimpleNamespace(status="finished", sub_status="completed", details=""),
+    )
+    state = SimpleNamespace(get_run_info=lambda **kwargs: [finished])
+    monkeypatch.setattr(federation_manager, "CATCH_UP_AFTER_SECONDS", 0.1)
+    manager = federation_manager.PortalFederationManager()
+    manager.linkstate = state  # as the SuperLink's LinkState does when it starts
+    done = threading.Event()
+    for _ in range(100):
+        if RunArtifacts.objects.filter(outcome__run_id=str(RUN_ID), status="packed").exists():
+            done.set()
+            break
+        done.wait(0.1)
+    assert done.is_set()
+    assert RunOutcome.objects.get(run_id=str(RUN_ID)).launched_by == alice
+
+
+def test_a_packer_killed_mid_way_is_replaced_once_its_lease_runs_out(
+    federation, member, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    (run_folder() / "model.bin").write_bytes(b"weights")
+    outcome = ended(federation, member)
+    taken = artifacts.claim(outcome)  # ... and its worker dies here
+    assert artifacts.pack(outcome.pk) is None  # the lease holds
+    run = SimpleNamespace(run_id=RUN_ID, federation_id=federation.handle, flwr_aid=member.flwr_aid)
+    with pytest.raises(artifacts.NotReady, match="being packed"):
+        artifacts.pull_url(run, member)
+    RunArtifacts.objects.filter(pk=taken.pk).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(artifacts.NotReady):
+        artifacts.pull_url(run, member)  # the one waiting queues it again
+    assert RunArtifacts.objects.get(pk=taken.pk).status == "packed"
+    assert artifacts.pull_url(run, member).startswith("http")

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("federations", "0004_workspace"),
+        ("federations", "0005_workspace_constraint"),
     ]
 
     operations = [
