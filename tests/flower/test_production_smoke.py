@@ -5,6 +5,7 @@ command the portal shows, with the CA downloaded from the portal. Then the Super
 killed at the worst moments: nothing is lost and the SuperNode comes back."""
 
 import asyncio
+import io
 import os
 import re
 import shlex
@@ -13,6 +14,7 @@ import socket
 import subprocess
 import sys
 import time
+import zipfile
 from email import message_from_bytes
 from html import unescape
 from pathlib import Path
@@ -319,7 +321,14 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
         )
         assert as_alice.post("/@alice/hospitals/supernodes/add/", {"node_id": node_id.group(1)}).status_code == 302
         wait_for_text(as_alice, "/@alice/hospitals/supernodes/?show=all", "Online", timeout=60)
-        wait_for_run(as_alice, launch(as_alice, quickstart_fab), node_log)
+        run_page = launch(as_alice, quickstart_fab)
+        wait_for_run(as_alice, run_page, node_log)
+        # A deployment run's ServerApp (flwr-serverapp under the SuperExec) saved its model; the worker
+        # packed it; gunicorn serves the zip to a member.
+        wait_for_text(as_alice, run_page, "final_model.npz", timeout=60)
+        zipped = as_alice.get(f"{run_page}artifacts/")
+        assert zipped.status_code == 200, zipped.text[-2000:]
+        assert {"final_model.npz", "metrics.json"} <= set(zipfile.ZipFile(io.BytesIO(zipped.content)).namelist())
 
         # The SuperLink is killed outright: pages keep answering and say so; health tells the monitor.
         grid.kill("superlink", signal.SIGKILL)
