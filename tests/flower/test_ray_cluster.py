@@ -4,10 +4,13 @@ Ray cluster (here one started with `ray start --head`) instead of starting Ray o
 import shutil
 import subprocess
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
 from django.db import connection
+
+from runs.models import RunArtifacts
 
 from ..factories import FederationFactory, UserFactory
 from .conftest import BIN, free_port, running_superlink
@@ -48,6 +51,15 @@ def test_simulation_runs_on_an_existing_ray_cluster(ray_cluster, tmp_path, setti
         run_id = launch(signed_in(alice), federation, quickstart_fab, "num-server-rounds=1")
         run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"}, timeout=240)
         assert f"{run.status.status}:{run.status.sub_status}" == "finished:completed", superlink.log()[-3000:]
+        # The ServerApp ran on the SuperLink's machine, so its model is kept as on a local Ray.
+        packed = None
+        for _ in range(60):
+            packed = RunArtifacts.objects.filter(outcome__run_id=str(run_id), status="packed").first()
+            if packed:
+                break
+            time.sleep(1)
+        assert packed is not None, superlink.log()[-3000:]
+        assert {entry["name"] for entry in packed.files} == {"final_model.npz", "metrics.json"}
     # The simulation's driver connected to the cluster: its log is in the cluster's session, not a local one.
     drivers = set((temp_dir / "session_latest" / "logs").glob("python-core-driver-*")) - drivers_before
     assert drivers, "the simulation did not connect to the Ray cluster"
