@@ -78,6 +78,8 @@ def test_a_first_run_in_the_workspace_then_its_model_pulled_and_downloaded(porta
     assert b"".join(web.streaming_content) == zipped
     runs_tab = member.get(reverse("runs:runs", kwargs=workspace.url_kwargs()), {"show": "all"}).content.decode()
     assert ">artifacts</span>" in runs_tab
+    all_runs = member.get(reverse("runs:all"), {"show": "all"}).content.decode()
+    assert ">artifacts</span>" in all_runs
     assert RunArtifacts.objects.get(outcome__run_id=str(run_id)).status == "packed"
 
     # Two pulls at once: each gets a link that downloads the whole zip.
