@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "federations",
     "supernodes",
     "runs",
+    "apps",
     "superlink",
 ]
 
@@ -249,8 +250,13 @@ ARTIFACTS_MAX_BYTES = env_int("ARTIFACTS_MAX_BYTES", 1024**3)  # kept of one run
 ARTIFACTS_MAX_FILES = env_int("ARTIFACTS_MAX_FILES", 10_000)  # files kept of one run
 ARTIFACTS_TOTAL_MAX_BYTES = env_int("ARTIFACTS_TOTAL_MAX_BYTES", 50 * 1024**3)  # all runs' zips together
 ARTIFACTS_LINK_SECONDS = env_int("ARTIFACTS_LINK_SECONDS", 3600)  # how long a `flwr pull` link works
+# The private Hub (apps/): where the SuperLink and the flwr CLI find it (FLWR_SUPERGRID_API_URL), and
+# where published FABs are kept.
+HUB_API_URL = os.environ.get("HUB_API_URL", "")  # set below from PORTAL_URL when empty
+HUB_LOCATION = os.environ.get("HUB_LOCATION", str(VAR_DIR / "hub"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "hub": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": HUB_LOCATION}},
     # A folder by default (ARTIFACTS_LOCATION); another backend by its dotted path, configured by its own
     # settings (django-storages' S3Storage reads AWS_STORAGE_BUCKET_NAME and friends).
     "artifacts": {"BACKEND": os.environ["ARTIFACTS_STORAGE_BACKEND"]}
@@ -339,6 +345,7 @@ if not PORTAL_URL:
     if not DEBUG:
         raise ImproperlyConfigured("PORTAL_URL must be set when DEBUG is off, e.g. https://grid.example.org")
     PORTAL_URL = f"http://127.0.0.1:{os.environ.get('PORT', '8000')}"
+HUB_API_URL = HUB_API_URL or f"{PORTAL_URL}/api/hub/v1"
 # Where the portal reaches the SuperLink.
 SUPERLINK_ADDRESS = os.environ.get("SUPERLINK_ADDRESS", "127.0.0.1:9093")
 # Where the SuperLink listens: production listens on every interface (0.0.0.0:9093) so that, while it

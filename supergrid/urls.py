@@ -15,5 +15,6 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("", include("federations.urls")),
     path("", include("runs.urls")),
+    path("", include("apps.urls")),
     path("", include("supernodes.urls")),
 ]

@@ -30,6 +30,10 @@ class InvalidFab(ValueError):
 @dataclass(frozen=True)
 class FabInfo:
     run_config: dict[str, Any]  # the app's run config, flattened to dotted keys
+    name: str = ""  # [project] name, version and description
+    version: str = ""
+    description: str = ""
+    publisher: str = ""  # [tool.flwr.app] publisher
 
 
 def megabytes(size: int) -> str:
@@ -100,7 +104,15 @@ def inspect_fab(content: bytes) -> FabInfo:
     config = app.get("config", {})
     if not isinstance(config, dict):
         raise InvalidFab("This FAB's [tool.flwr.app.config] is not a table of settings.")
-    return FabInfo(run_config=flatten(config))
+    found = pyproject.get("project")
+    project: dict[str, Any] = found if isinstance(found, dict) else {}
+    return FabInfo(
+        run_config=flatten(config),
+        name=str(project.get("name", "")),
+        version=str(project.get("version", "")),
+        description=str(project.get("description", "")),
+        publisher=str(app.get("publisher", "")),
+    )
 
 
 def check_value(value: object) -> str | None:

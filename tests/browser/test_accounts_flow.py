@@ -24,6 +24,7 @@ def test_new_user_signs_up_signs_out_and_signs_in_with_email(page):
     expect(page.get_by_role("heading", name="Your workspace is ready")).to_be_visible()
     expect(page.get_by_role("table").get_by_role("link", name="@newcomer/workspace")).to_be_visible()
     assert User.objects.filter(username="newcomer").exists()
+    page.wait_for_load_state("networkidle")  # the workspace row's live counts (SQLite: one shared connection)
 
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_text("You have signed out.")).to_be_visible()
@@ -34,6 +35,7 @@ def test_new_user_signs_up_signs_out_and_signs_in_with_email(page):
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign In").click()
     expect(page).to_have_url(re.compile(r"/federations/$"))
+    page.wait_for_load_state("networkidle")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="newcomer").click()
     expect(page.get_by_role("heading", name="Profile")).to_be_visible()

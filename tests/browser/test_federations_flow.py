@@ -77,6 +77,8 @@ def test_deployment_needs_access_which_an_operator_grants(page, sign_in):
     page.get_by_label("Username or email").fill("operator")
     page.get_by_label("Password").fill("correct-horse-battery-staple")
     page.get_by_role("button", name="Sign In").click()
+    page.wait_for_url("**/federations/")
+    page.wait_for_load_state("networkidle")  # the dashboard's live counts (the operator's workspace has a row)
     page.goto("/admin/accounts/deploymentaccessrequest/")
     page.get_by_role("row").filter(has_text="bob").get_by_role("checkbox").check()
     page.get_by_role("combobox", name="Action").select_option(

@@ -1,0 +1,185 @@
+"""The Hub API that stock flwr 1.42 calls at ``FLWR_SUPERGRID_API_URL`` (here ``<PORTAL_URL>/api/hub/v1``).
+
+- ``POST hub/fetch-fab`` (the SuperLink, for `flwr run @owner/app`; no token): a short-lived signed
+  ``fab_url`` for the version asked (the latest when none), or 404 ``{"detail": {"available_app_versions"}}``.
+- ``GET hub/fab/<token>`` and ``GET hub/zip/<token>``: the FAB, or the app's folder zipped for `flwr new`.
+- ``POST hub/fetch-zip`` (`flwr new @owner/app`; no token): a signed ``zip_url``.
+- ``GET hub/apps`` (`flwr new` without an app): ``{"apps": [{"app_id", …}]}``.
+- ``POST hub/apps/publish`` (`flwr app publish`; ``Authorization: Bearer`` the `flwr login` access token):
+  the app's files, multipart, one ``files`` part each, named by their path in the app.
+
+Errors are JSON ``{"detail": …}`` as Flower's Hub answers them; none is a 500.
+"""
+
+import json
+from typing import Any
+
+from django.conf import settings
+from django.core import signing
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParser, MultiPartParserError
+from django.urls import reverse
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts import cli_login
+from accounts.models import User
+from supergrid.links import absolute_url
+
+from . import services
+from .models import App, AppVersion
+
+LINK_SALT = "apps.hub.link"
+LINK_SECONDS = 300  # a fab_url or zip_url is fetched at once, by the SuperLink or `flwr new`
+MAX_JSON_BYTES = 4096
+FIELDS = {"app_id", "app_version", "flwr_version"}
+
+
+def detail(message: Any, status: int) -> JsonResponse:
+    return JsonResponse({"detail": message}, status=status)
+
+
+def read_request(request: HttpRequest) -> tuple[str, str | None]:
+    """The app id and version asked for, or ValueError saying what is wrong with the body."""
+    if len(request.body) > MAX_JSON_BYTES:
+        raise ValueError("The request body is too large.")
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ValueError("The request body is not JSON.") from None
+    if not isinstance(body, dict):
+        raise ValueError("The request body must be a JSON object.")
+    unknown = set(body) - FIELDS
+    if unknown:
+        raise ValueError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+    app_id, version = body.get("app_id"), body.get("app_version")
+    if not isinstance(app_id, str) or not (version is None or isinstance(version, str)):
+        raise ValueError("app_id must be text, and app_version text or null.")
+    return app_id, version or None
+
+
+def signed_link(view: str, version: AppVersion) -> str:
+    token = signing.dumps({"v": version.pk, "app": version.app_id}, salt=f"{LINK_SALT}.{view}", compress=True)
+    return absolute_url(view, token=token)
+
+
+def linked_version(view: str, token: str) -> AppVersion | None:
+    try:
+        data = signing.loads(token, salt=f"{LINK_SALT}.{view}", max_age=LINK_SECONDS)
+    except signing.BadSignature:
+        return None
+    version = AppVersion.objects.select_related("app__owner").filter(pk=data.get("v"), hidden=False).first()
+    return version if version is not None and version.app_id == data.get("app") else None
+
+
+def fetch(request: HttpRequest, view: str, key: str) -> JsonResponse:
+    try:
+        app_id, version = read_request(request)
+        found = services.find_version(app_id, version)
+    except ValueError as error:
+        return detail(str(error), 400)
+    except services.AppNotFound as error:
+        if error.available is not None:
+            return detail({"message": error.message, "available_app_versions": error.available}, 404)
+        return detail(error.message, 404)
+    return JsonResponse({key: signed_link(view, found)})
+
+
+@csrf_exempt
+@require_POST
+def fetch_fab(request: HttpRequest) -> JsonResponse:
+    return fetch(request, "hub:fab", "fab_url")
+
+
+@csrf_exempt
+@require_POST
+def fetch_zip(request: HttpRequest) -> JsonResponse:
+    return fetch(request, "hub:zip", "zip_url")
+
+
+@require_GET
+def fab(request: HttpRequest, token: str) -> HttpResponse:
+    version = linked_version("hub:fab", token)
+    if version is None:
+        return detail("This download link has expired or is not valid.", 404)
+    response = HttpResponse(services.fab_bytes(version), content_type="application/octet-stream")
+    response["Content-Disposition"] = f'attachment; filename="{version.app.name}-{version.version}.fab"'
+    return response
+
+
+@require_GET
+def source(request: HttpRequest, token: str) -> HttpResponse:
+    version = linked_version("hub:zip", token)
+    if version is None:
+        return detail("This download link has expired or is not valid.", 404)
+    zipped = services.source_zip(version)
+    response = HttpResponse(zipped.content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{zipped.name}"'
+    return response
+
+
+@require_GET
+def apps(request: HttpRequest) -> JsonResponse:
+    """Every app with a visible version, newest first (`flwr new` offers them to choose from)."""
+    listed = App.objects.filter(versions__hidden=False).distinct().select_related("owner").order_by("-created_at")
+    return JsonResponse({"apps": [{"app_id": app.handle, "description": app.description} for app in listed[:100]]})
+
+
+def account_of(request: HttpRequest) -> User | None:
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    found = cli_login.account_for_access_token(header.removeprefix("Bearer ").strip())
+    if found is None:
+        return None
+    flwr_aid, _ = found
+    return User.objects.filter(flwr_aid=flwr_aid, is_active=True).first()
+
+
+class PathKeepingParser(MultiPartParser):
+    """Django's parser, keeping each file's path in the app (``quickstart_numpy/task.py``), which Django cuts
+    to its last part: each file is named by its place in ``paths`` on the way through. ``services.safe_path``
+    refuses what could leave the app's folder."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.paths: list[str] = []
+
+    def sanitize_file_name(self, file_name: str) -> str | None:
+        self.paths.append("".join(char for char in file_name if char.isprintable()))
+        return f"{len(self.paths) - 1}.part"
+
+
+def uploaded_files(request: HttpRequest) -> list[tuple[str, bytes]]:
+    parser = PathKeepingParser(request.META, request, request.upload_handlers, request.encoding)
+    _, files = parser.parse()
+    return [(parser.paths[int((upload.name or "").split(".")[0])], upload.read()) for upload in files.getlist("files")]
+
+
+@csrf_exempt
+@require_POST
+def publish(request: HttpRequest) -> JsonResponse:
+    account = account_of(request)
+    if account is None:
+        return detail("Not signed in: run `flwr login` against this SuperGrid first.", 401)
+    if request.content_type != "multipart/form-data":
+        return detail("Send the app's files as multipart/form-data, one 'files' part each.", 400)
+    try:
+        files = uploaded_files(request)
+    except MultiPartParserError as error:
+        return detail(f"The upload could not be read: {error}", 400)
+    try:
+        version = services.publish_files(account=account, files=files)
+    except services.HubError as error:
+        return detail(error.message, 400)
+    url = absolute_url("hub:app", owner=account.username, name=version.app.name)
+    return JsonResponse({"app_id": version.app.handle, "app_version": version.version, "url": url}, status=201)
+
+
+def app_page_url(app: App) -> str:
+    return reverse("hub:app", kwargs={"owner": app.owner.username, "name": app.name})
+
+
+def api_url() -> str:
+    """Where the SuperLink and the flwr CLI find this Hub (``FLWR_SUPERGRID_API_URL``)."""
+    return settings.HUB_API_URL

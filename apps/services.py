@@ -1,0 +1,181 @@
+"""Publishing and finding apps of the private Hub. The Hub API, the admin and (later) the app pages call these.
+
+An app's namespace is its publisher's account: `flwr app publish` sends only files and the account's
+token. Stock flwr 1.42 refuses to run a Hub FAB whose ``[tool.flwr.app] publisher`` differs from the
+account in ``@account/app``, so the Hub stamps the publishing account's username into the
+``pyproject.toml`` it builds the FAB from (docs/hub.md).
+"""
+
+import hashlib
+import io
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from django.core.files.base import ContentFile
+from django.core.files.storage import storages
+from django.db import IntegrityError, transaction
+
+from accounts.models import User, ascii_iexact
+from federations.rules import Code, FederationError
+from superlink.control_client import build_fab
+from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
+
+from .models import APP_NAME_REGEX, App, AppVersion
+
+MAX_FILES = 1000  # in one publish
+VERSION_REGEX = re.compile(r"^\d+\.\d+\.\d+$")  # what `flwr run @o/a==x.y.z` accepts
+APP_ID = re.compile(r"^@(?P<owner>[A-Za-z0-9][A-Za-z0-9_-]*)/(?P<name>[A-Za-z][A-Za-z0-9_-]*)$")
+
+
+class HubError(FederationError):
+    """A refused publish or fetch, said to the CLI (as ``{"detail": …}``) and on the page."""
+
+
+class AppNotFound(HubError):
+    code = Code.NOT_READY
+
+    def __init__(self, message: str, available: list[str] | None = None):
+        super().__init__(message)
+        self.available = available
+
+
+def safe_path(name: str) -> PurePosixPath:
+    """A file's path inside the app, or a refusal: relative, no `..`, no backslashes or drive letters."""
+    path = PurePosixPath(name)
+    if not name or "\\" in name or "\x00" in name or path.is_absolute() or ".." in path.parts or ":" in name:
+        raise HubError(f"Refused the file name {name[:80]!r}: use paths inside the app's folder.")
+    return path
+
+
+def stamp_publisher(pyproject: str, username: str) -> str:
+    """The pyproject.toml with ``publisher`` under ``[tool.flwr.app]`` set to ``username``."""
+    header = re.search(r"^\[tool\.flwr\.app\]\s*$", pyproject, flags=re.MULTILINE)
+    if header is None:
+        raise HubError("This app's pyproject.toml has no [tool.flwr.app] section, so it is not a Flower app.")
+    end = re.search(r"^\[", pyproject[header.end() :], flags=re.MULTILINE)
+    section_end = header.end() + (end.start() if end else len(pyproject[header.end() :]))
+    section = pyproject[header.end() : section_end]
+    line = f'publisher = "{username}"'
+    if re.search(r"^publisher\s*=.*$", section, flags=re.MULTILINE):
+        section = re.sub(r"^publisher\s*=.*$", line, section, count=1, flags=re.MULTILINE)
+    else:
+        section = "\n" + line + section
+    return pyproject[: header.end()] + section + pyproject[section_end:]
+
+
+def publish_files(*, account: User, files: list[tuple[str, bytes]]) -> AppVersion:
+    """`flwr app publish`: the app's source files, built into a FAB stamped with the account as publisher."""
+    if not files:
+        raise HubError("Nothing to publish: no files were sent.")
+    if len(files) > MAX_FILES:
+        raise HubError(f"Too many files: {len(files)}; an app may have at most {MAX_FILES}.")
+    if sum(len(content) for _, content in files) > FAB_MAX_BYTES:
+        raise HubError(f"These files are larger than the {FAB_MAX_BYTES // 1_000_000} MB a FAB may be.")
+    paths = {safe_path(name): content for name, content in files}
+    if PurePosixPath("pyproject.toml") not in paths:
+        raise HubError("Nothing to publish: the files have no pyproject.toml at the app's top level.")
+    try:
+        pyproject = paths[PurePosixPath("pyproject.toml")].decode()
+    except UnicodeDecodeError:
+        raise HubError("This app's pyproject.toml is not UTF-8 text.") from None
+    paths[PurePosixPath("pyproject.toml")] = stamp_publisher(pyproject, account.username).encode()
+    with tempfile.TemporaryDirectory(prefix="supergrid-publish-") as tmp:
+        root = Path(tmp) / "app"
+        for path, content in paths.items():
+            target = root / path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(content)
+        try:
+            fab = build_fab(root)
+        except Exception as error:  # flwr's builder refuses with its own exceptions (a missing component…)
+            raise HubError(f"Could not build a FAB from these files: {error}") from None
+    return publish_fab(account=account, fab=fab)
+
+
+def publish_fab(*, account: User, fab: bytes) -> AppVersion:
+    """A FAB as a new version of ``@<account>/<its project name>``; versions never change."""
+    try:
+        info = inspect_fab(fab)
+    except InvalidFab as error:
+        raise HubError(str(error)) from None
+    if info.publisher.lower() != account.username.lower():
+        raise HubError(
+            f"This FAB's publisher is “{info.publisher}”; apps you publish are yours: set "
+            f'publisher = "{account.username}" under [tool.flwr.app] in pyproject.toml and build it again.'
+        )
+    if not re.match(APP_NAME_REGEX, info.name):
+        raise HubError(f"“{info.name}” is not a Flower app name (letters, digits, - and _, a letter first).")
+    if not VERSION_REGEX.match(info.version):
+        raise HubError(f"“{info.version}” is not a version Flower can ask for: use MAJOR.MINOR.PATCH, e.g. 1.0.0.")
+    digest = hashlib.sha256(fab).hexdigest()
+    name = f"fabs/{digest}.fab"
+    storage = storages["hub"]
+    if not storage.exists(name):
+        storage.save(name, ContentFile(fab))
+    try:
+        with transaction.atomic():
+            app = App.objects.filter(ascii_iexact("name", info.name), owner=account).first()
+            if app is None:
+                app = App.objects.create(owner=account, name=info.name, description=info.description[:2000])
+            if info.description and app.description != info.description:
+                app.description = info.description[:2000]
+                app.save(update_fields=["description"])
+            return AppVersion.objects.create(
+                app=app,
+                version=info.version,
+                fab_file=name,
+                sha256=digest,
+                size=len(fab),
+                run_config=info.run_config,
+                published_by=account,
+            )
+    except IntegrityError:
+        raise HubError(
+            f"@{account.username}/{info.name}=={info.version} is already published, and versions never change: "
+            "raise the version in pyproject.toml and publish again."
+        ) from None
+
+
+def find_version(app_id: str, version: str | None) -> AppVersion:
+    """``@owner/name`` at ``version`` (the latest when None), or ``AppNotFound`` naming the versions there are."""
+    match = APP_ID.match(app_id or "")
+    if match is None:
+        raise AppNotFound(f"{app_id!r} is not an app id (@account/app).")
+    app = (
+        App.objects.filter(ascii_iexact("owner__username", match["owner"]), ascii_iexact("name", match["name"]))
+        .select_related("owner")
+        .first()
+    )
+    if app is None:
+        raise AppNotFound(f"No app {app_id} on this SuperGrid's Hub.")
+    versions = app.versions.filter(hidden=False)
+    found = versions.filter(version=version).first() if version else versions.order_by("-published_at").first()
+    if found is None:
+        available = sorted(versions.values_list("version", flat=True))
+        raise AppNotFound(f"{app.handle}=={version} is not published.", available=available)
+    return found
+
+
+def fab_bytes(version: AppVersion) -> bytes:
+    with storages["hub"].open(version.fab_file, "rb") as fab:
+        return fab.read()
+
+
+@dataclass(frozen=True)
+class SourceZip:
+    name: str
+    content: bytes
+
+
+def source_zip(version: AppVersion) -> SourceZip:
+    """The app's project folder as `flwr new` unpacks it: the FAB's files under ``<app name>/``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(fab_bytes(version))) as fab, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
+        for entry in fab.infolist():
+            if entry.filename.startswith(".info/") or entry.is_dir():
+                continue
+            zf.writestr(f"{version.app.name}/{entry.filename}", fab.read(entry))
+    return SourceZip(f"{version.app.name}-{version.version}.zip", out.getvalue())

@@ -1,0 +1,17 @@
+from django.urls import path
+
+from . import hub, views
+
+app_name = "hub"
+
+API = "api/hub/v1/hub/"  # FLWR_SUPERGRID_API_URL is <PORTAL_URL>/api/hub/v1; flwr appends hub/…
+
+urlpatterns = [
+    path(f"{API}fetch-fab", hub.fetch_fab, name="fetch_fab"),
+    path(f"{API}fetch-zip", hub.fetch_zip, name="fetch_zip"),
+    path(f"{API}fab/<str:token>", hub.fab, name="fab"),
+    path(f"{API}zip/<str:token>", hub.source, name="zip"),
+    path(f"{API}apps", hub.apps, name="apps"),
+    path(f"{API}apps/publish", hub.publish, name="publish"),
+    path("apps/@<str:owner>/<str:name>/", views.app_page, name="app"),
+]
