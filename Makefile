@@ -23,6 +23,7 @@ migrate: setup
 
 seed: migrate
 	$(PY) manage.py seed_demo
+	$(PY) manage.py seed_hub
 
 run: seed
 	HOST=$(HOST) PORT=$(PORT) scripts/run-portal

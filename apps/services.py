@@ -95,6 +95,22 @@ def publish_files(*, account: User, files: list[tuple[str, bytes]]) -> AppVersio
     return publish_fab(account=account, fab=fab)
 
 
+def publish_upload(*, account: User, fab: bytes) -> AppVersion:
+    """A FAB uploaded on the web: checked like a launch's, then published from its files like
+    `flwr app publish` (so its publisher is stamped too)."""
+    try:
+        inspect_fab(fab)  # size, entries, unsafe paths, a readable pyproject.toml: before unpacking
+    except InvalidFab as error:
+        raise HubError(str(error)) from None
+    with zipfile.ZipFile(io.BytesIO(fab)) as archive:
+        files = [
+            (entry.filename, archive.read(entry))
+            for entry in archive.infolist()
+            if not entry.is_dir() and not entry.filename.startswith(".info/")
+        ]
+    return publish_files(account=account, files=files)
+
+
 def publish_fab(*, account: User, fab: bytes) -> AppVersion:
     """A FAB as a new version of ``@<account>/<its project name>``; versions never change."""
     try:

@@ -1,0 +1,73 @@
+"""The Hub's pages: the list (search, publish by upload) and an app's page."""
+
+import pytest
+from django.core.files.storage import storages
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import call_command
+from django.urls import reverse
+from pytest_django.asserts import assertContains, assertNotContains
+
+from apps.models import AppVersion
+from superlink.control_client import build_fab
+
+from ..factories import UserFactory
+from .test_hub_api import EXAMPLE
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _hub_storage(settings, tmp_path):
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "hub": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
+    }
+    storages._storages.pop("hub", None)
+    yield
+    storages._storages.pop("hub", None)
+
+
+@pytest.fixture(scope="module")
+def example_fab() -> bytes:
+    return build_fab(EXAMPLE)  # its pyproject says publisher = "supergrid"
+
+
+def test_an_empty_hub_says_how_to_publish(client, member):
+    client.force_login(member)
+    response = client.get(reverse("hub:list"))
+    assertContains(response, "No apps yet")
+    assertContains(response, "flwr app publish")
+
+
+def test_publishing_a_fab_on_the_web_makes_it_yours_and_lists_it(client, member, example_fab):
+    client.force_login(member)
+    response = client.post(reverse("hub:list"), {"fab": SimpleUploadedFile("app.fab", example_fab)}, follow=True)
+    assertContains(response, "Published @max/quickstart-numpy==1.0.0.")
+    assert AppVersion.objects.get(app__owner=member).version == "1.0.0"
+    listed = client.get(reverse("hub:list"), {"q": "linear regression"})
+    assertContains(listed, "@max/quickstart-numpy")
+    assertNotContains(client.get(reverse("hub:list"), {"q": "nothing-like-it"}), "@max/quickstart-numpy")
+    again = client.post(reverse("hub:list"), {"fab": SimpleUploadedFile("app.fab", example_fab)})
+    assert again.status_code == 400
+    assertContains(again, "already published, and versions never change", status_code=400)
+
+
+def test_a_file_that_is_no_fab_is_refused_next_to_the_field(client, member):
+    client.force_login(member)
+    response = client.post(reverse("hub:list"), {"fab": SimpleUploadedFile("app.fab", b"not a zip")})
+    assertContains(response, "This is not a FAB", status_code=400)
+    assertContains(response, 'id="id_fab_error"', status_code=400)
+
+
+def test_the_pages_need_signing_in(client):
+    assert client.get(reverse("hub:list")).status_code == 302
+
+
+def test_seed_hub_publishes_the_example_as_alice_once(settings):
+    settings.DEBUG = True
+    UserFactory(username="alice")
+    call_command("seed_hub")
+    call_command("seed_hub")
+    assert list(AppVersion.objects.values_list("app__owner__username", "app__name", "version")) == [
+        ("alice", "quickstart-numpy", "1.0.0")
+    ]
