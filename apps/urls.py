@@ -15,4 +15,5 @@ urlpatterns = [
     path(f"{API}apps/publish", hub.publish, name="publish"),
     path("apps/", views.app_list, name="list"),
     path("apps/@<str:owner>/<str:name>/", views.app_page, name="app"),
+    path("apps/@<str:owner>/<str:name>/run/", views.run_app, name="run"),
 ]

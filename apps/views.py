@@ -1,5 +1,7 @@
 """The app pages of the private Hub."""
 
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -11,18 +13,20 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import ascii_iexact
+from federations.access import load_federation
+from federations.models import WORKSPACE_NAME, Federation, split_handle
+from federations.rules import Action
 from supergrid.web import paginate
+from superlink import control_client
+from superlink.run_config import LaunchError, parse_overrides
 
 from . import services
-from .models import App
+from .models import App, AppVersion
 
 APPS_PAGE_SIZE = 25
 
 
-@login_required
-@require_GET
-def app_page(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
-    """An app: its description, its versions, and how to run it with the stock CLI."""
+def app_and_versions(owner: str, name: str) -> tuple[App, list[AppVersion]]:
     app = (
         App.objects.filter(ascii_iexact("owner__username", owner), ascii_iexact("name", name))
         .select_related("owner")
@@ -30,9 +34,29 @@ def app_page(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRe
     )
     if app is None:
         raise Http404("No such app.")
-    versions = list(app.versions.filter(hidden=False).order_by("-published_at"))
-    context = {"app": app, "versions": versions, "latest": versions[0] if versions else None, "nav_section": "apps"}
-    return render(request, "apps/app.html", context)
+    return app, list(app.versions.filter(hidden=False).order_by("-published_at"))
+
+
+def render_app_page(
+    request: AuthenticatedHttpRequest, app: App, versions: list[AppVersion], form=None, status: int = 200
+) -> HttpResponse:
+    federations = launchable_federations(request.user)
+    context = {
+        "app": app,
+        "versions": versions,
+        "latest": versions[0] if versions else None,
+        "run_form": form or RunForm(federations=federations, versions=versions),
+        "nav_section": "apps",
+    }
+    return render(request, "apps/app.html", context, status=status)
+
+
+@login_required
+@require_GET
+def app_page(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
+    """An app: its description, its versions, a Run button, and how to run it with the stock CLI."""
+    app, versions = app_and_versions(owner, name)
+    return render_app_page(request, app, versions)
 
 
 class PublishForm(forms.Form):
@@ -70,3 +94,78 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = paginate(apps, request.GET.get("page"), APPS_PAGE_SIZE)
     context = {"page": page, "query": query, "form": form, "hub_api_url": settings.HUB_API_URL, "nav_section": "apps"}
     return render(request, "apps/list.html", context, status=400 if form.errors else 200)
+
+
+class RunForm(forms.Form):
+    federation = forms.ChoiceField(label="Federation")
+    version = forms.ChoiceField(label="Version")
+    overrides = forms.CharField(
+        label="Run config overrides",
+        required=False,
+        max_length=20_000,
+        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "placeholder": "num-server-rounds=5"}),
+        help_text='Optional: one key=value per line; values are numbers, true/false or "quoted text".',
+    )
+
+    def __init__(self, *args: Any, federations: list[str], versions: list[AppVersion], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.versions = {version.version: version for version in versions}
+        choices = {
+            "federation": [(handle, handle) for handle in federations],
+            "version": [(version.version, version.version) for version in versions],
+        }
+        for name, options in choices.items():
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            field.choices = options
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        version = self.versions.get(data.get("version", ""))
+        if version is not None and "overrides" in data:
+            try:
+                data["override_config"] = parse_overrides(data["overrides"], version.run_config.keys())
+            except LaunchError as error:
+                self.add_error("overrides", str(error))
+        data["app_version"] = version
+        return data
+
+
+def launchable_federations(user) -> list[str]:
+    """The reader's active federations (members launch runs in them), their workspace first."""
+    federations = (
+        Federation.objects.filter(memberships__user=user, archived_at__isnull=True)
+        .select_related("owner")
+        .order_by("owner__username", "name")
+    )
+    handles = [federation.handle for federation in federations]
+    workspace = f"@{user.username}/{WORKSPACE_NAME}"
+    return sorted(handles, key=lambda handle: handle.lower() != workspace.lower())
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
+    """The Run button: the chosen version's FAB launched in one of my federations; then its run page."""
+    app, versions = app_and_versions(owner, name)
+    if request.method == "GET" or not versions:
+        return redirect("hub:app", owner=app.owner.username, name=app.name)
+    form = RunForm(request.POST, federations=launchable_federations(request.user), versions=versions)
+    if form.is_valid():
+        handle = form.cleaned_data["federation"]
+        parts = split_handle(handle)
+        assert parts is not None
+        federation, _ = load_federation(request.user, *parts, Action.LAUNCH_RUN)
+        try:
+            run_id = control_client.start_run(
+                request.user,
+                federation.handle,
+                services.fab_bytes(form.cleaned_data["app_version"]),
+                form.cleaned_data["override_config"],
+            )
+        except control_client.SuperLinkTrouble as error:
+            form.add_error(None, error.message)
+        else:
+            messages.success(request, f"Launched run {run_id} of {app.handle} in {federation.handle}.")
+            return redirect("runs:run", run_id=run_id, **federation.url_kwargs())
+    return render_app_page(request, app, versions, form, status=400)

@@ -1,8 +1,7 @@
 from django import forms
 
 from superlink.fab import InvalidFab, inspect_fab
-
-from .launch import LaunchError, parse_overrides
+from superlink.run_config import LaunchError, parse_overrides
 
 
 class LaunchForm(forms.Form):

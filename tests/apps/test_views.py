@@ -71,3 +71,25 @@ def test_seed_hub_publishes_the_example_as_alice_once(settings):
     assert list(AppVersion.objects.values_list("app__owner__username", "app__name", "version")) == [
         ("alice", "quickstart-numpy", "1.0.0")
     ]
+
+
+def test_the_run_button_refuses_bad_overrides_and_federations_not_mine(client, member, owner, example_fab):
+    from federations.models import Federation
+
+    from ..factories import FederationFactory
+
+    client.force_login(member)
+    client.post(reverse("hub:list"), {"fab": SimpleUploadedFile("app.fab", example_fab)})
+    page = client.get(reverse("hub:app", kwargs={"owner": "max", "name": "quickstart-numpy"}))
+    assertContains(page, '<option value="@max/workspace"')
+    run = reverse("hub:run", kwargs={"owner": "max", "name": "quickstart-numpy"})
+    bad = client.post(run, {"federation": "@max/workspace", "version": "1.0.0", "overrides": "no-such-key=1"})
+    assertContains(bad, "this app&#x27;s run config has no key", status_code=400)
+    FederationFactory(owner=owner, name="theirs")  # max is not a member
+    refused = client.post(run, {"federation": "@olivia/theirs", "version": "1.0.0"})
+    assertContains(refused, "Select a valid choice", status_code=400)
+    assert Federation.objects.filter(owner=owner, name="theirs").exists()
+    # No SuperLink in these tests: the page says so and keeps the form.
+    down = client.post(run, {"federation": "@max/workspace", "version": "1.0.0", "overrides": "num-server-rounds=1"})
+    assertContains(down, "SuperLink", status_code=400)
+    assert client.get(run).status_code == 302

@@ -72,6 +72,22 @@ def test_publish_run_and_new_from_the_portals_hub(hub, quickstart_app, tmp_path)
     assert run.status.sub_status == "completed", superlink.log()[-3000:]
     assert run.fab_id == "alice/quickstart-numpy"  # Flower writes a FAB id as publisher/name
 
+    # The Run button on the app's page: the same app, launched from the browser, lands on its run page.
+    from django.test import Client
+    from django.urls import reverse
+
+    browser = Client()
+    browser.force_login(alice)
+    clicked = browser.post(
+        reverse("hub:run", kwargs={"owner": "alice", "name": "quickstart-numpy"}),
+        {"federation": "@alice/lab", "version": "1.0.0", "overrides": "num-server-rounds=1"},
+    )
+    assert clicked.status_code == 302, clicked.content.decode()[-2000:]
+    run_id = int(clicked["Location"].rstrip("/").rsplit("/", 1)[1])
+    assert clicked["Location"] == f"/@alice/lab/runs/{run_id}/"
+    run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"})
+    assert run.status.sub_status == "completed", superlink.log()[-3000:]
+
     refused(
         as_alice("run", "@alice/quickstart-numpy==9.9.9", "grid", "--federation", "@alice/lab"),
         "Failed to request FAB download link",

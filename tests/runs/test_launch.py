@@ -8,8 +8,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from pytest_django.asserts import assertContains, assertNotContains
 
-from runs.launch import LaunchError, parse_overrides
 from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
+from superlink.run_config import LaunchError, parse_overrides
 
 pytestmark = pytest.mark.django_db
 

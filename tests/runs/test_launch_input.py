@@ -10,9 +10,9 @@ from django.core.files.uploadhandler import StopUpload
 from django.urls import reverse
 from pytest_django.asserts import assertContains
 
-from runs.launch import LaunchError, parse_overrides
 from runs.uploads import TOO_LARGE, FabSizeLimit
 from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
+from superlink.run_config import LaunchError, parse_overrides
 
 pytestmark = pytest.mark.django_db
 

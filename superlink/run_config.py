@@ -1,9 +1,13 @@
-"""Checks on what people upload to launch a run: the FAB (superlink.fab) and its run-config overrides."""
+"""Run-config overrides people write to launch a run (`key=value` lines), checked as the SuperLink will take them.
+
+Shared by every launch: the Runs tab (runs) and an app's Run button (apps)."""
 
 import re
 import tomllib
+from collections.abc import Collection
+from typing import Any
 
-from superlink.fab import check_value
+from .fab import check_value
 
 OVERRIDE_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 MAX_OVERRIDE_LINES = 200
@@ -13,12 +17,12 @@ class LaunchError(ValueError):
     pass
 
 
-def parse_overrides(text: str, known_keys=None) -> dict:
+def parse_overrides(text: str, known_keys: Collection[str] | None = None) -> dict[str, Any]:
     """`key=value` lines; values are numbers, true/false or "quoted text" (TOML scalars).
 
     With ``known_keys`` (the app's run config), a key the app does not have is named and refused.
     """
-    overrides: dict = {}
+    overrides: dict[str, Any] = {}
     lines = (text or "").splitlines()
     if len(lines) > MAX_OVERRIDE_LINES:
         raise LaunchError(f"Give at most {MAX_OVERRIDE_LINES} overrides, one per line.")
