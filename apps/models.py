@@ -39,6 +39,7 @@ class AppVersion(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.IntegerField()
     run_config = models.JSONField(default=dict, blank=True)  # the defaults, flattened to dotted keys
+    readme = models.TextField(blank=True)  # the FAB's README.md, shown as text on the app's page
     published_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     published_at = models.DateTimeField(default=timezone.now)
     hidden = models.BooleanField(default=False, help_text="Hidden versions can no longer be launched or fetched.")

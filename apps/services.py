@@ -126,6 +126,7 @@ def publish_fab(*, account: User, fab: bytes) -> AppVersion:
         raise HubError(f"“{info.name}” is not a Flower app name (letters, digits, - and _, a letter first).")
     if not VERSION_REGEX.match(info.version):
         raise HubError(f"“{info.version}” is not a version Flower can ask for: use MAJOR.MINOR.PATCH, e.g. 1.0.0.")
+    readme = read_readme(fab)
     digest = hashlib.sha256(fab).hexdigest()
     name = f"fabs/{digest}.fab"
     storage = storages["hub"]
@@ -146,6 +147,7 @@ def publish_fab(*, account: User, fab: bytes) -> AppVersion:
                 sha256=digest,
                 size=len(fab),
                 run_config=info.run_config,
+                readme=readme,
                 published_by=account,
             )
     except IntegrityError:
@@ -153,6 +155,19 @@ def publish_fab(*, account: User, fab: bytes) -> AppVersion:
             f"@{account.username}/{info.name}=={info.version} is already published, and versions never change: "
             "raise the version in pyproject.toml and publish again."
         ) from None
+
+
+README_MAX_BYTES = 100_000
+
+
+def read_readme(fab: bytes) -> str:
+    """The FAB's top-level README.md (any case), as text, at most README_MAX_BYTES; empty without one."""
+    with zipfile.ZipFile(io.BytesIO(fab)) as archive:
+        for entry in archive.infolist():
+            if entry.filename.lower() == "readme.md" and not entry.is_dir():
+                with archive.open(entry) as readme:
+                    return readme.read(README_MAX_BYTES).decode("utf-8", "replace")
+    return ""
 
 
 def find_version(app_id: str, version: str | None) -> AppVersion:

@@ -1,6 +1,7 @@
 """The app pages of the private Hub."""
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django import forms
 from django.conf import settings
@@ -92,7 +93,14 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             Q(name__icontains=query) | Q(description__icontains=query) | Q(owner__username__icontains=query)
         )
     page = paginate(apps, request.GET.get("page"), APPS_PAGE_SIZE)
-    context = {"page": page, "query": query, "form": form, "hub_api_url": settings.HUB_API_URL, "nav_section": "apps"}
+    context = {
+        "page": page,
+        "query": query,
+        "keep": urlencode({"q": query}) if query else "",
+        "form": form,
+        "hub_api_url": settings.HUB_API_URL,
+        "nav_section": "apps",
+    }
     return render(request, "apps/list.html", context, status=400 if form.errors else 200)
 
 

@@ -93,3 +93,25 @@ def test_the_run_button_refuses_bad_overrides_and_federations_not_mine(client, m
     down = client.post(run, {"federation": "@max/workspace", "version": "1.0.0", "overrides": "num-server-rounds=1"})
     assertContains(down, "SuperLink", status_code=400)
     assert client.get(run).status_code == 302
+
+
+def test_pages_of_a_search_keep_the_search(client, member):
+    from apps.models import App
+
+    for index in range(30):
+        app = App.objects.create(owner=member, name=f"fedavg-{index:02}", description="a search word")
+        AppVersion.objects.create(app=app, version="1.0.0", fab_file="x", sha256="0" * 64, size=1)
+    client.force_login(member)
+    first = client.get(reverse("hub:list"), {"q": "search word"})
+    assertContains(first, 'href="?q=search+word&amp;page=2"')
+    second = client.get(reverse("hub:list"), {"q": "search word", "page": "2"})
+    assertContains(second, "@max/fedavg-")
+    assertContains(second, 'href="?q=search+word&amp;page=1"')
+
+
+def test_the_app_page_shows_the_readme_as_text(client, member, example_fab):
+    client.force_login(member)
+    client.post(reverse("hub:list"), {"fab": SimpleUploadedFile("app.fab", example_fab)})
+    page = client.get(reverse("hub:app", kwargs={"owner": "max", "name": "quickstart-numpy"}))
+    assertContains(page, "federated linear regression with NumPy")
+    assertContains(page, "README")
