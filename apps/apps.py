@@ -5,3 +5,10 @@ class AppsConfig(AppConfig):
     name = "apps"
     label = "hub"  # "apps" would read oddly in the admin and in table names (hub_app, hub_appversion)
     verbose_name = "Hub"
+
+    def ready(self):
+        from federations.extensions import Tab, add_tab
+
+        from .tab import TAB_TEMPLATE
+
+        add_tab(Tab("apps", "Apps", "hub:federation_apps", TAB_TEMPLATE, position=25))

@@ -30,6 +30,22 @@ class App(models.Model):
         return f"@{self.owner.username}/{self.name}"
 
 
+class FederationApp(models.Model):
+    """An app a federation uses: listed on its Apps tab with a Run each (the owner adds and removes them)."""
+
+    federation = models.ForeignKey("federations.Federation", on_delete=models.CASCADE, related_name="hub_apps")
+    app = models.ForeignKey(App, on_delete=models.CASCADE, related_name="federations")
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    added_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["app__owner__username", "app__name"]
+        constraints = [models.UniqueConstraint("federation", "app", name="hub_federationapp_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.app} in {self.federation_id}"
+
+
 class AppVersion(models.Model):
     """One published version: its FAB (in the "hub" storage), never changed once published."""
 

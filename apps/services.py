@@ -19,11 +19,13 @@ from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, ascii_iexact
-from federations.rules import Code, FederationError
+from federations import services as federation_services
+from federations.models import Activity, Federation
+from federations.rules import Action, Code, FederationError
 from superlink.control_client import build_fab
 from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
 
-from .models import APP_NAME_REGEX, App, AppVersion
+from .models import APP_NAME_REGEX, App, AppVersion, FederationApp
 
 MAX_FILES = 1000  # in one publish
 VERSION_REGEX = re.compile(r"^\d+\.\d+\.\d+$")  # what `flwr run @o/a==x.y.z` accepts
@@ -210,3 +212,25 @@ def source_zip(version: AppVersion) -> SourceZip:
                 continue
             zf.writestr(f"{version.app.name}/{entry.filename}", fab.read(entry))
     return SourceZip(f"{version.app.name}-{version.version}.zip", out.getvalue())
+
+
+def add_to_federation(*, federation: Federation, actor: User, app: App) -> FederationApp:
+    """The owner adds a Hub app to the federation's apps (its Apps tab); adding it again changes nothing."""
+    with transaction.atomic():
+        federation = federation_services.lock(federation)
+        federation_services.check_allowed(federation, actor, Action.MANAGE_APPS)
+        link, created = FederationApp.objects.get_or_create(
+            federation=federation, app=app, defaults={"added_by": actor}
+        )
+        if created:
+            federation_services.record(federation, actor, Activity.Verb.APP_ADDED, app.handle)
+    return link
+
+
+def remove_from_federation(*, federation: Federation, actor: User, app: App) -> None:
+    with transaction.atomic():
+        federation = federation_services.lock(federation)
+        federation_services.check_allowed(federation, actor, Action.MANAGE_APPS)
+        removed, _ = FederationApp.objects.filter(federation=federation, app=app).delete()
+        if removed:
+            federation_services.record(federation, actor, Activity.Verb.APP_REMOVED, app.handle)

@@ -1,6 +1,8 @@
 from django.urls import path
 
-from . import hub, views
+from supergrid.web import FEDERATION_PREFIX
+
+from . import hub, tab, views
 
 app_name = "hub"
 
@@ -16,4 +18,7 @@ urlpatterns = [
     path("apps/", views.app_list, name="list"),
     path("apps/@<str:owner>/<str:name>/", views.app_page, name="app"),
     path("apps/@<str:owner>/<str:name>/run/", views.run_app, name="run"),
+    path(f"{FEDERATION_PREFIX}apps/", tab.federation_apps, name="federation_apps"),
+    path(f"{FEDERATION_PREFIX}apps/add/", tab.add_app, name="add_app"),
+    path(f"{FEDERATION_PREFIX}apps/remove/", tab.remove_app, name="remove_app"),
 ]

@@ -46,7 +46,8 @@ def render_app_page(
         "app": app,
         "versions": versions,
         "latest": versions[0] if versions else None,
-        "run_form": form or RunForm(federations=federations, versions=versions),
+        "run_form": form
+        or RunForm(federations=federations, versions=versions, initial={"federation": request.GET.get("federation")}),
         "nav_section": "apps",
     }
     return render(request, "apps/app.html", context, status=status)

@@ -223,6 +223,8 @@ class Activity(models.Model):
         SUPERNODE_ADDED = "supernode_added", "SuperNode added"
         SUPERNODE_REMOVED = "supernode_removed", "SuperNode removed"
         ARTIFACTS_DELETED = "artifacts_deleted", "Artifacts deleted"
+        APP_ADDED = "app_added", "App added"
+        APP_REMOVED = "app_removed", "App removed"
 
     SENTENCES: dict[str, str] = {
         Verb.CREATED: "created the federation",
@@ -239,6 +241,8 @@ class Activity(models.Model):
         Verb.SUPERNODE_ADDED: "added SuperNode {target}",
         Verb.SUPERNODE_REMOVED: "removed SuperNode {target}",
         Verb.ARTIFACTS_DELETED: "deleted the artifacts of {target}",
+        Verb.APP_ADDED: "added the app {target}",
+        Verb.APP_REMOVED: "removed the app {target}",
     }
 
     federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")

@@ -79,6 +79,7 @@ class Action(StrEnum):
     READ_RUNS = "read_runs"
     STOP_RUN = "stop_run"
     DOWNLOAD_ARTIFACTS = "download_artifacts"
+    MANAGE_APPS = "manage_apps"
     ARCHIVE = "archive"
 
 
@@ -140,6 +141,8 @@ RULES: dict[Action, Rule] = {
     ),
     # Members read runs, so members download what a run kept (the web and `flwr pull`), archived or not.
     Action.DOWNLOAD_ARTIFACTS: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
+    # Which apps of the Hub the federation uses (its Apps tab; every member sees and runs them).
+    Action.MANAGE_APPS: Rule(Who.OWNER, False, "Only the owner can add apps to the federation or remove them."),
     # Archiving an archived federation changes nothing: the service answers the owner's second try as done.
     Action.ARCHIVE: Rule(
         Who.OWNER, False, "Only the owner can archive the federation.", not_in_workspace=WORKSPACE_ARCHIVE_REASON

@@ -71,6 +71,9 @@ def test_seed_hub_publishes_the_example_as_alice_once(settings):
     assert list(AppVersion.objects.values_list("app__owner__username", "app__name", "version")) == [
         ("alice", "quickstart-numpy", "1.0.0")
     ]
+    from apps.models import FederationApp
+
+    assert list(FederationApp.objects.values_list("federation__name", flat=True)) == ["workspace"]
 
 
 def test_the_run_button_refuses_bad_overrides_and_federations_not_mine(client, member, owner, example_fab):

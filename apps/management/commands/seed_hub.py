@@ -6,6 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.models import User
 from apps import services
 from apps.models import AppVersion
+from federations.models import Federation
 
 EXAMPLE = Path(settings.BASE_DIR) / "examples" / "quickstart-numpy"
 SOURCE_SUFFIXES = {".py", ".toml", ".md"}
@@ -29,7 +30,10 @@ class Command(BaseCommand):
         alice = User.objects.filter(username="alice").first()
         if alice is None:
             raise CommandError("Run seed_demo first: the example app is published as alice.")
-        if AppVersion.objects.filter(app__owner=alice, app__name="quickstart-numpy").exists():
-            return
-        version = services.publish_files(account=alice, files=example_files())
-        self.stdout.write(f"Published the example app to the Hub: {version}")
+        version = AppVersion.objects.filter(app__owner=alice, app__name="quickstart-numpy").first()
+        if version is None:
+            version = services.publish_files(account=alice, files=example_files())
+            self.stdout.write(f"Published the example app to the Hub: {version}")
+        # alice's active demo federations use it: a first run there is one click on their Apps tab.
+        for federation in Federation.objects.filter(owner=alice, archived_at__isnull=True):
+            services.add_to_federation(federation=federation, actor=alice, app=version.app)

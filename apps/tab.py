@@ -1,0 +1,66 @@
+"""A federation's Apps tab (registered in federations.extensions): the Hub apps it uses, a Run each."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.http import AuthenticatedHttpRequest
+from federations.access import load_federation
+from federations.models import Federation
+from federations.rules import Action, Permissions
+from federations.views.tabs import render_tab
+
+from . import services
+from .models import App, FederationApp
+
+TAB_TEMPLATE = "apps/tab.html"
+
+
+def apps_context(federation: Federation, can: Permissions) -> dict:
+    used = list(FederationApp.objects.filter(federation=federation).select_related("app__owner"))
+    context: dict = {"federation_apps": [link.app for link in used]}
+    if can.may(Action.MANAGE_APPS):
+        ids = [link.app_id for link in used]
+        addable = App.objects.filter(versions__hidden=False).exclude(pk__in=ids).distinct().select_related("owner")
+        context["addable"] = [(app.pk, app.handle) for app in addable.order_by("owner__username", "name")[:500]]
+    return context
+
+
+@login_required
+@require_GET
+def federation_apps(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, can = load_federation(request.user, owner, name)
+    return render_tab(request, federation, can, "apps", apps_context(federation, can))
+
+
+def chosen_app(request: AuthenticatedHttpRequest) -> App:
+    try:
+        app_id = int(request.POST.get("app", ""))
+    except ValueError:
+        raise Http404("No such app.") from None
+    app = App.objects.filter(pk=app_id).select_related("owner").first()
+    if app is None:
+        raise Http404("No such app.")
+    return app
+
+
+@login_required
+@require_POST
+def add_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, _ = load_federation(request.user, owner, name, Action.MANAGE_APPS)
+    app = chosen_app(request)
+    services.add_to_federation(federation=federation, actor=request.user, app=app)
+    messages.success(request, f"{app.handle} is one of {federation.handle}'s apps now: members run it from here.")
+    return redirect("hub:federation_apps", **federation.url_kwargs())
+
+
+@login_required
+@require_POST
+def remove_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
+    federation, _ = load_federation(request.user, owner, name, Action.MANAGE_APPS)
+    app = chosen_app(request)
+    services.remove_from_federation(federation=federation, actor=request.user, app=app)
+    messages.success(request, f"Removed {app.handle} from {federation.handle}'s apps.")
+    return redirect("hub:federation_apps", **federation.url_kwargs())
