@@ -23,6 +23,7 @@ from typing import Annotated, Any
 
 import flwr.superlink.main as superlink_main
 import flwr.superlink.servicer.control.control_handlers as control_handlers
+from django.conf import settings
 from fastapi import Depends, Query
 from flwr.common.constant import Status
 from flwr.common.serde import run_to_proto
@@ -229,6 +230,10 @@ def install() -> FederationManager:
     control_handlers.remove_node_from_federation = remove_node_from_federation
     control_handlers.archive_federation = archive_federation
     control_handlers.pull_artifacts = pull_artifacts
+    # `flwr run @owner/app`: the SuperLink fetches apps from this portal's Hub (docs/hub.md). flwr reads
+    # FLWR_SUPERGRID_API_URL once, when first imported (which the URLconf's imports may do before any
+    # command runs), and the handler looks the name up at call time: so it is set here, where it is used.
+    control_handlers.FLWR_SUPERGRID_API_URL = settings.HUB_API_URL
     add_route(MEMBER_RUNS_PATH, ListRunsRequest, member_runs)
     add_route(FEDERATION_STATUS_PATH, ListFederationsRequest, federation_status)
 

@@ -10,9 +10,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from superlink.tls import certificate_hosts, ensure_local_ca
 
-# Flower Hub is this portal's (docs/hub.md): `flwr run @owner/app` makes the SuperLink fetch apps from it.
-# flwr reads the variable when it is first imported, and Django's system checks import the URLconf (and
-# with it flwr) before handle(): so it is set as this command is loaded.
+# The processes the SuperLink starts see this portal's Hub too; the SuperLink itself is told in seam.install().
 os.environ["FLWR_SUPERGRID_API_URL"] = settings.HUB_API_URL
 
 
