@@ -14,11 +14,9 @@ Errors are JSON ``{"detail": …}`` as Flower's Hub answers them; none is a 500.
 import json
 from typing import Any
 
-from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
-from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
@@ -174,12 +172,3 @@ def publish(request: HttpRequest) -> JsonResponse:
         return detail(error.message, 400)
     url = absolute_url("hub:app", owner=account.username, name=version.app.name)
     return JsonResponse({"app_id": version.app.handle, "app_version": version.version, "url": url}, status=201)
-
-
-def app_page_url(app: App) -> str:
-    return reverse("hub:app", kwargs={"owner": app.owner.username, "name": app.name})
-
-
-def api_url() -> str:
-    """Where the SuperLink and the flwr CLI find this Hub (``FLWR_SUPERGRID_API_URL``)."""
-    return settings.HUB_API_URL

@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User, ascii_iexact
 from federations import services as federation_services
 from federations.models import Activity, Federation
-from federations.rules import Action, Code, FederationError
+from federations.rules import Action, FederationError
 from superlink.control_client import build_fab
 from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
 
@@ -37,8 +37,6 @@ class HubError(FederationError):
 
 
 class AppNotFound(HubError):
-    code = Code.NOT_READY
-
     def __init__(self, message: str, available: list[str] | None = None):
         super().__init__(message)
         self.available = available
@@ -172,16 +170,18 @@ def read_readme(fab: bytes) -> str:
     return ""
 
 
+def find_app(owner: str, name: str) -> App | None:
+    """``@owner/name``, case ignored as for federations (ASCII only)."""
+    found = App.objects.filter(ascii_iexact("owner__username", owner), ascii_iexact("name", name))
+    return found.select_related("owner").first()
+
+
 def find_version(app_id: str, version: str | None) -> AppVersion:
     """``@owner/name`` at ``version`` (the latest when None), or ``AppNotFound`` naming the versions there are."""
     match = APP_ID.match(app_id or "")
     if match is None:
         raise AppNotFound(f"{app_id!r} is not an app id (@account/app).")
-    app = (
-        App.objects.filter(ascii_iexact("owner__username", match["owner"]), ascii_iexact("name", match["name"]))
-        .select_related("owner")
-        .first()
-    )
+    app = find_app(match["owner"], match["name"])
     if app is None:
         raise AppNotFound(f"No app {app_id} on this SuperGrid's Hub.")
     versions = app.versions.filter(hidden=False)

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
-from accounts.models import ascii_iexact
 from federations.access import load_federation
 from federations.models import WORKSPACE_NAME, Federation, split_handle
 from federations.rules import Action
@@ -28,11 +27,7 @@ APPS_PAGE_SIZE = 25
 
 
 def app_and_versions(owner: str, name: str) -> tuple[App, list[AppVersion]]:
-    app = (
-        App.objects.filter(ascii_iexact("owner__username", owner), ascii_iexact("name", name))
-        .select_related("owner")
-        .first()
-    )
+    app = services.find_app(owner, name)
     if app is None:
         raise Http404("No such app.")
     return app, list(app.versions.filter(hidden=False).order_by("-published_at"))

@@ -85,7 +85,3 @@ class RunArtifacts(models.Model):
 
     def __str__(self) -> str:
         return f"artifacts of run {self.outcome.run_id}: {self.status}"
-
-    @property
-    def run_id(self) -> str:
-        return self.outcome.run_id

@@ -27,3 +27,10 @@ def load_deferred(client, path: str, section: str, **params):
     assert "show=all" in page  # the link without JavaScript
     assert client.get(path, {**params, "show": "all"}).status_code == 200
     return client.get(path, params, headers={"HX-Request": "true", "HX-Target": section})
+
+
+def folder_storage(settings, name: str, location) -> None:
+    """Point one of Django's STORAGES ("hub", "artifacts") at a folder for this test; Django's storages
+    handler forgets the backend it had when STORAGES changes."""
+    backend = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(location)}}
+    settings.STORAGES = {**settings.STORAGES, name: backend}

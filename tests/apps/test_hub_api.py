@@ -6,13 +6,15 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from django.core.files.storage import storages
 from django.urls import reverse
 from urllib3 import encode_multipart_formdata
 
 from accounts.cli_login import issue_session
 from apps import services
+from apps.management.commands import seed_hub
 from apps.models import App, AppVersion
+
+from ..support import folder_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -21,24 +23,17 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart-numpy"
 
 @pytest.fixture(autouse=True)
 def _hub_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "hub": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
-    storages._storages.pop("hub", None)
-    yield
-    storages._storages.pop("hub", None)
+    folder_storage(settings, "hub", tmp_path)
 
 
 def example_files(version: str = "1.0.0") -> list[tuple[str, bytes]]:
-    files = []
-    for path in sorted(EXAMPLE.rglob("*")):
-        if path.is_file() and "__pycache__" not in path.parts and path.suffix in {".py", ".toml", ".md"}:
-            content = path.read_bytes()
-            if path.name == "pyproject.toml":
-                content = content.replace(b'version = "1.0.0"', f'version = "{version}"'.encode())
-            files.append((path.relative_to(EXAMPLE).as_posix(), content))
-    return files
+    """The example app's files as `flwr app publish` sends them (seed_hub's), at ``version``."""
+    return [
+        (name, content.replace(b'version = "1.0.0"', f'version = "{version}"'.encode()))
+        if name == "pyproject.toml"
+        else (name, content)
+        for name, content in seed_hub.example_files()
+    ]
 
 
 def publish(client, user, files) -> object:

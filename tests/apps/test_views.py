@@ -1,7 +1,6 @@
 """The Hub's pages: the list (search, publish by upload) and an app's page."""
 
 import pytest
-from django.core.files.storage import storages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.urls import reverse
@@ -11,6 +10,7 @@ from apps.models import AppVersion
 from superlink.control_client import build_fab
 
 from ..factories import UserFactory
+from ..support import folder_storage
 from .test_hub_api import EXAMPLE
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +18,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def _hub_storage(settings, tmp_path):
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "hub": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": str(tmp_path)}},
-    }
-    storages._storages.pop("hub", None)
-    yield
-    storages._storages.pop("hub", None)
+    folder_storage(settings, "hub", tmp_path)
 
 
 @pytest.fixture(scope="module")

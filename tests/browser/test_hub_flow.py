@@ -9,6 +9,7 @@ from playwright.sync_api import expect
 from superlink.control_client import build_fab
 
 from ..factories import FederationFactory, UserFactory
+from ..support import folder_storage
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -17,11 +18,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "quickstart-numpy"
 
 @pytest.fixture(autouse=True)
 def _hub_storage(settings, tmp_path):
-    location = {"location": str(tmp_path / "hub")}
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "hub": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": location},
-    }
+    folder_storage(settings, "hub", tmp_path / "hub")
 
 
 def test_publish_by_upload_then_run_it_from_a_federations_apps(page, sign_in, tmp_path):

@@ -184,18 +184,14 @@ def cli_for(superlink, tmp_path):
 def portal(settings, superlink):
     """Point the portal's Control API client at the test SuperLink, and its artifacts storage at the one
     the SuperLink packs into."""
-    from django.core.files.storage import storages
+    from ..support import folder_storage
 
     settings.SUPERLINK_ADDRESS = superlink.address
     settings.SUPERLINK_TLS_DIR = superlink.ca_certfile.parent
     workdir = superlink.ca_certfile.parent.parent
     settings.ARTIFACTS_WORK_DIR = workdir / "artifacts-work"
-    location = {"location": str(workdir / "artifacts")}
-    artifacts = {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": location}
-    settings.STORAGES = {**settings.STORAGES, "artifacts": artifacts}
-    storages._storages.pop("artifacts", None)
-    yield superlink
-    storages._storages.pop("artifacts", None)
+    folder_storage(settings, "artifacts", workdir / "artifacts")
+    return superlink
 
 
 @pytest.fixture(scope="session")

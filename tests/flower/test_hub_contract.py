@@ -4,13 +4,13 @@ import shutil
 import subprocess
 
 import pytest
-from django.core.files.storage import storages
 from django.db import connection
 
 from apps.models import AppVersion
 from federations.models import Federation
 
 from ..factories import FederationFactory, UserFactory
+from ..support import folder_storage
 from .conftest import BIN, FlwrCli, running_superlink
 from .test_cli_contract import refused
 from .test_runs_e2e import wait_for_run
@@ -23,14 +23,7 @@ def hub(live_server, settings, tmp_path):
     """A SuperLink whose FLWR_SUPERGRID_API_URL is the live portal's Hub, and the portal pointed at it."""
     if connection.vendor != "postgresql":
         pytest.skip("the SuperLink subprocess shares the test database: run with DATABASE_URL=postgres://…")
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "hub": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "hub")},
-        },
-    }
-    storages._storages.pop("hub", None)
+    folder_storage(settings, "hub", tmp_path / "hub")
     api = f"{live_server.url}/api/hub/v1"
     settings.PORTAL_URL = live_server.url  # the fab_url the SuperLink downloads
     (tmp_path / "superlink").mkdir()

@@ -19,6 +19,7 @@ from runs import artifacts, services
 from runs.models import RunArtifacts, RunOutcome
 
 from ..factories import FederationFactory, UserFactory
+from ..support import folder_storage
 
 pytestmark = pytest.mark.django_db
 
@@ -28,16 +29,7 @@ RUN_ID = 4242
 @pytest.fixture(autouse=True)
 def _artifact_dirs(settings, tmp_path):
     settings.ARTIFACTS_WORK_DIR = tmp_path / "work"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "artifacts": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(tmp_path / "packed")},
-        },
-    }
-    storages._storages.pop("artifacts", None)  # the handler caches backends; these settings are per test
-    yield
-    storages._storages.pop("artifacts", None)
+    folder_storage(settings, "artifacts", tmp_path / "packed")
 
 
 def run_folder(run_id=RUN_ID):
