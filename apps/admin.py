@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import App, AppVersion
+from .models import App, AppVersion, FederationApp
 
 
 class AppVersionInline(admin.TabularInline):
@@ -15,10 +15,11 @@ class AppVersionInline(admin.TabularInline):
 class AppAdmin(admin.ModelAdmin):
     """The Hub's apps. Versions are immutable; an operator can hide one (it can no longer be fetched or run)."""
 
-    list_display = ["handle", "description", "created_at"]
+    list_display = ["handle", "private", "run_count", "description", "created_at"]
+    list_filter = ["private"]
     search_fields = ["name", "owner__username", "description"]
     list_select_related = ["owner"]
-    readonly_fields = ["owner", "name", "created_at"]
+    readonly_fields = ["owner", "name", "created_at", "run_count"]
     inlines = [AppVersionInline]
 
     def has_add_permission(self, request):
@@ -26,3 +27,50 @@ class AppAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AppVersion)
+class AppVersionAdmin(admin.ModelAdmin):
+    """Every version; hiding one stops new runs of it (fetch, Run button, `flwr run @o/a==v`), while the
+    runs it already made stay readable (the SuperLink keeps their FAB)."""
+
+    list_display = ["__str__", "published_at", "published_by", "size", "hidden"]
+    list_filter = ["hidden"]
+    search_fields = ["app__name", "app__owner__username", "version", "sha256"]
+    list_select_related = ["app__owner", "published_by"]
+    readonly_fields = [
+        "app",
+        "version",
+        "fab_file",
+        "sha256",
+        "size",
+        "run_config",
+        "readme",
+        "published_by",
+        "published_at",
+    ]
+    actions = ["hide", "unhide"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description="Hide the selected versions (no new runs)")
+    def hide(self, request, queryset):
+        count = queryset.update(hidden=True)
+        self.message_user(request, f"Hid {count} version{'s' if count != 1 else ''}: they can no longer be run.")
+
+    @admin.action(description="Show the selected versions again")
+    def unhide(self, request, queryset):
+        count = queryset.update(hidden=False)
+        self.message_user(request, f"{count} version{'s' if count != 1 else ''} can be run again.")
+
+
+@admin.register(FederationApp)
+class FederationAppAdmin(admin.ModelAdmin):
+    list_display = ["app", "federation", "added_by", "added_at"]
+    list_select_related = ["app__owner", "federation__owner", "added_by"]
+    search_fields = ["app__name", "federation__name"]
+    raw_id_fields = ["federation", "app", "added_by"]

@@ -8,7 +8,10 @@ class AppsConfig(AppConfig):
 
     def ready(self):
         from federations.extensions import Tab, add_tab
+        from superlink.hooks import provide_hub
 
+        from .launches import HubHooks
         from .tab import TAB_TEMPLATE
 
         add_tab(Tab("apps", "Apps", "hub:federation_apps", TAB_TEMPLATE, position=25))
+        provide_hub(HubHooks())

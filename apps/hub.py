@@ -2,9 +2,11 @@
 
 - ``POST hub/fetch-fab`` (the SuperLink, for `flwr run @owner/app`; no token): a short-lived signed
   ``fab_url`` for the version asked (the latest when none), or 404 ``{"detail": {"available_app_versions"}}``.
+  Public apps only, unless this portal's SuperLink names the launcher (``superlink.hub_client``): then the
+  private apps that account may see too.
 - ``GET hub/fab/<token>`` and ``GET hub/zip/<token>``: the FAB, or the app's folder zipped for `flwr new`.
-- ``POST hub/fetch-zip`` (`flwr new @owner/app`; no token): a signed ``zip_url``.
-- ``GET hub/apps`` (`flwr new` without an app): ``{"apps": [{"app_id", …}]}``.
+- ``POST hub/fetch-zip`` (`flwr new @owner/app`; no token): a signed ``zip_url`` (public apps only).
+- ``GET hub/apps`` (`flwr new` without an app): ``{"apps": [{"app_id", …}]}`` (public apps only).
 - ``POST hub/apps/publish`` (`flwr app publish`; ``Authorization: Bearer`` the `flwr login` access token):
   the app's files, multipart, one ``files`` part each, named by their path in the app.
 
@@ -23,6 +25,9 @@ from django.views.decorators.http import require_GET, require_POST
 from accounts import cli_login
 from accounts.models import User
 from supergrid.links import absolute_url
+from supergrid.middleware import limits_own_body
+from superlink.fab import FAB_MAX_BYTES
+from superlink.hub_client import LAUNCHER_HEADER, launcher_of
 
 from . import services
 from .models import App, AppVersion
@@ -70,10 +75,16 @@ def linked_version(view: str, token: str) -> AppVersion | None:
     return version if version is not None and version.app_id == data.get("app") else None
 
 
-def fetch(request: HttpRequest, view: str, key: str) -> JsonResponse:
+def launcher(request: HttpRequest) -> User | None:
+    """The account a SuperLink of this portal fetches for (``hub_client``), or None: public apps only."""
+    flwr_aid = launcher_of(request.headers.get(LAUNCHER_HEADER, ""))
+    return User.objects.filter(flwr_aid=flwr_aid, is_active=True).first() if flwr_aid else None
+
+
+def fetch(request: HttpRequest, view: str, key: str, viewer: User | None = None) -> JsonResponse:
     try:
         app_id, version = read_request(request)
-        found = services.find_version(app_id, version)
+        found = services.find_version(app_id, version, viewer)
     except ValueError as error:
         return detail(str(error), 400)
     except services.AppNotFound as error:
@@ -86,7 +97,7 @@ def fetch(request: HttpRequest, view: str, key: str) -> JsonResponse:
 @csrf_exempt
 @require_POST
 def fetch_fab(request: HttpRequest) -> JsonResponse:
-    return fetch(request, "hub:fab", "fab_url")
+    return fetch(request, "hub:fab", "fab_url", launcher(request))
 
 
 @csrf_exempt
@@ -118,8 +129,9 @@ def source(request: HttpRequest, token: str) -> HttpResponse:
 
 @require_GET
 def apps(request: HttpRequest) -> JsonResponse:
-    """Every app with a visible version, newest first (`flwr new` offers them to choose from)."""
-    listed = App.objects.filter(versions__hidden=False).distinct().select_related("owner").order_by("-created_at")
+    """Every public app with a visible version, newest first (`flwr new` offers them to choose from)."""
+    listed = App.objects.visible_to(None).filter(versions__hidden=False).distinct().select_related("owner")
+    listed = listed.order_by("-created_at")
     return JsonResponse({"apps": [{"app_id": app.handle, "description": app.description} for app in listed[:100]]})
 
 
@@ -154,9 +166,21 @@ def uploaded_files(request: HttpRequest) -> list[tuple[str, bytes]]:
     return [(parser.paths[int((upload.name or "").split(".")[0])], upload.read()) for upload in files.getlist("files")]
 
 
+# `flwr app publish` sends files up to a FAB's size; the multipart framing adds a little per file.
+PUBLISH_MAX_BYTES = FAB_MAX_BYTES + services.MAX_FILES * 512
+
+
 @csrf_exempt
+@limits_own_body  # larger than the portal's form limit, and refused in JSON, which flwr prints
 @require_POST
 def publish(request: HttpRequest) -> JsonResponse:
+    try:
+        length = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        length = 0
+    if length > PUBLISH_MAX_BYTES:
+        limit = f"{FAB_MAX_BYTES / 1_000_000:.1f} MB"
+        return detail(f"An app's files may be at most {limit} in all (they are built into one FAB).", 413)
     account = account_of(request)
     if account is None:
         return detail("Not signed in: run `flwr login` against this SuperGrid first.", 401)

@@ -1,7 +1,10 @@
 """The private Flower Hub: apps (``@owner/name``) and their immutable versions, each a FAB."""
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
@@ -9,11 +12,30 @@ from django.utils import timezone
 APP_NAME_REGEX = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 
 
+class AppQuerySet(models.QuerySet["App"]):
+    def visible_to(self, user) -> Self:
+        """Public apps, and private ones to their owner and the members of federations that use them."""
+        if not getattr(user, "is_authenticated", False):
+            return self.filter(private=False)
+        used_by_member = FederationApp.objects.filter(federation__memberships__user=user).values("app_id")
+        return self.filter(Q(private=False) | Q(owner=user) | Q(pk__in=used_by_member))
+
+
 class App(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="hub_apps")
     name = models.CharField(max_length=64)
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    private = models.BooleanField(
+        default=False,
+        db_default=False,
+        help_text="Private apps are seen and run only by their owner and the members of federations that use them.",
+    )
+    run_count = models.PositiveIntegerField(
+        default=0, db_default=0
+    )  # runs launched of any version (AppRun rows, counted)
+
+    objects = AppQuerySet.as_manager()
 
     class Meta:
         ordering = ["owner__username", "name"]
@@ -66,3 +88,21 @@ class AppVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.app.handle}=={self.version}"
+
+
+class AppRun(models.Model):
+    """A run launched of a Hub version (`flwr run @owner/app`, the Run button, or that version's FAB): the
+    app page's "how often it ran" and the federations that ran it."""
+
+    version = models.ForeignKey(AppVersion, on_delete=models.CASCADE, related_name="runs")
+    federation = models.ForeignKey("federations.Federation", on_delete=models.CASCADE, related_name="hub_runs")
+    run_id = models.CharField(max_length=20, unique=True)
+    launched_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    launched_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-launched_at"]
+        indexes = [models.Index(fields=["federation", "version"], name="hub_apprun_federation")]
+
+    def __str__(self) -> str:
+        return f"run {self.run_id} of {self.version}"

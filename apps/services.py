@@ -21,7 +21,7 @@ from django.db import IntegrityError, transaction
 from accounts.models import User, ascii_iexact
 from federations import services as federation_services
 from federations.models import Activity, Federation
-from federations.rules import Action, FederationError
+from federations.rules import Action, Code, FederationError, NotAllowed
 from superlink.control_client import build_fab
 from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
 
@@ -38,7 +38,7 @@ class HubError(FederationError):
 
 class AppNotFound(HubError):
     def __init__(self, message: str, available: list[str] | None = None):
-        super().__init__(message)
+        super().__init__(message, code=Code.APP_NOT_FOUND)
         self.available = available
 
 
@@ -66,7 +66,7 @@ def stamp_publisher(pyproject: str, username: str) -> str:
     return pyproject[: header.end()] + section + pyproject[section_end:]
 
 
-def publish_files(*, account: User, files: list[tuple[str, bytes]]) -> AppVersion:
+def publish_files(*, account: User, files: list[tuple[str, bytes]], private: bool = False) -> AppVersion:
     """`flwr app publish`: the app's source files, built into a FAB stamped with the account as publisher."""
     if not files:
         raise HubError("Nothing to publish: no files were sent.")
@@ -92,10 +92,10 @@ def publish_files(*, account: User, files: list[tuple[str, bytes]]) -> AppVersio
             fab = build_fab(root)
         except Exception as error:  # flwr's builder refuses with its own exceptions (a missing component…)
             raise HubError(f"Could not build a FAB from these files: {error}") from None
-    return publish_fab(account=account, fab=fab)
+    return publish_fab(account=account, fab=fab, private=private)
 
 
-def publish_upload(*, account: User, fab: bytes) -> AppVersion:
+def publish_upload(*, account: User, fab: bytes, private: bool = False) -> AppVersion:
     """A FAB uploaded on the web: checked like a launch's, then published from its files like
     `flwr app publish` (so its publisher is stamped too)."""
     try:
@@ -108,11 +108,12 @@ def publish_upload(*, account: User, fab: bytes) -> AppVersion:
             for entry in archive.infolist()
             if not entry.is_dir() and not entry.filename.startswith(".info/")
         ]
-    return publish_files(account=account, files=files)
+    return publish_files(account=account, files=files, private=private)
 
 
-def publish_fab(*, account: User, fab: bytes) -> AppVersion:
-    """A FAB as a new version of ``@<account>/<its project name>``; versions never change."""
+def publish_fab(*, account: User, fab: bytes, private: bool = False) -> AppVersion:
+    """A FAB as a new version of ``@<account>/<its project name>``; versions never change. ``private`` is
+    the visibility of a new app; an app published before keeps its own."""
     try:
         info = inspect_fab(fab)
     except InvalidFab as error:
@@ -136,11 +137,13 @@ def publish_fab(*, account: User, fab: bytes) -> AppVersion:
         with transaction.atomic():
             app = App.objects.filter(ascii_iexact("name", info.name), owner=account).first()
             if app is None:
-                app = App.objects.create(owner=account, name=info.name, description=info.description[:2000])
+                app = App.objects.create(
+                    owner=account, name=info.name, description=info.description[:2000], private=private
+                )
             if info.description and app.description != info.description:
                 app.description = info.description[:2000]
                 app.save(update_fields=["description"])
-            return AppVersion.objects.create(
+            version = AppVersion.objects.create(
                 app=app,
                 version=info.version,
                 fab_file=name,
@@ -150,6 +153,10 @@ def publish_fab(*, account: User, fab: bytes) -> AppVersion:
                 readme=readme,
                 published_by=account,
             )
+            # The federations that use the app hear of its new version on their Activity tab.
+            for federation in Federation.objects.filter(hub_apps__app=app, archived_at__isnull=True):
+                federation_services.record(federation, account, Activity.Verb.APP_PUBLISHED, str(version))
+            return version
     except IntegrityError:
         raise HubError(
             f"@{account.username}/{info.name}=={info.version} is already published, and versions never change: "
@@ -170,18 +177,46 @@ def read_readme(fab: bytes) -> str:
     return ""
 
 
-def find_app(owner: str, name: str) -> App | None:
-    """``@owner/name``, case ignored as for federations (ASCII only)."""
-    found = App.objects.filter(ascii_iexact("owner__username", owner), ascii_iexact("name", name))
+def find_app(owner: str, name: str, viewer: User | None = None) -> App | None:
+    """``@owner/name``, case ignored as for federations (ASCII only); private apps only for those who may
+    see them (public apps only without a ``viewer``)."""
+    found = App.objects.visible_to(viewer).filter(ascii_iexact("owner__username", owner), ascii_iexact("name", name))
     return found.select_related("owner").first()
 
 
-def find_version(app_id: str, version: str | None) -> AppVersion:
-    """``@owner/name`` at ``version`` (the latest when None), or ``AppNotFound`` naming the versions there are."""
+def find_app_by_id(app_id: str, viewer: User | None = None) -> App | None:
+    """``@owner/name`` as typed (None when it is no app id, or no app this viewer may see)."""
     match = APP_ID.match(app_id or "")
-    if match is None:
+    return find_app(match["owner"], match["name"], viewer) if match else None
+
+
+def find_used_app(federation: Federation, app_id: str) -> App:
+    """One of the federation's apps by id (a private app it uses included), or AppNotFound."""
+    match = APP_ID.match(app_id or "")
+    link = (
+        FederationApp.objects.filter(
+            federation_id=federation.pk,
+            app__in=App.objects.filter(
+                ascii_iexact("owner__username", match["owner"]), ascii_iexact("name", match["name"])
+            ),
+        )
+        .select_related("app__owner")
+        .first()
+        if match
+        else None
+    )
+    if link is None:
+        raise AppNotFound(f"{app_id} is not one of {federation.handle}'s apps.")
+    return link.app
+
+
+def find_version(app_id: str, version: str | None, viewer: User | None = None) -> AppVersion:
+    """``@owner/name`` at ``version`` (the latest when None), or ``AppNotFound`` naming the versions there are.
+
+    A private app is found only for a ``viewer`` who may see it; to anyone else it does not exist."""
+    if APP_ID.match(app_id or "") is None:
         raise AppNotFound(f"{app_id!r} is not an app id (@account/app).")
-    app = find_app(match["owner"], match["name"])
+    app = find_app_by_id(app_id, viewer)
     if app is None:
         raise AppNotFound(f"No app {app_id} on this SuperGrid's Hub.")
     versions = app.versions.filter(hidden=False)
@@ -234,3 +269,14 @@ def remove_from_federation(*, federation: Federation, actor: User, app: App) -> 
         removed, _ = FederationApp.objects.filter(federation=federation, app=app).delete()
         if removed:
             federation_services.record(federation, actor, Activity.Verb.APP_REMOVED, app.handle)
+
+
+def set_private(*, app: App, actor: User, private: bool) -> App:
+    """Only the app's owner changes who sees it. A private app stays on the federations that use it (their
+    members still see and run it)."""
+    if app.owner_id != actor.pk:
+        raise NotAllowed("Only the app's publisher can change who sees it.")
+    if app.private != private:
+        app.private = private
+        app.save(update_fields=["private"])
+    return app

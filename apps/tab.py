@@ -18,12 +18,13 @@ from .models import App, FederationApp
 TAB_TEMPLATE = "apps/tab.html"
 
 
-def apps_context(federation: Federation, can: Permissions) -> dict:
+def apps_context(request: AuthenticatedHttpRequest, federation: Federation, can: Permissions) -> dict:
     used = list(FederationApp.objects.filter(federation=federation).select_related("app__owner"))
     context: dict = {"federation_apps": [link.app for link in used]}
     if can.may(Action.MANAGE_APPS):
         ids = [link.app_id for link in used]
-        addable = App.objects.filter(versions__hidden=False).exclude(pk__in=ids).distinct().select_related("owner")
+        addable = App.objects.visible_to(request.user).filter(versions__hidden=False).exclude(pk__in=ids)
+        addable = addable.distinct().select_related("owner")
         context["addable"] = [(app.pk, app.handle) for app in addable.order_by("owner__username", "name")[:500]]
     return context
 
@@ -32,15 +33,17 @@ def apps_context(federation: Federation, can: Permissions) -> dict:
 @require_GET
 def federation_apps(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name)
-    return render_tab(request, federation, can, "apps", apps_context(federation, can))
+    return render_tab(request, federation, can, "apps", apps_context(request, federation, can))
 
 
-def chosen_app(request: AuthenticatedHttpRequest) -> App:
+def chosen_app(request: AuthenticatedHttpRequest, federation: Federation) -> App:
+    """One the reader may see (to add it), or one the federation uses (to remove it)."""
     try:
         app_id = int(request.POST.get("app", ""))
     except ValueError:
         raise Http404("No such app.") from None
-    app = App.objects.filter(pk=app_id).select_related("owner").first()
+    choices = App.objects.visible_to(request.user) | App.objects.filter(federations__federation=federation)
+    app = choices.filter(pk=app_id).select_related("owner").first()
     if app is None:
         raise Http404("No such app.")
     return app
@@ -50,7 +53,7 @@ def chosen_app(request: AuthenticatedHttpRequest) -> App:
 @require_POST
 def add_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, _ = load_federation(request.user, owner, name, Action.MANAGE_APPS)
-    app = chosen_app(request)
+    app = chosen_app(request, federation)
     services.add_to_federation(federation=federation, actor=request.user, app=app)
     messages.success(request, f"{app.handle} is one of {federation.handle}'s apps now: members run it from here.")
     return redirect("hub:federation_apps", **federation.url_kwargs())
@@ -60,7 +63,7 @@ def add_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRes
 @require_POST
 def remove_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     federation, _ = load_federation(request.user, owner, name, Action.MANAGE_APPS)
-    app = chosen_app(request)
+    app = chosen_app(request, federation)
     services.remove_from_federation(federation=federation, actor=request.user, app=app)
     messages.success(request, f"Removed {app.handle} from {federation.handle}'s apps.")
     return redirect("hub:federation_apps", **federation.url_kwargs())

@@ -18,6 +18,7 @@ urlpatterns = [
     path("apps/", views.app_list, name="list"),
     path("apps/@<str:owner>/<str:name>/", views.app_page, name="app"),
     path("apps/@<str:owner>/<str:name>/run/", views.run_app, name="run"),
+    path("apps/@<str:owner>/<str:name>/visibility/", views.visibility, name="visibility"),
     path(f"{FEDERATION_PREFIX}apps/", tab.federation_apps, name="federation_apps"),
     path(f"{FEDERATION_PREFIX}apps/add/", tab.add_app, name="add_app"),
     path(f"{FEDERATION_PREFIX}apps/remove/", tab.remove_app, name="remove_app"),

@@ -10,7 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
@@ -21,16 +21,37 @@ from superlink import control_client
 from superlink.run_config import LaunchError, parse_overrides
 
 from . import services
-from .models import App, AppVersion
+from .models import App, AppRun, AppVersion, FederationApp
 
 APPS_PAGE_SIZE = 25
+ORDERS = {"newest": ["-latest", "name", "pk"], "most-run": ["-run_count", "-latest", "pk"]}
 
 
-def app_and_versions(owner: str, name: str) -> tuple[App, list[AppVersion]]:
-    app = services.find_app(owner, name)
+def app_and_versions(user, owner: str, name: str) -> tuple[App, list[AppVersion]]:
+    """The app (404 when there is none, or it is private and not the reader's to see) and its versions."""
+    app = services.find_app(owner, name, user)
     if app is None:
         raise Http404("No such app.")
     return app, list(app.versions.filter(hidden=False).order_by("-published_at"))
+
+
+def federations_using(user, app: App) -> list[dict]:
+    """The reader's federations that use the app or ran it, with how often it ran in each."""
+    mine = Federation.objects.filter(memberships__user=user)
+    runs = dict(
+        AppRun.objects.filter(version__app=app, federation__in=mine)
+        .values_list("federation")
+        .annotate(count=Count("pk"))
+        .values_list("federation", "count")
+    )
+    listed = set(FederationApp.objects.filter(app=app, federation__in=mine).values_list("federation", flat=True))
+    found = (
+        Federation.objects.filter(pk__in=listed | set(runs)).select_related("owner").order_by("owner__username", "name")
+    )
+    return [
+        {"federation": federation, "uses": federation.pk in listed, "runs": runs.get(federation.pk, 0)}
+        for federation in found
+    ]
 
 
 def render_app_page(
@@ -41,6 +62,8 @@ def render_app_page(
         "app": app,
         "versions": versions,
         "latest": versions[0] if versions else None,
+        "used_by": federations_using(request.user, app),
+        "is_owner": app.owner_id == request.user.pk,
         "run_form": form
         or RunForm(federations=federations, versions=versions, initial={"federation": request.GET.get("federation")}),
         "nav_section": "apps",
@@ -52,7 +75,7 @@ def render_app_page(
 @require_GET
 def app_page(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     """An app: its description, its versions, a Run button, and how to run it with the stock CLI."""
-    app, versions = app_and_versions(owner, name)
+    app, versions = app_and_versions(request.user, owner, name)
     return render_app_page(request, app, versions)
 
 
@@ -61,6 +84,12 @@ class PublishForm(forms.Form):
         label="Flower App bundle (.fab)",
         help_text="Made by <code>flwr build</code> in your app's folder; up to 2.5 MB here (larger apps: "
         "<code>flwr app publish</code>). It becomes @you/&lt;its name&gt;, at the version in its pyproject.toml.",
+    )
+    private = forms.BooleanField(
+        label="Private",
+        required=False,
+        help_text="Only you and the members of federations you add it to can see and run it. "
+        "A new app is public otherwise; change it on its page.",
     )
 
 
@@ -71,18 +100,23 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = PublishForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            version = services.publish_upload(account=request.user, fab=form.cleaned_data["fab"].read())
+            version = services.publish_upload(
+                account=request.user, fab=form.cleaned_data["fab"].read(), private=form.cleaned_data["private"]
+            )
         except services.HubError as error:
             form.add_error("fab", error.message)
         else:
             messages.success(request, f"Published {version}.")
             return redirect("hub:app", owner=request.user.username, name=version.app.name)
     query = request.GET.get("q", "").strip()[:100]
+    order = request.GET.get("order", "newest")
+    order = order if order in ORDERS else "newest"
     apps = (
-        App.objects.filter(versions__hidden=False)
+        App.objects.visible_to(request.user)
+        .filter(versions__hidden=False)
         .annotate(latest=Max("versions__published_at"), version_count=Count("versions", distinct=True))
         .select_related("owner")
-        .order_by("-latest", "name")
+        .order_by(*ORDERS[order])
     )
     if query:
         apps = apps.filter(
@@ -92,7 +126,10 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     context = {
         "page": page,
         "query": query,
-        "keep": urlencode({"q": query}) if query else "",
+        "order": order,
+        "keep": urlencode(
+            {key: value for key, value in {"q": query, "order": order}.items() if value != "newest" and value}
+        ),
         "form": form,
         "hub_api_url": settings.HUB_API_URL,
         "nav_section": "apps",
@@ -151,7 +188,7 @@ def launchable_federations(user) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     """The Run button: the chosen version's FAB launched in one of my federations; then its run page."""
-    app, versions = app_and_versions(owner, name)
+    app, versions = app_and_versions(request.user, owner, name)
     if request.method == "GET" or not versions:
         return redirect("hub:app", owner=app.owner.username, name=app.name)
     form = RunForm(request.POST, federations=launchable_federations(request.user), versions=versions)
@@ -173,3 +210,19 @@ def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRes
             messages.success(request, f"Launched run {run_id} of {app.handle} in {federation.handle}.")
             return redirect("runs:run", run_id=run_id, **federation.url_kwargs())
     return render_app_page(request, app, versions, form, status=400)
+
+
+class VisibilityForm(forms.Form):
+    private = forms.BooleanField(required=False)
+
+
+@login_required
+@require_POST
+def visibility(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
+    """The app's owner makes it private or public."""
+    app, _ = app_and_versions(request.user, owner, name)
+    form = VisibilityForm(request.POST)
+    if form.is_valid():
+        services.set_private(app=app, actor=request.user, private=form.cleaned_data["private"])
+        messages.success(request, f"{app.handle} is {'private' if app.private else 'public'} now.")
+    return redirect("hub:app", owner=app.owner.username, name=app.name)

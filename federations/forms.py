@@ -73,6 +73,12 @@ class FederationSettingsForm(forms.Form):
     description = forms.CharField(
         label="Description", required=False, max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
     )
+    only_its_apps = forms.BooleanField(
+        label="Only the federation's apps may run",
+        required=False,
+        help_text="Runs must be of an app on the Apps tab (its Run button, or <code>flwr run @owner/app</code>); "
+        "uploaded FABs and <code>flwr run .</code> of other code are refused, for everyone.",
+    )
 
     def __init__(self, *args, federation: Federation, **kwargs):
         super().__init__(*args, **kwargs)

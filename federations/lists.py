@@ -31,7 +31,7 @@ from .models import WORKSPACE_NAME, Federation, Invitation, Membership
 # statement is built once they have.
 MEMBER_FEDERATIONS_SQL = """
     SELECT f.id AS pk, o.username AS owner, f.name, f.kind, f.description, f.created_at, f.archived_at,
-        f.num_supernodes, m.role, m.user_id,
+        f.num_supernodes, f.its_apps_only, m.role, m.user_id,
         (SELECT COUNT(*) FROM {membership} x WHERE x.federation_id = f.id) AS member_count{counts}
     FROM {membership} m
     JOIN {federation} f ON f.id = m.federation_id
@@ -97,6 +97,7 @@ class MemberFederation:
     created_at: datetime
     archived_at: datetime | None
     num_supernodes: int | None
+    its_apps_only: bool
     role: str
     user_id: int
     member_count: int
@@ -117,6 +118,10 @@ class MemberFederation:
     @property
     def is_workspace(self) -> bool:
         return self.name.lower() == WORKSPACE_NAME
+
+    @property
+    def only_its_apps(self) -> bool:
+        return self.its_apps_only
 
     @property
     def is_owner(self) -> bool:

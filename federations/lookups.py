@@ -37,6 +37,7 @@ FEDERATION_WANTED = {
     "client_resources_num_gpus",
     "simulation_backend",
     "simulation_verbose",
+    "its_apps_only",
 }
 FEDERATION_FIELDS = [f.attname for f in Federation._meta.concrete_fields if f.attname in FEDERATION_WANTED]
 MEMBERSHIP_FIELDS = [

@@ -90,6 +90,15 @@ class Federation(models.Model):
     simulation_backend = models.CharField(max_length=16, blank=True, default="")
     simulation_verbose = models.BooleanField(null=True, blank=True)
 
+    # Only the apps on its Apps tab may run (a Hub app it uses, or that app's FAB); uploads of other FABs
+    # and `flwr run .` of other code are refused (rules.Action.LAUNCH_OTHER_APP).
+    its_apps_only = models.BooleanField(
+        "only its apps may run",
+        default=False,
+        db_default=False,  # rows written in SQL (the bench's seed) need no value
+        help_text="Refuse runs of apps that are not on its Apps tab.",
+    )
+
     objects = FederationQuerySet.as_manager()
 
     member_count: int  # set by ``access.load_federation`` for the page header, which then asks no more
@@ -153,6 +162,10 @@ class Federation(models.Model):
     @property
     def is_workspace(self) -> bool:
         return self.name.lower() == WORKSPACE_NAME
+
+    @property
+    def only_its_apps(self) -> bool:
+        return self.its_apps_only
 
     @property
     def simulation_settings(self) -> SimulationSettings | None:
@@ -225,6 +238,9 @@ class Activity(models.Model):
         ARTIFACTS_DELETED = "artifacts_deleted", "Artifacts deleted"
         APP_ADDED = "app_added", "App added"
         APP_REMOVED = "app_removed", "App removed"
+        APP_PUBLISHED = "app_published", "App published"
+        ONLY_ITS_APPS_ON = "only_its_apps_on", "Only its apps may run"
+        ONLY_ITS_APPS_OFF = "only_its_apps_off", "Any app may run"
 
     SENTENCES: dict[str, str] = {
         Verb.CREATED: "created the federation",
@@ -243,6 +259,9 @@ class Activity(models.Model):
         Verb.ARTIFACTS_DELETED: "deleted the artifacts of {target}",
         Verb.APP_ADDED: "added the app {target}",
         Verb.APP_REMOVED: "removed the app {target}",
+        Verb.APP_PUBLISHED: "published {target}",
+        Verb.ONLY_ITS_APPS_ON: "let only the federation's apps run",
+        Verb.ONLY_ITS_APPS_OFF: "let any app run again",
     }
 
     federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")

@@ -28,6 +28,7 @@ class Code(StrEnum):
     INVITATION_NOT_FOUND = "invitation_not_found"
     NODE_NOT_FOUND = "node_not_found"
     NOT_READY = "not_ready"  # asked too early: a run's artifacts still being packed, or none kept
+    APP_NOT_FOUND = "app_not_found"  # no such Hub app or version (or a private one the asker cannot see)
 
 
 class Refusal(Exception):
@@ -76,6 +77,7 @@ class Action(StrEnum):
     ADD_SUPERNODE = "add_supernode"
     REMOVE_SUPERNODE = "remove_supernode"
     LAUNCH_RUN = "launch_run"
+    LAUNCH_OTHER_APP = "launch_other_app"  # a run of an app that is not on the federation's Apps tab
     READ_RUNS = "read_runs"
     STOP_RUN = "stop_run"
     DOWNLOAD_ARTIFACTS = "download_artifacts"
@@ -100,6 +102,7 @@ class Rule:
     refusal: str  # what someone who is not `who` is told
     deployment_only: bool = False  # refused in simulation federations, with SIMULATION_REASON
     not_in_workspace: str = ""  # refused in a workspace, with these words (a workspace is personal)
+    not_when_only_its_apps: str = ""  # refused where only the federation's apps may run, with these words
 
 
 ARCHIVED_REASON = "This federation is archived and read-only."
@@ -107,6 +110,10 @@ NOT_MEMBER_REASON = "You are not a member of this federation."
 SIMULATION_REASON = "Simulation federations use simulated SuperNodes; real ones cannot be added."
 WORKSPACE_INVITE_REASON = (
     "Your workspace is personal: nobody can be invited to it. Collaborations get a federation of their own."
+)
+ONLY_ITS_APPS_REASON = (
+    "Only this federation's apps may run here: launch one from its Apps tab (or `flwr run @owner/app`), "
+    "or ask the owner to add yours."
 )
 WORKSPACE_ARCHIVE_REASON = (
     "Your workspace cannot be archived: it is where your runs go when you name no federation. "
@@ -135,6 +142,9 @@ RULES: dict[Action, Rule] = {
         Who.NODE_OWNER_OR_OWNER, False, "Only the SuperNode's owner or the federation's owner can remove it."
     ),
     Action.LAUNCH_RUN: Rule(Who.MEMBER, False, NOT_MEMBER_REASON),
+    # A run of any other code (an upload, `flwr run .`, a Hub app the federation does not use): members,
+    # unless the owner has said only the federation's apps may run (its Settings tab).
+    Action.LAUNCH_OTHER_APP: Rule(Who.MEMBER, False, NOT_MEMBER_REASON, not_when_only_its_apps=ONLY_ITS_APPS_REASON),
     Action.READ_RUNS: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
     Action.STOP_RUN: Rule(
         Who.LAUNCHER_OR_OWNER, True, "Only whoever launched this run, or the federation's owner, can stop it."
@@ -163,6 +173,9 @@ class RulesFederation(Protocol):
 
     @property
     def is_workspace(self) -> bool: ...
+
+    @property
+    def only_its_apps(self) -> bool: ...
 
 
 class RulesMembership(Protocol):
@@ -228,6 +241,8 @@ def refusal(
         return NotAllowed(rule.not_in_workspace)
     if not WHO[rule.who](membership, target, flwr_aid):
         return NotAllowed(rule.refusal)
+    if rule.not_when_only_its_apps and federation.only_its_apps and not federation.is_archived:
+        return NotAllowed(rule.not_when_only_its_apps)
     if rule.who is Who.OWNER_NOT_ON_OWNER and target is not None and target.is_owner:
         return NotAllowed(OWNER_CANNOT_BE_REMOVED)
     if federation.is_archived and not rule.when_archived:

@@ -178,7 +178,12 @@ def workspace_for_new_account(sender: type, instance: User, created: bool, raw: 
 
 @transaction.atomic
 def update_settings(
-    *, federation: Federation, actor: User, num_supernodes: int | str | None = None, description: str | None = None
+    *,
+    federation: Federation,
+    actor: User,
+    num_supernodes: int | str | None = None,
+    description: str | None = None,
+    only_its_apps: bool | None = None,
 ) -> Federation:
     """Change the settings given (``None`` leaves one as it is), all or none of them.
 
@@ -200,13 +205,18 @@ def update_settings(
         if description != federation.description:
             federation.description = description
             changed.append("description")
+    if only_its_apps is not None and only_its_apps != federation.its_apps_only:
+        federation.its_apps_only = only_its_apps
+        changed.append("its_apps_only")
     if not changed:
         return federation
     federation.save(update_fields=changed)
     if "num_supernodes" in changed:
         record(federation, actor, Activity.Verb.SIMULATION_CONFIG_CHANGED, str(federation.num_supernodes))
-    else:
+    elif "description" in changed:
         record(federation, actor, Activity.Verb.DESCRIPTION_CHANGED)
+    if "its_apps_only" in changed:
+        record(federation, actor, Activity.Verb.ONLY_ITS_APPS_ON if only_its_apps else Activity.Verb.ONLY_ITS_APPS_OFF)
     return federation
 
 

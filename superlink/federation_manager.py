@@ -33,7 +33,7 @@ from federations.models import Federation, Invitation, Membership, split_handle
 from federations.rules import Action, Code, Permissions, Refusal, Target
 
 from .db import release_connections
-from .hooks import hooks
+from .hooks import HubLaunch, ListedApp, hooks
 from .node_directory import NodeDirectory, node_directory
 
 logger = logging.getLogger(__name__)
@@ -56,6 +56,7 @@ FLOWER_CODES = {
     Code.INVITATION_NOT_FOUND: ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE,
     Code.NODE_NOT_FOUND: ApiErrorCode.FORBIDDEN_ACTION,
     Code.NOT_READY: ApiErrorCode.PULL_UNFINISHED_RUN,
+    Code.APP_NOT_FOUND: ApiErrorCode.FAB_DOWNLOAD_LINK_FAILURE,
 }
 
 
@@ -442,3 +443,45 @@ class PortalFederationManager(FederationManager):
             can=member_rights(flwr_aid, federation_id),
             overrides={field.name: value for field, value in overrides.ListFields()},
         )
+
+    # The Hub: which app a launch is, and a federation's apps (the stock app routes) ----------------------
+
+    @with_django
+    def check_launch(self, flwr_aid: str, federation_id: str, app_spec: str, fab_sha256: str) -> HubLaunch:
+        """A launch's app, asked of the Hub, then of the rules table: any member launches one of the
+        federation's apps; other code only where the owner has not said "only its apps may run"."""
+        can = member_rights(flwr_aid, federation_id)
+        launch = hooks.hub.launch(
+            federation=can.federation, account=account(flwr_aid), app_spec=app_spec, fab_sha256=fab_sha256
+        )
+        can.check(Action.LAUNCH_RUN if launch.listed else Action.LAUNCH_OTHER_APP)
+        return launch
+
+    @with_django
+    def launched(self, launch: HubLaunch, flwr_aid: str, federation_id: str, run_id: int) -> None:
+        if launch.version_id is None:
+            return
+        federation, _ = lookups.federation_and_membership(federation_id)
+        if federation is not None:
+            hooks.hub.launched(launch, federation=federation, account=account(flwr_aid), run_id=run_id)
+
+    @with_django
+    def list_apps(self, flwr_aid: str, federation_id: str) -> list[ListedApp]:
+        """Every member sees the federation's apps (archived ones too)."""
+        can = member_rights(flwr_aid, federation_id)
+        can.check(Action.VIEW)
+        return hooks.hub.federation_apps(can.federation)
+
+    @with_django
+    def add_app(self, flwr_aid: str, federation_id: str, app_id: str) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        hooks.hub.add(federation=federation, actor=user, app_id=app_id)
+
+    @with_django
+    def remove_app(self, flwr_aid: str, federation_id: str, app_id: str) -> None:
+        user, federation = member_federation(flwr_aid, federation_id)
+        hooks.hub.remove(federation=federation, actor=user, app_id=app_id)
+
+    @with_django
+    def app_associations(self, flwr_aid: str, app_id: str) -> list[str]:
+        return hooks.hub.associations(account(flwr_aid), app_id)

@@ -1,7 +1,8 @@
 """What the apps above the adapter lend it, registered from their AppConfig.ready().
 
 The SuperLink asks the adapter about things the adapter does not own: which SuperNodes are in which
-federation (the supernodes app) and what to do when runs end (the runs app). Imports flow one way
+federation (the supernodes app), what to do when runs end (the runs app), and which Hub app a launch
+is and which apps a federation uses (the apps app). Imports flow one way
 (runs, supernodes → superlink), so those apps hand their answers in here instead of being imported.
 With nothing registered, federations have no nodes and ended runs are not recorded.
 """
@@ -63,6 +64,62 @@ class NoNodeLinks:
         raise NotImplementedError("no app keeps SuperNode links")
 
 
+@dataclass(frozen=True)
+class HubLaunch:
+    """What a launch is, as the Hub sees it."""
+
+    app_spec: str = ""  # `@owner/app==version` for the SuperLink to fetch, always with a version; "" if a FAB came
+    listed: bool = False  # one of the federation's apps (where only its apps may run, nothing else does)
+    version_id: int | None = None  # the Hub version that runs (its FAB sent, or fetched), for its run count
+
+
+@dataclass(frozen=True)
+class ListedApp:
+    app_id: str  # @owner/name
+    description: str
+    fab_hash: str  # the latest version's
+
+
+class HubApps(Protocol):
+    """The private Hub: which app a launch is, and a federation's apps (the stock list/add/remove-app routes)."""
+
+    def launch(self, *, federation: Federation, account: User, app_spec: str, fab_sha256: str) -> HubLaunch:
+        """The launch's app, or a Refusal (an unknown or hidden version, a private app the account cannot see)."""
+
+    def launched(self, launch: HubLaunch, *, federation: Federation, account: User, run_id: int) -> None: ...
+
+    def federation_apps(self, federation: Federation) -> list[ListedApp]: ...
+
+    def add(self, *, federation: Federation, actor: User, app_id: str) -> None: ...
+
+    def remove(self, *, federation: Federation, actor: User, app_id: str) -> None: ...
+
+    def associations(self, account: User, app_id: str) -> list[str]:
+        """Handles of the account's active federations that use the app."""
+
+
+class NoHub:
+    """No Hub in the portal: app specs go to whatever Hub the SuperLink knows; federations list no apps."""
+
+    def launch(self, *, federation: Federation, account: User, app_spec: str, fab_sha256: str) -> HubLaunch:
+        return HubLaunch(app_spec=app_spec)
+
+    def launched(self, launch: HubLaunch, *, federation: Federation, account: User, run_id: int) -> None:
+        return None
+
+    def federation_apps(self, federation: Federation) -> list[ListedApp]:
+        return []
+
+    def add(self, *, federation: Federation, actor: User, app_id: str) -> None:
+        raise FederationError("This SuperGrid has no Hub, so federations have no apps to add.")
+
+    def remove(self, *, federation: Federation, actor: User, app_id: str) -> None:
+        raise FederationError("This SuperGrid has no Hub, so federations have no apps to remove.")
+
+    def associations(self, account: User, app_id: str) -> list[str]:
+        return []
+
+
 def no_artifacts(run: "FinishedRun", account: User) -> str:
     raise FederationError(f"This SuperGrid keeps no artifacts of runs (run {run.run_id}).", code=Code.NOT_READY)
 
@@ -73,9 +130,10 @@ class Hooks:
     runs_ended: Callable[[Sequence[FinishedRun]], None]  # the SuperLink's most recent finished runs
     # `flwr pull`: the URL that downloads a finished run's artifacts for this member, or a Refusal saying why not
     artifacts_url: Callable[["FinishedRun", User], str]
+    hub: HubApps
 
 
-hooks = Hooks(nodes=NoNodeLinks(), runs_ended=lambda runs: None, artifacts_url=no_artifacts)
+hooks = Hooks(nodes=NoNodeLinks(), runs_ended=lambda runs: None, artifacts_url=no_artifacts, hub=NoHub())
 
 
 def provide_node_links(links: NodeLinks) -> None:
@@ -88,3 +146,7 @@ def on_runs_ended(callback: Callable[[Sequence[FinishedRun]], None]) -> None:
 
 def provide_artifacts_url(callback: Callable[["FinishedRun", User], str]) -> None:
     hooks.artifacts_url = callback
+
+
+def provide_hub(hub: HubApps) -> None:
+    hooks.hub = hub

@@ -25,17 +25,26 @@ import flwr.superlink.main as superlink_main
 import flwr.superlink.servicer.control.control_handlers as control_handlers
 from django.conf import settings
 from fastapi import Depends, Query
-from flwr.common.constant import Status
+from flwr.common.constant import TRANSPORT_TYPE_GRPC_ADAPTER, Status
 from flwr.common.serde import run_to_proto
 from flwr.proto.control_pb2 import (
+    AddAppRequest,
+    AddAppResponse,
+    AppInfo,
     ArchiveFederationRequest,
     ArchiveFederationResponse,
+    ListAppAssociationsRequest,
+    ListAppAssociationsResponse,
+    ListAppsRequest,
+    ListAppsResponse,
     ListFederationsRequest,
     ListFederationsResponse,
     ListRunsRequest,
     ListRunsResponse,
     PullArtifactsRequest,
     PullArtifactsResponse,
+    RemoveAppRequest,
+    RemoveAppResponse,
     RemoveNodeFromFederationRequest,
     RemoveNodeFromFederationResponse,
     StartRunRequest,
@@ -47,6 +56,7 @@ from flwr.proto.federation_pb2 import Federation as FederationProto
 from flwr.proto.run_pb2 import Run as RunProto
 from flwr.server.superlink.linkstate import LinkState
 from flwr.supercore.auth.typing import AccountInfo
+from flwr.supercore.constant import TaskType
 from flwr.supercore.date import now
 from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.supercore.protobuf import translation
@@ -58,6 +68,7 @@ from google.protobuf.message import Message
 
 from federations.models import WORKSPACE_NAME
 
+from . import hub_client
 from .auth_plugin import PortalAuthnPlugin
 from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, OWN_NODES, STATUS_FEDERATIONS_LIMIT
 from .fab import InvalidFab, inspect_fab
@@ -100,7 +111,67 @@ def start_run(
         request.federation = f"@{account.account_name}/{WORKSPACE_NAME}"
     request.federation = manager.canonical_id(request.federation)
     manager.check_run_settings(account.flwr_aid, request.federation, request.override_federation_config)
-    return stock_start_run(request, account, state, *args, **kwargs)
+    # Which Hub app this is (a version always pinned), and whether the federation lets it run.
+    launch = manager.check_launch(
+        account.flwr_aid, request.federation, request.app_spec, hub_client.sha256(request.fab.content)
+    )
+    request.app_spec = launch.app_spec or request.app_spec
+    with hub_client.launching(account.flwr_aid):  # a private app is fetched as its launcher
+        response = stock_start_run(request, account, state, *args, **kwargs)
+    if response.run_id:
+        manager.launched(launch, account.flwr_aid, request.federation, response.run_id)
+    return response
+
+
+def get_remote_fab(fleet_api_type: str | None, app_spec: str) -> tuple[bytes, dict[str, str], str | None]:
+    """Stock ``_get_remote_fab``, asking the portal's Hub as the launcher (``hub_client``)."""
+    if fleet_api_type == TRANSPORT_TYPE_GRPC_ADAPTER:  # as stock Flower refuses it
+        message = "The selected SuperLink transport type is not supported for connecting to Flower Hub."
+        raise FlowerError(ApiErrorCode.UNSUPPORTED_FAB_HUB_TRANSPORT, message, public_details=message)
+    return hub_client.fetch_fab(control_handlers.FLWR_SUPERGRID_API_URL, app_spec)
+
+
+def list_apps(request: ListAppsRequest, account: AccountInfo, state: LinkState) -> ListAppsResponse:
+    """The federation's apps as the portal keeps them (its Apps tab), for every member; stock Flower lists
+    every app ever launched there, and its Agent."""
+    listed = portal_manager(state).list_apps(account.flwr_aid, request.federation_id)
+    if request.HasField("limit"):
+        listed = listed[: max(request.limit, 0)]
+    return ListAppsResponse(
+        apps=[
+            AppInfo(
+                app_id=app.app_id,
+                fab_hash=app.fab_hash,
+                app_type=TaskType.SERVER_APP,
+                is_hub_app=True,
+                display_name=app.app_id.rsplit("/", 1)[-1],
+                description=app.description,
+            )
+            for app in listed
+        ]
+    )
+
+
+def add_app(
+    request: AddAppRequest, account: AccountInfo, state: LinkState, fleet_api_type: str | None
+) -> AddAppResponse:
+    """The owner adds a Hub app to the federation's apps (the Apps tab's rule)."""
+    portal_manager(state).add_app(account.flwr_aid, request.federation_id, request.app_id)
+    return AddAppResponse()
+
+
+def remove_app(request: RemoveAppRequest, account: AccountInfo, state: LinkState) -> RemoveAppResponse:
+    portal_manager(state).remove_app(account.flwr_aid, request.federation_id, request.app_id)
+    return RemoveAppResponse()
+
+
+def list_app_associations(
+    request: ListAppAssociationsRequest, account: AccountInfo, state: LinkState
+) -> ListAppAssociationsResponse:
+    """The caller's active federations that use the app."""
+    return ListAppAssociationsResponse(
+        federation_ids=portal_manager(state).app_associations(account.flwr_aid, request.app_id)
+    )
 
 
 def stop_run(request: StopRunRequest, account: AccountInfo, state: LinkState) -> StopRunResponse:
@@ -230,6 +301,11 @@ def install() -> FederationManager:
     control_handlers.remove_node_from_federation = remove_node_from_federation
     control_handlers.archive_federation = archive_federation
     control_handlers.pull_artifacts = pull_artifacts
+    control_handlers._get_remote_fab = get_remote_fab
+    control_handlers.list_apps = list_apps
+    control_handlers.add_app = add_app
+    control_handlers.remove_app = remove_app
+    control_handlers.list_app_associations = list_app_associations
     # `flwr run @owner/app`: the SuperLink fetches apps from this portal's Hub (docs/hub.md). flwr reads
     # FLWR_SUPERGRID_API_URL once, when first imported (which the URLconf's imports may do before any
     # command runs), and the handler looks the name up at call time: so it is set here, where it is used.

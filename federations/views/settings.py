@@ -18,7 +18,11 @@ from .tabs import render_tab
 
 
 def settings_context(federation: Federation, settings_form=None, archive_form=None) -> dict:
-    initial = {"num_supernodes": federation.num_supernodes, "description": federation.description}
+    initial = {
+        "num_supernodes": federation.num_supernodes,
+        "description": federation.description,
+        "only_its_apps": federation.only_its_apps,
+    }
     return {
         "settings_form": settings_form or FederationSettingsForm(initial=initial, federation=federation),
         "archive_form": archive_form or ArchiveForm(federation=federation),
@@ -39,6 +43,7 @@ def settings(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRe
                 # A deployment federation's form has no such field.
                 num_supernodes=form.cleaned_data.get("num_supernodes"),
                 description=form.cleaned_data["description"],
+                only_its_apps=form.cleaned_data["only_its_apps"],
             )
         except services.FederationError as error:
             form.add_error(error.field, error.message)

@@ -58,3 +58,29 @@ def test_outsiders_see_no_tab(client, federation, outsider):
     client.force_login(outsider)
     assert client.get(tab(federation)).status_code == 404
     assert client.post(reverse("hub:add_app", kwargs=federation.url_kwargs()), {"app": "1"}).status_code == 404
+
+
+def test_the_owner_lets_only_the_federations_apps_run_and_members_are_told_where(client, federation, owner, member):
+    client.force_login(owner)
+    settings_url = reverse("federations:settings", kwargs=federation.url_kwargs())
+    assertContains(client.get(settings_url), "Only the federation&#x27;s apps may run")
+    saved = client.post(settings_url, {"num_supernodes": 2, "description": "x", "only_its_apps": "on"}, follow=True)
+    assertContains(saved, "Settings saved.")
+    federation.refresh_from_db()
+    assert federation.only_its_apps
+    activity = client.get(reverse("federations:activity", kwargs=federation.url_kwargs()))
+    assertContains(activity, "let only the federation&#x27;s apps run")
+
+    client.force_login(member)
+    runs = client.get(reverse("runs:runs", kwargs=federation.url_kwargs()))
+    assertContains(runs, "Only this federation's apps may run here")
+    assertContains(runs, "The owner chose this on the Settings tab.")
+    assertNotContains(runs, 'type="file"')  # no upload form: it would be refused
+    assertContains(client.get(tab(federation)), "Only these apps may run in this federation")
+
+    client.force_login(owner)
+    client.post(settings_url, {"num_supernodes": 2, "description": "x"})
+    federation.refresh_from_db()
+    assert not federation.only_its_apps
+    client.force_login(member)
+    assertContains(client.get(reverse("runs:runs", kwargs=federation.url_kwargs())), 'type="file"')

@@ -148,3 +148,20 @@ def test_the_app_page_shows_versions_and_how_to_run_it(client, owner, member):
     assert page.status_code == 200
     assert b"flwr run @olivia/quickstart-numpy" in page.content
     assert client.get(reverse("hub:app", kwargs={"owner": "olivia", "name": "nope"})).status_code == 404
+
+
+def test_publish_takes_an_app_larger_than_a_form_and_refuses_one_larger_than_a_fab_in_json(client, owner):
+    import os
+
+    from apps.hub import PUBLISH_MAX_BYTES
+
+    # 3 MB of Python (flwr build packs code, not data files): over the portal's 2.6 MB form limit.
+    weights = ("quickstart_numpy/weights.py", b'W = "' + os.urandom(1_500_000).hex().encode() + b'"\n')
+    response = publish(client, owner, [*example_files(), weights])
+    assert response.status_code == 201, response.content
+    assert AppVersion.objects.get(app__name="quickstart-numpy").size > 1_500_000
+
+    too_large = ("quickstart_numpy/weights.py", b"#" * (PUBLISH_MAX_BYTES + 1))
+    response = publish(client, owner, [*example_files("1.0.1"), too_large])
+    assert response.status_code == 413
+    assert response.json()["detail"].startswith("An app's files may be at most 10.5 MB")

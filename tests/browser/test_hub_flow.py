@@ -48,5 +48,5 @@ def test_publish_by_upload_then_run_it_from_a_federations_apps(page, sign_in, tm
 
     page.get_by_role("link", name="Run @olivia/quickstart-numpy").click()
     expect(page).to_have_url(re.compile(r"/apps/@olivia/quickstart-numpy/\?federation="))
-    expect(page.get_by_label("Federation")).to_have_value("@olivia/lab")
+    expect(page.get_by_label("Federation", exact=True)).to_have_value("@olivia/lab")
     expect(page.get_by_role("button", name="Run", exact=True)).to_be_visible()

@@ -18,6 +18,7 @@ EXPECTED = {
     Action.LEAVE: (False, True, False),
     Action.ADD_SUPERNODE: (True, True, False),  # in deployment federations (below)
     Action.LAUNCH_RUN: (True, True, False),
+    Action.LAUNCH_OTHER_APP: (True, True, False),  # unless only the federation's apps may run (below)
     Action.READ_RUNS: (True, True, True),
     Action.ARCHIVE: (True, False, False),  # archiving again is answered as done by the service
 }
@@ -129,3 +130,17 @@ def test_archiving_an_archived_federation_is_done_already_for_its_owner_only(own
     assert owner_can.done_already(Action.ARCHIVE) is True
     with pytest.raises(NotAllowed, match="Only the owner can archive"):
         member_can.done_already(Action.ARCHIVE)
+
+
+def test_only_its_apps_refuses_other_code_to_everyone_and_keeps_its_apps_running(owner, member):
+    federation = FederationFactory(owner=owner, members=[member])
+    federation.its_apps_only = True
+    for user in (owner, member):
+        can = Permissions(federation, federation.memberships.get(user=user), user.flwr_aid)
+        assert can.may(Action.LAUNCH_RUN)
+        with pytest.raises(NotAllowed, match="Only this federation's apps may run here"):
+            can.check(Action.LAUNCH_OTHER_APP)
+    federation.archived_at = federation.created_at  # archived: the archive's refusal is the one said
+    with pytest.raises(NotAllowed, match="archived") as caught:
+        Permissions(federation, federation.memberships.get(user=member)).check(Action.LAUNCH_OTHER_APP)
+    assert caught.value.code == Code.ARCHIVED

@@ -7,7 +7,11 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from ..factories import UserFactory
+from apps import services
+
+from ..apps.test_hub_api import example_files
+from ..factories import FederationFactory, UserFactory
+from ..support import folder_storage
 
 pytestmark = [pytest.mark.browser, pytest.mark.flower, pytest.mark.django_db(transaction=True)]
 
@@ -57,3 +61,28 @@ def test_a_first_run_in_the_workspace_and_its_artifacts_downloaded(page, sign_in
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
     expect(page.get_by_role("heading", name="Runs")).to_be_visible()
     expect(page.locator("table")).to_contain_text("@alice/workspace")
+
+
+def test_a_federations_app_runs_with_one_click_from_its_apps_tab(page, sign_in, portal, settings, tmp_path):
+    """The consortium's standard app: the owner added it; a member opens the Apps tab, clicks Run, and
+    lands on a run that finishes. The app page then says it ran, in that federation."""
+    folder_storage(settings, "hub", tmp_path / "hub")
+    alice, max_ = UserFactory(username="alice"), UserFactory(username="max")
+    lab = FederationFactory(owner=alice, name="lab", members=[max_])
+    version = services.publish_files(account=alice, files=example_files())
+    services.add_to_federation(federation=lab, actor=alice, app=version.app)
+
+    sign_in(max_)
+    page.goto("/@alice/lab/apps/")
+    page.get_by_role("link", name="Run @alice/quickstart-numpy").click()
+    expect(page.get_by_label("Federation", exact=True)).to_have_value("@alice/lab")
+    page.get_by_label("Run config overrides").fill("num-server-rounds=1")
+    page.get_by_role("button", name="Run", exact=True).click()
+    expect(page).to_have_url(re.compile(r"/@alice/lab/runs/\d+/$"))
+    expect(page.locator("#run-status")).to_contain_text("finished:completed", timeout=120_000)
+
+    page.goto("/apps/@alice/quickstart-numpy/")
+    expect(page.get_by_text("Ran 1 time on this SuperGrid.")).to_be_visible()
+    used = page.get_by_role("region", name="In your federations")
+    expect(used).to_contain_text("@alice/lab")
+    expect(used).to_contain_text("one of its apps · ran 1 time")

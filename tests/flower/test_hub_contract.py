@@ -5,10 +5,15 @@ import subprocess
 
 import pytest
 from django.db import connection
+from flwr.proto.control_pb2 import AddAppRequest, ListAppAssociationsRequest, ListAppsRequest
 
+from apps import services
 from apps.models import AppVersion
+from federations import services as federation_services
 from federations.models import Federation
+from superlink import control_client
 
+from ..apps.test_hub_api import example_files
 from ..factories import FederationFactory, UserFactory
 from ..support import folder_storage
 from .conftest import BIN, FlwrCli, running_superlink
@@ -112,3 +117,51 @@ def test_publish_run_and_new_from_the_portals_hub(hub, quickstart_app, tmp_path)
     assert list((workdir / "quickstart-numpy").glob("*.fab"))
     assert Federation.objects.filter(owner=alice).count() == 2  # the workspace and lab
     shutil.rmtree(workdir)
+
+
+def test_a_federations_apps_private_apps_and_only_its_apps_through_the_stock_cli(hub, quickstart_app, tmp_path):
+    """The stock app routes answer from the portal's list; a private app runs for the members of a federation
+    that uses it (the SuperLink fetches it as the launcher); "only its apps" refuses `flwr run .` in words."""
+    superlink, api = hub
+    alice, max_, oscar = UserFactory(username="alice"), UserFactory(username="max"), UserFactory(username="oscar")
+    federation = FederationFactory(owner=alice, name="lab", num_supernodes=2, members=[max_])
+    version = services.publish_files(account=alice, files=example_files(), private=True)
+    federation_services.update_settings(federation=federation, actor=alice, only_its_apps=True)
+    as_max = hub_cli(superlink, api, tmp_path / "flwr-max", max_)
+    as_oscar = hub_cli(superlink, api, tmp_path / "flwr-oscar", oscar)
+
+    # Not yet one of lab's apps: private to alice, so to max it does not exist; other code is refused too.
+    refused(
+        as_max("run", "@alice/quickstart-numpy", "grid", "--federation", "@alice/lab"), "No app @alice/quickstart-numpy"
+    )
+    refused(
+        as_max("run", str(quickstart_app), "grid", "--federation", "@alice/lab"),
+        "Only this federation's apps may run here",
+    )
+
+    # The stock add-app / list-apps / list-app-associations routes, with the Apps tab's rules.
+    with (
+        pytest.raises(control_client.ControlError, match="Only the owner can add apps"),
+        control_client.connect(max_) as control,
+    ):
+        control.AddApp(AddAppRequest(federation_id="@alice/lab", app_id="@alice/quickstart-numpy"))
+    with control_client.connect(alice) as control:
+        control.AddApp(AddAppRequest(federation_id="@alice/lab", app_id="@alice/quickstart-numpy"))
+    with control_client.connect(max_) as control:
+        listed = control.ListApps(ListAppsRequest(federation_id="@alice/lab"))
+        associations = control.ListAppAssociations(ListAppAssociationsRequest(app_id="@alice/quickstart-numpy"))
+    assert [(app.app_id, app.fab_hash) for app in listed.apps] == [("@alice/quickstart-numpy", version.sha256)]
+    assert list(associations.federation_ids) == ["@alice/lab"]
+
+    # Now max sees it and runs it: the SuperLink fetches the private app from the Hub as max.
+    started = as_max.json(
+        "run", "@alice/quickstart-numpy", "grid", "--federation", "@alice/lab", "--run-config", "num-server-rounds=1"
+    )
+    assert "run-id" in started, (started, superlink.log()[-3000:])
+    run = wait_for_run(max_, federation, int(started["run-id"]), {"finished:completed", "finished:failed"})
+    assert run.status.sub_status == "completed", superlink.log()[-3000:]
+    version.app.refresh_from_db()
+    assert version.app.run_count == 1
+
+    # Oscar belongs to no federation that uses it: in his own workspace, the app does not exist.
+    refused(as_oscar("run", "@alice/quickstart-numpy", "grid"), "No app @alice/quickstart-numpy")

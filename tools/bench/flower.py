@@ -187,6 +187,38 @@ def our_run_seconds(content: bytes) -> tuple[float, str]:
     return seconds, run.status.sub_status
 
 
+def publish_example() -> str:
+    """The example app on the bench's Hub as the big owner's (published once), as `flwr run` names it."""
+    from apps import services
+
+    owner = User.objects.get(username=BIG_OWNER)
+    try:
+        version = services.publish_upload(account=owner, fab=control_client.build_fab(EXAMPLE_APP))  # stamped
+    except services.HubError:
+        version = services.find_version(f"@{BIG_OWNER}/quickstart-numpy", None, owner)
+    return version.app.handle
+
+
+def our_hub_run_seconds(app_id: str) -> tuple[float, str]:
+    """`flwr run @owner/app` as the CLI sends it: an app spec, no FAB; the SuperLink fetches it from the Hub."""
+    owner = User.objects.get(username=BIG_OWNER)
+    handle = Federation.objects.get(owner=owner, name=RUNS_FEDERATION).handle
+    started = time.perf_counter()
+    with control_client.connect(owner) as control:
+        run_id = control.StartRun(StartRunRequest(app_spec=app_id, federation=handle)).run_id
+    if not run_id:
+        raise RuntimeError(f"The SuperLink did not start {app_id}")
+
+    def status() -> str:
+        run = control_client.get_run(owner, handle, run_id)
+        return run.status.status if run else ""
+
+    seconds = wait_until_finished(status, started)
+    run = control_client.get_run(owner, handle, run_id)
+    assert run is not None  # it has just finished
+    return seconds, run.status.sub_status
+
+
 def stock_run_seconds(address: str, content: bytes) -> tuple[float, str]:
     client = stock_client(address)
     try:

@@ -18,7 +18,16 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 
-from .seed import BIG_OWNER, FEDERATION_SIZES, USER_SIZES, federation_name, member_name
+from .seed import (
+    BIG_OWNER,
+    FEDERATION_SIZES,
+    HUB_APP,
+    HUB_APP_VERSIONS,
+    HUB_APPS,
+    USER_SIZES,
+    federation_name,
+    member_name,
+)
 
 FLOOR = "Signed-in empty page"
 # A fragment's budget: 3× the floor plus the stock SuperLink's time for the call it makes.
@@ -77,6 +86,9 @@ def pages() -> list[Page]:
         ),
         Page("All runs", reader, "/runs/"),
         Page("All runs: the runs (fragment)", reader, "/runs/", fragment=LIST_RUNS, target="run-table"),
+        Page(f"Apps, {HUB_APPS:,} apps", reader, "/apps/"),
+        Page(f"Apps, {HUB_APPS:,} apps, most run first", reader, "/apps/?order=most-run"),
+        Page(f"App page, {HUB_APP_VERSIONS} versions", reader, f"/apps/@{BIG_OWNER}/{HUB_APP}/"),
     ]
     return listed
 

@@ -1,5 +1,6 @@
 """The bench, once Django is configured: seed, measure the four things, print and save one table."""
 
+import contextlib
 import os
 import statistics
 import sys
@@ -22,7 +23,7 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
     django.setup()
     from django.core.management import call_command
 
-    from tools.processes import BIN, start, stop, wait_for_http
+    from tools.processes import BIN, free_port, start, stop, wait_for_http
 
     from . import control, flower, pages, seed
     from .report import CONTROL_RATIO, DASHBOARD_THROUGHPUT, PACK_RATIO, PAGE_RATIO, RUN_RATIO, Row, ms, render
@@ -45,6 +46,9 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
     listed = pages.pages()
     rows: list[Row] = []
     notes = [f"Sizes: {sizes.line()}."]
+    # The Hub the SuperLink fetches `flwr run @owner/app` from: a gunicorn of the portal, up for those runs.
+    hub_address = f"127.0.0.1:{free_port()}"
+    os.environ["HUB_API_URL"] = f"http://{hub_address}/api/hub/v1"  # our SuperLink's, from its environment
     with flower.our_superlink(workdir):
         print("Pages in process…", flush=True)
         figures = pages.measure_in_process(listed, repeat, seconds=0.5 if args.quick else 2.0)
@@ -56,10 +60,14 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
         calls_repeat = 20 if args.quick else 100
         ours_calls = flower.our_control_ms(calls_repeat)
         content = flower.fab()
-        ours_runs = []
-        for number in range(args.runs):
-            print(f"A Flower run through our SuperLink ({number + 1} of {args.runs})…", flush=True)
-            ours_runs.append(flower.our_run_seconds(content))
+        ours_runs, hub_runs = [], []
+        app_id = flower.publish_example()
+        with portal_server(workdir, hub_address, start, stop, wait_for_http, BIN, PORTAL_URL=f"http://{hub_address}"):
+            for number in range(args.runs):  # interleaved: a local FAB, then the same app from the Hub
+                print(f"A Flower run through our SuperLink ({number + 1} of {args.runs})…", flush=True)
+                ours_runs.append(flower.our_run_seconds(content))
+                print(f"flwr run {app_id} through our SuperLink ({number + 1} of {args.runs})…", flush=True)
+                hub_runs.append(flower.our_hub_run_seconds(app_id))
     with flower.stock_superlink(workdir) as address:
         stock_calls = flower.stock_control_ms(address, calls_repeat)
         stock_runs = []
@@ -170,6 +178,19 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
             ours_seconds <= RUN_RATIO * stock_seconds and outcomes == ["completed"],
         )
     )
+    hub_seconds = statistics.median(seconds for seconds, _ in hub_runs)
+    hub_outcomes = sorted({outcome for _, outcome in hub_runs})
+    rows.append(
+        Row(
+            f"A Flower run, StartRun to finished (quickstart-numpy, 2 simulated SuperNodes; median of {args.runs})",
+            f"`flwr run {app_id}` (fetched from the Hub), against the same FAB sent ({', '.join(hub_outcomes)})",
+            f"{hub_seconds:.1f} s",
+            f"{ours_seconds:.1f} s",
+            hub_seconds / ours_seconds,
+            f"≤ {RUN_RATIO:g}×",
+            hub_seconds <= RUN_RATIO * ours_seconds and hub_outcomes == ["completed"],
+        )
+    )
     print("Packing a run's artifacts…", flush=True)
     from . import packing
 
@@ -216,17 +237,17 @@ def seeded() -> bool:
         return False
 
 
-def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN, pages) -> None:
-    from tools.processes import free_port
-
-    address = f"127.0.0.1:{free_port()}"
+@contextlib.contextmanager
+def portal_server(workdir, address, start, stop, wait_for_http, BIN, **extra_env):
+    """The portal under gunicorn at ``address`` (DEBUG off, as production runs it)."""
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "GUNICORN_BIND": address,
         "WEB_CONCURRENCY": str(os.cpu_count() or 2),
+        **extra_env,
     }
     root = Path(__file__).resolve().parents[2]
-    log = workdir / "gunicorn.log"
+    log = workdir / f"gunicorn-{address.rsplit(':', 1)[1]}.log"
     process = start(
         [str(BIN / "gunicorn"), "-c", "deploy/gunicorn.conf.py", "--access-logfile", "/dev/null", "supergrid.wsgi"],
         env,
@@ -235,9 +256,17 @@ def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN
     )
     try:
         wait_for_http(address, "/healthz", process, log)
-        pages.measure_under_load(address, listed, figures, args.clients, seconds=1.0 if args.quick else 4.0)
+        yield
     finally:
         stop(process)
+
+
+def measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN, pages) -> None:
+    from tools.processes import free_port
+
+    address = f"127.0.0.1:{free_port()}"
+    with portal_server(workdir, address, start, stop, wait_for_http, BIN):
+        pages.measure_under_load(address, listed, figures, args.clients, seconds=1.0 if args.quick else 4.0)
 
 
 def in_process_rows(listed, figures: dict, stock_calls: dict[str, float]) -> list:

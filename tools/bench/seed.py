@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 
 from accounts.models import User
+from apps.models import App, AppVersion
 from federations.models import Activity, Federation, Invitation, Membership
 from supernodes.models import FederationNode
 
@@ -28,6 +29,9 @@ RUNS_FEDERATION = "bench-runs"  # a simulation like stock Flower's default: 2 Su
 NODES_IN_BIG_FEDERATION = 100
 PENDING_FOR_NAMED_USERS = 5
 PENDING_IN_BIG_FEDERATION = 50
+HUB_APPS = 1_000  # on /apps/, one version each
+HUB_APP = "bench-app"  # the big owner's app with HUB_APP_VERSIONS versions, for its page
+HUB_APP_VERSIONS = 100
 
 
 def member_name(size: int) -> str:
@@ -73,6 +77,8 @@ def tables() -> dict[str, str]:
         "invitation": Invitation._meta.db_table,
         "activity": Activity._meta.db_table,
         "node": FederationNode._meta.db_table,
+        "app": App._meta.db_table,
+        "version": AppVersion._meta.db_table,
     }
 
 
@@ -226,6 +232,39 @@ def seed(scale: float = 1.0) -> Sizes:
             "CROSS JOIN generate_series(1, %s) AS k WHERE f.name = %s",
             NODES_IN_BIG_FEDERATION,
             federation_name(max(FEDERATION_SIZES)),
+        )
+        # The Hub: a thousand public apps of generic users, and the big owner's app with a hundred versions.
+        run(
+            "INSERT INTO {app} (owner_id, name, description, created_at, private, run_count) "
+            "SELECT u.id, 'app' || i, 'Bench app number ' || i || ': federated training of a small model', "
+            "now() - i * interval '1 hour', false, i %% 97 FROM generate_series(1, %s) AS i "
+            "JOIN {user} u ON u.username = 'user' || ((i - 1) %% %s + 1)",
+            HUB_APPS,
+            users,
+        )
+        run(
+            "INSERT INTO {app} (owner_id, name, description, created_at, private, run_count) "
+            "SELECT id, %s, 'The bench app with many versions', now(), false, 500 FROM {user} WHERE username = %s",
+            HUB_APP,
+            BIG_OWNER,
+        )
+        version_columns = (
+            "app_id, version, fab_file, sha256, size, run_config, readme, published_by_id, published_at, hidden"
+        )
+        run(
+            f"INSERT INTO {{version}} ({version_columns}) "
+            "SELECT a.id, '1.0.0', 'fabs/bench.fab', md5(a.name) || md5(a.name), 8000, "
+            "'{{\"num-server-rounds\": 3, \"lr\": 0.1}}', '', a.owner_id, a.created_at, false "
+            "FROM {app} a WHERE a.name LIKE 'app%%'"
+        )
+        run(
+            f"INSERT INTO {{version}} ({version_columns}) "
+            "SELECT a.id, '1.0.' || k, 'fabs/bench.fab', md5(k::text) || md5(k::text), 8000 + k, "
+            "'{{\"num-server-rounds\": 3, \"lr\": 0.1}}', repeat('A line of the README. ', 200), a.owner_id, "
+            "now() - k * interval '1 day', false "
+            "FROM {app} a CROSS JOIN generate_series(1, %s) AS k WHERE a.name = %s",
+            HUB_APP_VERSIONS,
+            HUB_APP,
         )
         cursor.execute("ANALYZE")
     return counts()
