@@ -35,6 +35,9 @@ def render_profile(
         "access_request": request.user.deployment_access_requests.first(),
         "access_form": access_form or DeploymentAccessForm(),
         "cli_sessions": logins.active_cli_sessions(request.user),
+        # What `flwr` is pointed at (FLWR_SUPERGRID_ADDRESS must be the very address of the `flwr login`).
+        "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
+        "hub_api_url": settings.HUB_API_URL,
         "sections": render_profile_sections(request),
         "nav_section": "profile",
     }

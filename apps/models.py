@@ -4,8 +4,8 @@ from typing import Self
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models import F, Q
+from django.db.models.functions import Lower, Now
 from django.utils import timezone
 
 # Flower's app names: what `flwr new`/`flwr build` accept for a project (letters, digits, - and _).
@@ -31,14 +31,17 @@ class App(models.Model):
         db_default=False,
         help_text="Private apps are seen and run only by their owner and the members of federations that use them.",
     )
-    run_count = models.PositiveIntegerField(
-        default=0, db_default=0
-    )  # runs launched of any version (AppRun rows, counted)
+    run_count = models.PositiveIntegerField(default=0, db_default=0)  # its AppRun rows, counted
+    updated_at = models.DateTimeField(default=timezone.now, db_default=Now())  # its latest version's publishing
 
     objects = AppQuerySet.as_manager()
 
     class Meta:
         ordering = ["owner__username", "name"]
+        indexes = [
+            models.Index(F("updated_at").desc(), name="hub_app_newest"),
+            models.Index(F("run_count").desc(), F("updated_at").desc(), name="hub_app_most_run"),
+        ]
         constraints = [
             models.UniqueConstraint("owner", Lower("name"), name="hub_app_name_unique_per_owner_ci"),
             models.CheckConstraint(condition=models.Q(name__regex=APP_NAME_REGEX), name="hub_app_name_format"),

@@ -153,6 +153,7 @@ def publish_fab(*, account: User, fab: bytes, private: bool = False) -> AppVersi
                 readme=readme,
                 published_by=account,
             )
+            App.objects.filter(pk=app.pk).update(updated_at=version.published_at)
             # The federations that use the app hear of its new version on their Activity tab.
             for federation in Federation.objects.filter(hub_apps__app=app, archived_at__isnull=True):
                 federation_services.record(federation, account, Activity.Verb.APP_PUBLISHED, str(version))

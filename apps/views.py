@@ -1,5 +1,9 @@
 """The app pages of the private Hub."""
 
+import json
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -7,62 +11,88 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Max, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.defaultfilters import filesizeformat
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
 from federations.models import WORKSPACE_NAME, Federation, split_handle
 from federations.rules import Action
-from supergrid.web import paginate
+from supergrid.forms import QuickSelect
+from supergrid.web import Moment, Window, paginate
 from superlink import control_client
 from superlink.run_config import LaunchError, parse_overrides
 
-from . import services
-from .models import App, AppRun, AppVersion, FederationApp
+from . import lists, services
+from .lists import ORDERS, AppRows
+from .models import App, AppVersion
 
 APPS_PAGE_SIZE = 25
-ORDERS = {"newest": ["-latest", "name", "pk"], "most-run": ["-run_count", "-latest", "pk"]}
+VERSIONS_PAGE_SIZE = 10
 
 
-def app_and_versions(user, owner: str, name: str) -> tuple[App, list[AppVersion]]:
-    """The app (404 when there is none, or it is private and not the reader's to see) and its versions."""
-    app = services.find_app(owner, name, user)
-    if app is None:
+@dataclass(frozen=True)
+class VersionRow:
+    """A version that can run: what the Run form needs of it, and what the app page's table shows (formatted
+    in Python, only for the rows shown)."""
+
+    pk: int
+    version: str
+    published_at: datetime
+    bytes: int
+    config_json: str
+
+    @property
+    def run_config(self) -> dict:
+        return json.loads(self.config_json)
+
+    @property
+    def keys(self) -> Collection[str]:
+        return self.run_config.keys()
+
+    def row(self, latest: bool) -> dict:
+        """As the table shows it: a dict, which templates read fastest."""
+        published = Moment.of(self.published_at)
+        return {
+            "version": self.version,
+            "latest": latest,
+            "iso": published.iso,
+            "published": published.minute,
+            "size": filesizeformat(self.bytes),
+            "config": " · ".join(f"{key}={value}" for key, value in self.run_config.items()) or "—",
+        }
+
+
+def app_and_versions(user, owner: str, name: str) -> tuple[App, list[VersionRow], str]:
+    """The app (404 when there is none, or it is private and not the reader's to see), its versions that
+    can run, newest first, and the latest's README."""
+    found = lists.app_page(owner, name, user)
+    if found is None:
         raise Http404("No such app.")
-    return app, list(app.versions.filter(hidden=False).order_by("-published_at"))
+    app, readme = found
+    return app, [VersionRow(*row) for row in lists.versions(app)], readme
 
 
-def federations_using(user, app: App) -> list[dict]:
-    """The reader's federations that use the app or ran it, with how often it ran in each."""
-    mine = Federation.objects.filter(memberships__user=user)
-    runs = dict(
-        AppRun.objects.filter(version__app=app, federation__in=mine)
-        .values_list("federation")
-        .annotate(count=Count("pk"))
-        .values_list("federation", "count")
-    )
-    listed = set(FederationApp.objects.filter(app=app, federation__in=mine).values_list("federation", flat=True))
-    found = (
-        Federation.objects.filter(pk__in=listed | set(runs)).select_related("owner").order_by("owner__username", "name")
-    )
-    return [
-        {"federation": federation, "uses": federation.pk in listed, "runs": runs.get(federation.pk, 0)}
-        for federation in found
-    ]
+def shown_versions(versions: list[VersionRow], latest: VersionRow | None, number: str | None) -> Window:
+    page = paginate(versions, number, VERSIONS_PAGE_SIZE)
+    page.object_list = [version.row(version is latest) for version in page.object_list]
+    return page
 
 
 def render_app_page(
-    request: AuthenticatedHttpRequest, app: App, versions: list[AppVersion], form=None, status: int = 200
+    request: AuthenticatedHttpRequest, app: App, versions: list[VersionRow], readme: str, form=None, status: int = 200
 ) -> HttpResponse:
     federations = launchable_federations(request.user)
+    latest = versions[0] if versions else None
     context = {
         "app": app,
-        "versions": versions,
-        "latest": versions[0] if versions else None,
-        "used_by": federations_using(request.user, app),
+        "versions": shown_versions(versions, latest, request.GET.get("versions")),
+        "version_count": len(versions),
+        "latest": latest,
+        "readme": readme,
+        "used_by": lists.used_by(request.user, app),
         "is_owner": app.owner_id == request.user.pk,
         "run_form": form
         or RunForm(federations=federations, versions=versions, initial={"federation": request.GET.get("federation")}),
@@ -75,8 +105,7 @@ def render_app_page(
 @require_GET
 def app_page(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     """An app: its description, its versions, a Run button, and how to run it with the stock CLI."""
-    app, versions = app_and_versions(request.user, owner, name)
-    return render_app_page(request, app, versions)
+    return render_app_page(request, *app_and_versions(request.user, owner, name))
 
 
 class PublishForm(forms.Form):
@@ -110,19 +139,8 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
             return redirect("hub:app", owner=request.user.username, name=version.app.name)
     query = request.GET.get("q", "").strip()[:100]
     order = request.GET.get("order", "newest")
-    order = order if order in ORDERS else "newest"
-    apps = (
-        App.objects.visible_to(request.user)
-        .filter(versions__hidden=False)
-        .annotate(latest=Max("versions__published_at"), version_count=Count("versions", distinct=True))
-        .select_related("owner")
-        .order_by(*ORDERS[order])
-    )
-    if query:
-        apps = apps.filter(
-            Q(name__icontains=query) | Q(description__icontains=query) | Q(owner__username__icontains=query)
-        )
-    page = paginate(apps, request.GET.get("page"), APPS_PAGE_SIZE)
+    order = order if order in ORDERS else "newest"  # the list's orders, each an index
+    page = paginate(AppRows(request.user, query, order), request.GET.get("page"), APPS_PAGE_SIZE)
     context = {
         "page": page,
         "query": query,
@@ -132,14 +150,15 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         ),
         "form": form,
         "hub_api_url": settings.HUB_API_URL,
+        "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
         "nav_section": "apps",
     }
     return render(request, "apps/list.html", context, status=400 if form.errors else 200)
 
 
 class RunForm(forms.Form):
-    federation = forms.ChoiceField(label="Federation")
-    version = forms.ChoiceField(label="Version")
+    federation = forms.ChoiceField(label="Federation", widget=QuickSelect)
+    version = forms.ChoiceField(label="Version", widget=QuickSelect)
     overrides = forms.CharField(
         label="Run config overrides",
         required=False,
@@ -148,7 +167,7 @@ class RunForm(forms.Form):
         help_text='Optional: one key=value per line; values are numbers, true/false or "quoted text".',
     )
 
-    def __init__(self, *args: Any, federations: list[str], versions: list[AppVersion], **kwargs: Any):
+    def __init__(self, *args: Any, federations: list[str], versions: list[VersionRow], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.versions = {version.version: version for version in versions}
         choices = {
@@ -165,7 +184,7 @@ class RunForm(forms.Form):
         version = self.versions.get(data.get("version", ""))
         if version is not None and "overrides" in data:
             try:
-                data["override_config"] = parse_overrides(data["overrides"], version.run_config.keys())
+                data["override_config"] = parse_overrides(data["overrides"], version.keys)
             except LaunchError as error:
                 self.add_error("overrides", str(error))
         data["app_version"] = version
@@ -174,12 +193,9 @@ class RunForm(forms.Form):
 
 def launchable_federations(user) -> list[str]:
     """The reader's active federations (members launch runs in them), their workspace first."""
-    federations = (
-        Federation.objects.filter(memberships__user=user, archived_at__isnull=True)
-        .select_related("owner")
-        .order_by("owner__username", "name")
-    )
-    handles = [federation.handle for federation in federations]
+    federations = Federation.objects.filter(memberships__user=user, archived_at__isnull=True)
+    ordered = federations.order_by("owner__username", "name").values_list("owner__username", "name")
+    handles = [f"@{owner}/{name}" for owner, name in ordered]
     workspace = f"@{user.username}/{WORKSPACE_NAME}"
     return sorted(handles, key=lambda handle: handle.lower() != workspace.lower())
 
@@ -188,7 +204,7 @@ def launchable_federations(user) -> list[str]:
 @require_http_methods(["GET", "POST"])
 def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     """The Run button: the chosen version's FAB launched in one of my federations; then its run page."""
-    app, versions = app_and_versions(request.user, owner, name)
+    app, versions, readme = app_and_versions(request.user, owner, name)
     if request.method == "GET" or not versions:
         return redirect("hub:app", owner=app.owner.username, name=app.name)
     form = RunForm(request.POST, federations=launchable_federations(request.user), versions=versions)
@@ -201,7 +217,7 @@ def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRes
             run_id = control_client.start_run(
                 request.user,
                 federation.handle,
-                services.fab_bytes(form.cleaned_data["app_version"]),
+                services.fab_bytes(AppVersion.objects.get(pk=form.cleaned_data["app_version"].pk)),
                 form.cleaned_data["override_config"],
             )
         except control_client.SuperLinkTrouble as error:
@@ -209,7 +225,7 @@ def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRes
         else:
             messages.success(request, f"Launched run {run_id} of {app.handle} in {federation.handle}.")
             return redirect("runs:run", run_id=run_id, **federation.url_kwargs())
-    return render_app_page(request, app, versions, form, status=400)
+    return render_app_page(request, app, versions, readme, form, status=400)
 
 
 class VisibilityForm(forms.Form):
@@ -220,7 +236,9 @@ class VisibilityForm(forms.Form):
 @require_POST
 def visibility(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
     """The app's owner makes it private or public."""
-    app, _ = app_and_versions(request.user, owner, name)
+    app = services.find_app(owner, name, request.user)
+    if app is None:
+        raise Http404("No such app.")
     form = VisibilityForm(request.POST)
     if form.is_valid():
         services.set_private(app=app, actor=request.user, private=form.cleaned_data["private"])

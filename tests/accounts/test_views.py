@@ -151,3 +151,13 @@ def test_landing_page_sends_signed_in_users_to_the_dashboard(client, user):
     assertContains(client.get("/"), "Sign Up")
     client.force_login(user)
     assertRedirects(client.get("/"), reverse("federations:dashboard"))
+
+
+def test_the_profile_says_how_to_point_flwr_at_this_supergrid_and_its_hub(client, settings):
+    settings.SUPERLINK_PUBLIC_ADDRESS = "grid.example.org:9093"
+    settings.HUB_API_URL = "https://grid.example.org/api/hub/v1"
+    client.force_login(UserFactory(username="alice"))
+    response = client.get(reverse("profile"))
+    assertContains(response, 'address = "grid.example.org:9093"')
+    assertContains(response, "export FLWR_SUPERGRID_API_URL=https://grid.example.org/api/hub/v1")
+    assertContains(response, "export FLWR_SUPERGRID_ADDRESS=grid.example.org:9093")

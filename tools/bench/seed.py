@@ -235,9 +235,10 @@ def seed(scale: float = 1.0) -> Sizes:
         )
         # The Hub: a thousand public apps of generic users, and the big owner's app with a hundred versions.
         run(
-            "INSERT INTO {app} (owner_id, name, description, created_at, private, run_count) "
+            "INSERT INTO {app} (owner_id, name, description, created_at, updated_at, private, run_count) "
             "SELECT u.id, 'app' || i, 'Bench app number ' || i || ': federated training of a small model', "
-            "now() - i * interval '1 hour', false, i %% 97 FROM generate_series(1, %s) AS i "
+            "now() - i * interval '1 hour', now() - i * interval '1 hour', false, i %% 97 "
+            "FROM generate_series(1, %s) AS i "
             "JOIN {user} u ON u.username = 'user' || ((i - 1) %% %s + 1)",
             HUB_APPS,
             users,

@@ -27,6 +27,10 @@ def test_the_seed_makes_the_named_users_and_federations_the_pages_measure(seeded
     from federations.models import Federation
 
     assert Federation.objects.get(owner__username=seed.BIG_OWNER, name=big).memberships.count() > 1
+    from apps.models import App
+
+    assert App.objects.count() == seed.HUB_APPS + 1
+    assert App.objects.get(name=seed.HUB_APP).versions.count() == seed.HUB_APP_VERSIONS
 
 
 def test_every_page_answers_and_the_table_compares_it_with_the_floor(seeded):
