@@ -53,8 +53,24 @@ def test_a_file_that_is_no_fab_is_refused_next_to_the_field(client, member):
     assertContains(response, 'id="id_fab_error"', status_code=400)
 
 
-def test_the_pages_need_signing_in(client):
-    assert client.get(reverse("hub:list")).status_code == 302
+@pytest.mark.parametrize(
+    ("method", "view", "kwargs"),
+    [
+        ("get", "hub:list", {}),
+        ("post", "hub:list", {}),
+        ("get", "hub:app", {"owner": "olivia", "name": "fedavg"}),
+        ("post", "hub:run", {"owner": "olivia", "name": "fedavg"}),
+        ("post", "hub:visibility", {"owner": "olivia", "name": "fedavg"}),
+        ("get", "hub:federation_apps", {"owner": "olivia", "name": "fedavg-lab"}),
+        ("post", "hub:add_app", {"owner": "olivia", "name": "fedavg-lab"}),
+        ("post", "hub:remove_app", {"owner": "olivia", "name": "fedavg-lab"}),
+    ],
+)
+def test_every_page_sends_anonymous_visitors_to_sign_in(client, federation, method, view, kwargs):
+    target = reverse(view, kwargs=kwargs)
+    response = getattr(client, method)(target)
+    assert response.status_code == 302
+    assert response["Location"].startswith(f"{reverse('account_login')}?next=")
 
 
 def test_seed_hub_publishes_the_example_as_alice_once(settings):
