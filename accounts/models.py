@@ -183,3 +183,38 @@ class CliSession(models.Model):
 
     def __str__(self) -> str:
         return f"flwr CLI session of {self.user}"
+
+
+class SigningKey(models.Model):
+    """An Ed25519 public key someone reviews apps with (`flwr app review` signs with its private half).
+
+    Removing a key keeps the row: the reviews it made stay visible, marked as made with a removed key, and
+    stop counting. ``key_id`` is its SHA256 fingerprint, which names it in a SuperNode's trusted-entities
+    file and in a FAB's verifications.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signing_keys")
+    name = models.CharField(max_length=64)
+    public_key = models.CharField(max_length=200)  # the OpenSSH line: ssh-ed25519 AAAA… (without a comment)
+    key_id = models.CharField(max_length=60)  # SHA256:… as ssh-keygen -l prints it
+    created_at = models.DateTimeField(default=timezone.now)
+    removed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            # A key belongs to one account (while it is in use).
+            models.UniqueConstraint(
+                "key_id",
+                condition=models.Q(removed_at__isnull=True),
+                name="accounts_signing_key_in_use_once",
+                violation_error_message="This key is already registered.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_id}) of {self.user}"
+
+    @property
+    def is_removed(self) -> bool:
+        return self.removed_at is not None

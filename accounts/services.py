@@ -6,7 +6,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from . import notifications
-from .models import DeploymentAccessRequest, User
+from .models import DeploymentAccessRequest, SigningKey, User, ascii_iexact
+from .signing_keys import InvalidSigningKey, parse_signing_key
 from .validators import text_problem
 
 
@@ -67,3 +68,59 @@ def decide_deployment_access(*, access_request: DeploymentAccessRequest, operato
         User.objects.filter(pk=access_request.user_id).update(has_deployment_access=True)
     notifications.enqueue_after_commit(notifications.send_access_decision_email, access_request.pk)
     return True
+
+
+MAX_SIGNING_KEYS = 20  # in use at once, per account
+
+
+def add_signing_key(*, user: User, name: str, public_key: str) -> SigningKey:
+    """Register an Ed25519 public key for reviewing apps (refused with words: the field says why)."""
+    name = (name or "").strip()
+    if not name:
+        raise AccountError("Give the key a name you will recognise, e.g. laptop.", field="name")
+    if len(name) > 64:
+        raise AccountError("Keep the name to 64 characters.", field="name")
+    try:
+        parsed = parse_signing_key(public_key)
+    except InvalidSigningKey as error:
+        raise AccountError(str(error), field="public_key") from None
+    with transaction.atomic():
+        User.objects.select_for_update().get(pk=user.pk)  # one add at a time per account: the limit holds
+        in_use = user.signing_keys.filter(removed_at__isnull=True)
+        if in_use.count() >= MAX_SIGNING_KEYS:
+            raise AccountError(f"You have {MAX_SIGNING_KEYS} keys; remove one you no longer use first.")
+        if SigningKey.objects.filter(key_id=parsed.key_id, removed_at__isnull=True).exists():
+            raise AccountError("This key is already registered.", field="public_key")
+        try:
+            with transaction.atomic():
+                return SigningKey.objects.create(
+                    user=user, name=name, public_key=parsed.public_key, key_id=parsed.key_id
+                )
+        except IntegrityError:  # registered by someone else a moment ago
+            raise AccountError("This key is already registered.", field="public_key") from None
+
+
+def remove_signing_key(*, user: User, key_id: int) -> SigningKey:
+    """Remove one of the user's keys: its reviews stay visible, marked, and no longer count."""
+    key = user.signing_keys.filter(pk=key_id, removed_at__isnull=True).first()
+    if key is None:
+        raise AccountError("No such key.")
+    key.removed_at = timezone.now()
+    key.save(update_fields=["removed_at"])
+    return key
+
+
+def usernames(text: str, *, limit: int) -> list[str]:
+    """Accounts named in a text (spaces or commas between, an optional @), as their usernames are spelled;
+    ValueError with words for an unknown one or too many."""
+    wanted = [name.removeprefix("@") for name in (text or "").replace(",", " ").split()]
+    if len(wanted) > limit:
+        raise ValueError(f"Name at most {limit} accounts.")
+    found: list[str] = []
+    for name in wanted:
+        user = User.objects.filter(ascii_iexact("username", name), is_active=True).first()
+        if user is None:
+            raise ValueError(f"There is no account named {name[:40]}.")
+        if user.username not in found:
+            found.append(user.username)
+    return found

@@ -4,7 +4,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from supergrid.web import confirm_page
 
 from . import cli_login as logins
 from . import services
@@ -27,8 +30,22 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+class SigningKeyForm(forms.Form):
+    name = forms.CharField(label="Name", max_length=64, widget=forms.TextInput(attrs={"placeholder": "laptop"}))
+    public_key = forms.CharField(
+        label="Public key",
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "placeholder": "ssh-ed25519 AAAA…"}),
+        help_text="The .pub file of an Ed25519 key: <code>ssh-keygen -t ed25519 -f flwr-review</code>. "
+        "<code>flwr app review</code> signs with the private half.",
+    )
+
+
 def render_profile(
-    request: AuthenticatedHttpRequest, access_form: DeploymentAccessForm | None = None, status: int = 200
+    request: AuthenticatedHttpRequest,
+    access_form: DeploymentAccessForm | None = None,
+    key_form: SigningKeyForm | None = None,
+    status: int = 200,
 ):
     context = {
         "account": request.user,
@@ -38,6 +55,8 @@ def render_profile(
         # What `flwr` is pointed at (FLWR_SUPERGRID_ADDRESS must be the very address of the `flwr login`).
         "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
         "hub_api_url": settings.HUB_API_URL,
+        "signing_keys": request.user.signing_keys.filter(removed_at__isnull=True),
+        "key_form": key_form or SigningKeyForm(),
         "sections": render_profile_sections(request),
         "nav_section": "profile",
     }
@@ -66,6 +85,36 @@ def request_deployment_access(request: AuthenticatedHttpRequest) -> HttpResponse
             messages.success(request, "Request sent. An operator will review it; the answer appears here.")
             return redirect("profile")
     return render_profile(request, access_form=form, status=400)
+
+
+@login_required
+@require_POST
+def add_signing_key(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = SigningKeyForm(request.POST)
+    if form.is_valid():
+        try:
+            key = services.add_signing_key(
+                user=request.user, name=form.cleaned_data["name"], public_key=form.cleaned_data["public_key"]
+            )
+        except services.AccountError as error:
+            form.add_error(error.field, error.message)
+        else:
+            messages.success(request, f"Added the signing key “{key.name}” ({key.key_id}).")
+            return redirect(f"{reverse('profile')}#signing-keys")
+    return render_profile(request, key_form=form, status=400)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def remove_signing_key(request: AuthenticatedHttpRequest, key_id: int) -> HttpResponse:
+    key = request.user.signing_keys.filter(pk=key_id, removed_at__isnull=True).first()
+    if key is None:
+        raise Http404("No such key.")
+    if request.method == "POST":
+        services.remove_signing_key(user=request.user, key_id=key.pk)
+        messages.success(request, f"Removed the signing key “{key.name}”. Its reviews no longer count.")
+        return redirect(f"{reverse('profile')}#signing-keys")
+    return confirm_page(request, "accounts/_remove_key_form.html", "Remove signing key", key=key, nav_section="profile")
 
 
 @login_required

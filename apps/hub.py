@@ -91,7 +91,10 @@ def fetch(request: HttpRequest, view: str, key: str, viewer: User | None = None)
         if error.available is not None:
             return detail({"message": error.message, "available_app_versions": error.available}, 404)
         return detail(error.message, 404)
-    return JsonResponse({key: signed_link(view, found)})
+    answer: dict[str, Any] = {key: signed_link(view, found)}
+    if key == "fab_url":  # the reviews that count, which SuperNodes with --trusted-entities check
+        answer["verifications"] = services.verifications(found)
+    return JsonResponse(answer)
 
 
 @csrf_exempt
@@ -196,3 +199,45 @@ def publish(request: HttpRequest) -> JsonResponse:
         return detail(error.message, 400)
     url = absolute_url("hub:app", owner=account.username, name=version.app.name)
     return JsonResponse({"app_id": version.app.handle, "app_version": version.version, "url": url}, status=201)
+
+
+REVIEW_FIELDS = {"app_id", "app_version", "signature_b64", "signed_at", "flwr_version"}
+
+
+@csrf_exempt
+@require_POST
+def signature(request: HttpRequest) -> JsonResponse:
+    """`flwr app review`: the signature of a version's FAB by one of the caller's signing keys."""
+    account = account_of(request)
+    if account is None:
+        return detail("Not signed in: run `flwr login` against this SuperGrid first.", 401)
+    if len(request.body) > MAX_JSON_BYTES:
+        return detail("The request body is too large.", 413)
+    try:
+        body = json.loads(request.body or b"{}")
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        return detail("The request body is not JSON.", 400)
+    if not isinstance(body, dict) or set(body) - REVIEW_FIELDS:
+        return detail(f"Send a JSON object with: {', '.join(sorted(REVIEW_FIELDS))}.", 400)
+    app_id, version, signature_b64, signed_at = (
+        body.get("app_id"),
+        body.get("app_version"),
+        body.get("signature_b64"),
+        body.get("signed_at"),
+    )
+    if not (isinstance(app_id, str) and isinstance(version, str) and isinstance(signature_b64, str)):
+        return detail("app_id, app_version and signature_b64 must be text.", 400)
+    if not isinstance(signed_at, int) or isinstance(signed_at, bool):
+        return detail("signed_at must be a whole number of seconds.", 400)
+    try:
+        review = services.review_version(
+            reviewer=account, app_id=app_id, version=version, signature_b64=signature_b64[:200], signed_at=signed_at
+        )
+    except services.AppNotFound as error:
+        return detail(error.message, 404)
+    except services.HubError as error:
+        return detail(error.message, 400)
+    return JsonResponse(
+        {"app_id": review.version.app.handle, "app_version": review.version.version, "key": review.key.key_id},
+        status=201,
+    )

@@ -32,18 +32,29 @@ class HubHooks:
         if app_spec:
             app_id, version = split_spec(app_spec)
             found = services.find_version(app_id, version, account)
-            return HubLaunch(
-                app_spec=f"{found.app.handle}=={found.version}",
-                listed=is_listed(federation, found.app_id),
-                version_id=found.pk,
-            )
+            return self.of_version(found, federation)
         if not fab_sha256:
-            return HubLaunch()
+            return HubLaunch(what="this FAB")
         visible = App.objects.visible_to(account).values("pk")
-        same = AppVersion.objects.filter(sha256=fab_sha256, hidden=False, app__in=visible).first()
-        if same is None:
-            return HubLaunch()
-        return HubLaunch(listed=is_listed(federation, same.app_id), version_id=same.pk)
+        same = AppVersion.objects.filter(sha256=fab_sha256, hidden=False, app__in=visible).select_related("app__owner")
+        sent = same.first()
+        if sent is None:
+            return HubLaunch(what="this FAB")
+        launch = self.of_version(sent, federation)
+        # A FAB that is a reviewed version's is launched as that version, so the SuperLink fetches it from
+        # the Hub with its reviews (stock Flower gives sent FABs none, and trusting SuperNodes refuse those).
+        return launch if launch.reviewed_by else HubLaunch(listed=launch.listed, version_id=sent.pk, what=launch.what)
+
+    def of_version(self, found: AppVersion, federation: Federation) -> HubLaunch:
+        reviews = found.reviews.filter(key__removed_at__isnull=True)
+        reviewers = {username.lower() for username in reviews.values_list("reviewer__username", flat=True)}
+        return HubLaunch(
+            app_spec=f"{found.app.handle}=={found.version}",
+            listed=is_listed(federation, found.app_id),
+            version_id=found.pk,
+            reviewed_by=frozenset(reviewers),
+            what=str(found),
+        )
 
     def launched(self, launch: HubLaunch, *, federation: Federation, account: User, run_id: int) -> None:
         version = AppVersion.objects.filter(pk=launch.version_id).first() if launch.version_id else None

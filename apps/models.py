@@ -109,3 +109,24 @@ class AppRun(models.Model):
 
     def __str__(self) -> str:
         return f"run {self.run_id} of {self.version}"
+
+
+class Review(models.Model):
+    """A signature of a version's FAB by a reviewer's key (`flwr app review`), checked when it came in.
+
+    It counts (for SuperNodes that trust the reviewer, and federations that require their review) while
+    its key is in use; a removed key's reviews stay, marked."""
+
+    version = models.ForeignKey(AppVersion, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    key = models.ForeignKey("accounts.SigningKey", on_delete=models.PROTECT, related_name="reviews")
+    signature = models.CharField(max_length=100)  # URL-safe base64 of 64 bytes, unpadded
+    signed_at = models.BigIntegerField()  # Unix seconds, part of the signed message
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [models.UniqueConstraint("version", "key", name="hub_review_once_per_key")]
+
+    def __str__(self) -> str:
+        return f"review of {self.version_id} by {self.reviewer_id}"

@@ -10,6 +10,7 @@ import hashlib
 import io
 import re
 import tempfile
+import time
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -19,13 +20,14 @@ from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
 
 from accounts.models import User, ascii_iexact
+from accounts.signing_keys import verifies
 from federations import services as federation_services
 from federations.models import Activity, Federation
 from federations.rules import Action, Code, FederationError, NotAllowed
 from superlink.control_client import build_fab
 from superlink.fab import FAB_MAX_BYTES, InvalidFab, inspect_fab
 
-from .models import APP_NAME_REGEX, App, AppVersion, FederationApp
+from .models import APP_NAME_REGEX, App, AppVersion, FederationApp, Review
 
 MAX_FILES = 1000  # in one publish
 VERSION_REGEX = re.compile(r"^\d+\.\d+\.\d+$")  # what `flwr run @o/a==x.y.z` accepts
@@ -281,3 +283,39 @@ def set_private(*, app: App, actor: User, private: bool) -> App:
         app.private = private
         app.save(update_fields=["private"])
     return app
+
+
+SIGNED_AT_SLACK = 600  # seconds a signature's time may lie ahead of the portal's clock
+
+
+def review_version(*, reviewer: User, app_id: str, version: str | None, signature_b64: str, signed_at: int) -> Review:
+    """`flwr app review`: a signature of the version's FAB, kept when one of the reviewer's keys verifies it
+    (reviewing again with the same key replaces the signature)."""
+    found = find_version(app_id, version, reviewer)
+    keys = list(reviewer.signing_keys.filter(removed_at__isnull=True))
+    if not keys:
+        raise HubError(
+            "You have no signing key on this SuperGrid: add the public half of the key you sign with "
+            "(its .pub file) on your profile, then review again."
+        )
+    if not isinstance(signed_at, int) or signed_at > time.time() + SIGNED_AT_SLACK:
+        raise HubError("The signature's time is in the future: check this computer's clock and review again.")
+    key = next((key for key in keys if verifies(key.public_key, found.sha256, signed_at, signature_b64)), None)
+    if key is None:
+        raise HubError(
+            f"This signature does not verify with any of your signing keys for the FAB of {found}: sign with "
+            "a key whose public half is on your profile, and review the version as the Hub serves it."
+        )
+    review, _ = Review.objects.update_or_create(
+        version=found, key=key, defaults={"reviewer": reviewer, "signature": signature_b64, "signed_at": signed_at}
+    )
+    return review
+
+
+def verifications(version: AppVersion) -> list[dict]:
+    """The version's reviews that count (their keys in use), as Flower's Hub returns them with a FAB."""
+    counted = version.reviews.filter(key__removed_at__isnull=True).select_related("key")
+    return [
+        {"public_key_id": review.key.key_id, "signature": review.signature, "signed_at": review.signed_at}
+        for review in counted
+    ]

@@ -15,6 +15,7 @@ urlpatterns = [
     path(f"{API}zip/<str:token>", hub.source, name="zip"),
     path(f"{API}apps", hub.apps, name="apps"),
     path(f"{API}apps/publish", hub.publish, name="publish"),
+    path(f"{API}apps/signature", hub.signature, name="signature"),
     path("apps/", views.app_list, name="list"),
     path("apps/@<str:owner>/<str:name>/", views.app_page, name="app"),
     path("apps/@<str:owner>/<str:name>/run/", views.run_app, name="run"),

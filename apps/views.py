@@ -27,7 +27,7 @@ from superlink.run_config import LaunchError, parse_overrides
 
 from . import lists, services
 from .lists import ORDERS, AppRows
-from .models import App, AppVersion
+from .models import App, AppVersion, Review
 
 APPS_PAGE_SIZE = 25
 VERSIONS_PAGE_SIZE = 10
@@ -76,8 +76,23 @@ def app_and_versions(user, owner: str, name: str) -> tuple[App, list[VersionRow]
 
 
 def shown_versions(versions: list[VersionRow], latest: VersionRow | None, number: str | None) -> Window:
+    """A page of versions, each with its reviews (who, which key, when; a removed key's marked)."""
     page = paginate(versions, number, VERSIONS_PAGE_SIZE)
-    page.object_list = [version.row(version is latest) for version in page.object_list]
+    reviews: dict[int, list[dict]] = {}
+    found = Review.objects.filter(version_id__in=[version.pk for version in page.object_list])
+    for review in found.select_related("reviewer", "key").order_by("created_at"):
+        reviews.setdefault(review.version_id, []).append(
+            {
+                "reviewer": review.reviewer.username,
+                "key": review.key.name,
+                "key_id": review.key.key_id,
+                "removed": review.key.is_removed,
+                "when": Moment.of(review.created_at).day,
+            }
+        )
+    page.object_list = [
+        {**version.row(version is latest), "reviews": reviews.get(version.pk, [])} for version in page.object_list
+    ]
     return page
 
 

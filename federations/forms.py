@@ -80,6 +80,14 @@ class FederationSettingsForm(forms.Form):
         "uploaded FABs and <code>flwr run .</code> of other code are refused, for everyone.",
     )
 
+    reviewers_required = forms.CharField(
+        label="Runs must be reviewed by",
+        required=False,
+        max_length=400,
+        help_text="Usernames, separated by spaces: a run needs a review by one of them "
+        "(<code>flwr app review</code>) or it is refused before any SuperNode sees it. Empty: no review needed.",
+    )
+
     def __init__(self, *args, federation: Federation, **kwargs):
         super().__init__(*args, **kwargs)
         if not federation.is_simulation:

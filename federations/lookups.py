@@ -38,6 +38,7 @@ FEDERATION_WANTED = {
     "simulation_backend",
     "simulation_verbose",
     "its_apps_only",
+    "reviewers_required",
 }
 FEDERATION_FIELDS = [f.attname for f in Federation._meta.concrete_fields if f.attname in FEDERATION_WANTED]
 MEMBERSHIP_FIELDS = [

@@ -98,6 +98,9 @@ class Federation(models.Model):
         db_default=False,  # rows written in SQL (the bench's seed) need no value
         help_text="Refuse runs of apps that are not on its Apps tab.",
     )
+    # Runs need a review (`flwr app review`, a key in use) by one of these accounts: their usernames,
+    # space-separated (usernames never change). Empty: no review needed.
+    reviewers_required = models.CharField(max_length=400, blank=True, default="", db_default="")
 
     objects = FederationQuerySet.as_manager()
 
@@ -166,6 +169,10 @@ class Federation(models.Model):
     @property
     def only_its_apps(self) -> bool:
         return self.its_apps_only
+
+    @property
+    def required_reviewers(self) -> list[str]:
+        return self.reviewers_required.split()
 
     @property
     def simulation_settings(self) -> SimulationSettings | None:
@@ -241,6 +248,8 @@ class Activity(models.Model):
         APP_PUBLISHED = "app_published", "App published"
         ONLY_ITS_APPS_ON = "only_its_apps_on", "Only its apps may run"
         ONLY_ITS_APPS_OFF = "only_its_apps_off", "Any app may run"
+        REVIEWS_REQUIRED = "reviews_required", "Reviews required"
+        REVIEWS_NOT_REQUIRED = "reviews_not_required", "Reviews no longer required"
 
     SENTENCES: dict[str, str] = {
         Verb.CREATED: "created the federation",
@@ -262,6 +271,8 @@ class Activity(models.Model):
         Verb.APP_PUBLISHED: "published {target}",
         Verb.ONLY_ITS_APPS_ON: "let only the federation's apps run",
         Verb.ONLY_ITS_APPS_OFF: "let any app run again",
+        Verb.REVIEWS_REQUIRED: "required runs to be reviewed by {target}",
+        Verb.REVIEWS_NOT_REQUIRED: "stopped requiring reviews of runs",
     }
 
     federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")

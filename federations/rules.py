@@ -6,7 +6,7 @@ Services, views, templates (through ``Permissions`` in the context) and the Supe
 Flower's error codes without reading the message.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
@@ -288,3 +288,20 @@ class Permissions[F: RulesFederation]:
         except ValueError:
             raise KeyError(name) from None
         return self.may(action)
+
+
+def review_refusal(required: list[str], reviewed_by: Collection[str], what: str) -> NotAllowed | None:
+    """A federation whose owner requires reviews: a run needs one by one of ``required`` (usernames) that
+    counts (made with a key in use). ``what`` is the launch in words (``@alice/app==1.0.0``, "this FAB")."""
+    if not required or {name.lower() for name in required} & set(reviewed_by):
+        return None
+    who = " or ".join(f"@{name}" for name in required)
+    if what.startswith("@"):
+        return NotAllowed(
+            f"Runs in this federation must be reviewed by {who}, and {what} has no review by them that counts. "
+            f"Ask them to review it (flwr app review {what}), then launch it again."
+        )
+    return NotAllowed(
+        f"Runs in this federation must be reviewed by {who}: {what} is not a version of a Hub app they "
+        "reviewed. Publish it, have it reviewed, and launch that version."
+    )

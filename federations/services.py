@@ -14,6 +14,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import User, ascii_iexact
 from accounts.notifications import enqueue_after_commit
 from accounts.validators import text_problem
@@ -176,6 +177,18 @@ def workspace_for_new_account(sender: type, instance: User, created: bool, raw: 
         ensure_workspace(instance)
 
 
+MAX_REQUIRED_REVIEWERS = 10
+
+
+def reviewer_names(text: str) -> list[str]:
+    """The accounts a federation's runs need a review by, as their usernames are spelled; refused with
+    words when one is unknown or there are too many."""
+    try:
+        return account_services.usernames(text, limit=MAX_REQUIRED_REVIEWERS)
+    except ValueError as error:
+        raise FederationError(str(error), field="reviewers_required") from None
+
+
 @transaction.atomic
 def update_settings(
     *,
@@ -184,6 +197,7 @@ def update_settings(
     num_supernodes: int | str | None = None,
     description: str | None = None,
     only_its_apps: bool | None = None,
+    reviewers_required: str | None = None,
 ) -> Federation:
     """Change the settings given (``None`` leaves one as it is), all or none of them.
 
@@ -205,6 +219,11 @@ def update_settings(
         if description != federation.description:
             federation.description = description
             changed.append("description")
+    if reviewers_required is not None:
+        names = reviewer_names(reviewers_required)
+        if names != federation.required_reviewers:
+            federation.reviewers_required = " ".join(names)
+            changed.append("reviewers_required")
     if only_its_apps is not None and only_its_apps != federation.its_apps_only:
         federation.its_apps_only = only_its_apps
         changed.append("its_apps_only")
@@ -215,6 +234,12 @@ def update_settings(
         record(federation, actor, Activity.Verb.SIMULATION_CONFIG_CHANGED, str(federation.num_supernodes))
     elif "description" in changed:
         record(federation, actor, Activity.Verb.DESCRIPTION_CHANGED)
+    if "reviewers_required" in changed:
+        if federation.required_reviewers:
+            who = ", ".join(f"@{name}" for name in federation.required_reviewers)
+            record(federation, actor, Activity.Verb.REVIEWS_REQUIRED, who)
+        else:
+            record(federation, actor, Activity.Verb.REVIEWS_NOT_REQUIRED)
     if "its_apps_only" in changed:
         record(federation, actor, Activity.Verb.ONLY_ITS_APPS_ON if only_its_apps else Activity.Verb.ONLY_ITS_APPS_OFF)
     return federation

@@ -30,7 +30,7 @@ from flwr.superlink.federation.typing import Federation as FederationDetails
 from accounts.models import User, ascii_iexact
 from federations import lookups, services
 from federations.models import Federation, Invitation, Membership, split_handle
-from federations.rules import Action, Code, Permissions, Refusal, Target
+from federations.rules import Action, Code, Permissions, Refusal, Target, review_refusal
 
 from .db import release_connections
 from .hooks import HubLaunch, ListedApp, hooks
@@ -455,6 +455,9 @@ class PortalFederationManager(FederationManager):
             federation=can.federation, account=account(flwr_aid), app_spec=app_spec, fab_sha256=fab_sha256
         )
         can.check(Action.LAUNCH_RUN if launch.listed else Action.LAUNCH_OTHER_APP)
+        refused = review_refusal(can.federation.required_reviewers, launch.reviewed_by, launch.what or "this FAB")
+        if refused is not None:
+            raise refused
         return launch
 
     @with_django

@@ -71,6 +71,8 @@ class HubLaunch:
     app_spec: str = ""  # `@owner/app==version` for the SuperLink to fetch, always with a version; "" if a FAB came
     listed: bool = False  # one of the federation's apps (where only its apps may run, nothing else does)
     version_id: int | None = None  # the Hub version that runs (its FAB sent, or fetched), for its run count
+    reviewed_by: frozenset[str] = frozenset()  # usernames (lower case) whose reviews of that version count
+    what: str = ""  # the launch in words, for refusals: "@alice/app==1.0.0", or "this FAB"
 
 
 @dataclass(frozen=True)

@@ -115,6 +115,8 @@ def start_run(
     launch = manager.check_launch(
         account.flwr_aid, request.federation, request.app_spec, hub_client.sha256(request.fab.content)
     )
+    if launch.app_spec and request.fab.content:  # a reviewed Hub version's FAB: fetched with its reviews
+        request.ClearField("fab")
     request.app_spec = launch.app_spec or request.app_spec
     with hub_client.launching(account.flwr_aid):  # a private app is fetched as its launcher
         response = stock_start_run(request, account, state, *args, **kwargs)

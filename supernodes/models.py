@@ -30,3 +30,26 @@ class FederationNode(models.Model):
 
     def __str__(self) -> str:
         return f"SuperNode {self.node_id} in {self.federation}"
+
+
+class NodeTrust(models.Model):
+    """Whose app reviews a SuperNode trusts: its owner's choice, which becomes the trusted-entities file
+    (`flower-supernode --trusted-entities`) of the accounts' signing keys. No row: the node runs any app."""
+
+    node_id = models.CharField(max_length=20, unique=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    trusted = models.CharField(max_length=400, blank=True)  # usernames, space-separated
+    downloaded_digest = models.CharField(max_length=64, blank=True)  # sha256 of the file as last downloaded
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(node_id__regex=r"^[0-9]{1,20}$"), name="supernodes_trust_node_id_digits")
+        ]
+
+    def __str__(self) -> str:
+        return f"SuperNode {self.node_id} trusts {self.trusted or 'nobody'}"
+
+    @property
+    def names(self) -> list[str]:
+        return self.trusted.split()

@@ -17,5 +17,7 @@ urlpatterns = [
     path("supernodes/ca.pem", mine.ca_certificate, name="ca"),
     path("supernodes/register/", mine.register_supernode, name="register"),
     path("supernodes/<int:node_id>/unregister/", mine.unregister_supernode, name="unregister"),
+    path("supernodes/<int:node_id>/trust/", mine.set_trust, name="trust"),
+    path("supernodes/<int:node_id>/trusted-entities.yaml", mine.trusted_entities, name="trusted_entities"),
     path(FEDERATION_PREFIX, include(federation_patterns)),
 ]

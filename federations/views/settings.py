@@ -22,6 +22,7 @@ def settings_context(federation: Federation, settings_form=None, archive_form=No
         "num_supernodes": federation.num_supernodes,
         "description": federation.description,
         "only_its_apps": federation.only_its_apps,
+        "reviewers_required": " ".join(federation.required_reviewers),
     }
     return {
         "settings_form": settings_form or FederationSettingsForm(initial=initial, federation=federation),
@@ -44,6 +45,7 @@ def settings(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRe
                 num_supernodes=form.cleaned_data.get("num_supernodes"),
                 description=form.cleaned_data["description"],
                 only_its_apps=form.cleaned_data["only_its_apps"],
+                reviewers_required=form.cleaned_data["reviewers_required"],
             )
         except services.FederationError as error:
             form.add_error(error.field, error.message)

@@ -10,7 +10,7 @@ from accounts.http import AuthenticatedHttpRequest
 from supergrid.web import confirm_page, deferred, render_page, wants_partial
 from superlink import control_client
 
-from .. import nodes
+from .. import nodes, trust
 from ..commands import start_commands
 from ..forms import RegisterNodeForm
 
@@ -28,7 +28,12 @@ def render_supernodes(
     except control_client.SuperLinkTrouble as error:
         context["superlink_error"] = error.message
     else:
-        context["nodes"] = [(row, start_commands(index=index)) for index, row in enumerate(rows)]
+        trusted = trust.trusts([row.node_id for row in rows])
+        context["nodes"] = [
+            (row, start_commands(index=index, trusted=node_trust is not None and node_trust.ready), node_trust)
+            for index, row in enumerate(rows)
+            for node_trust in [trusted[row.node_id]]
+        ]
     context["fragment"] = wants_partial(request)  # the start commands follow, out of band
     return render_page(request, "supernodes/supernodes.html", context, status=status)
 
@@ -95,4 +100,54 @@ def ca_certificate(request: HttpRequest) -> HttpResponse:
         raise Http404("This SuperLink's certificate comes from a public authority; nothing to download.")
     response = HttpResponse(ca.read_bytes(), content_type="application/x-pem-file")
     response["Content-Disposition"] = 'attachment; filename="ca.pem"'
+    return response
+
+
+def own_node(request: AuthenticatedHttpRequest, node_id: int):
+    """One of the reader's registered SuperNodes (the SuperLink says whose), or 404."""
+    try:
+        node = next((row for row in nodes.my_nodes(request.user) if row.node_id == node_id), None)
+    except control_client.SuperLinkTrouble as error:
+        messages.error(request, error.message)
+        return None
+    if node is None:
+        raise Http404("No such SuperNode.")
+    return node
+
+
+@login_required
+@require_POST
+def set_trust(request: AuthenticatedHttpRequest, node_id: int) -> HttpResponse:
+    """Whose app reviews the node trusts; nobody: it runs any app."""
+    if own_node(request, node_id) is None:
+        return redirect("supernodes:list")
+    try:
+        names = trust.set_trust(owner=request.user, node_id=node_id, text=request.POST.get("trusted", "")[:400])
+    except trust.TrustError as error:
+        messages.error(request, f"SuperNode {node_id}: {error}")
+    else:
+        if names:
+            who = ", ".join(f"@{name}" for name in names)
+            messages.success(
+                request,
+                f"SuperNode {node_id} trusts reviews by {who}: download its trusted-entities file and start it "
+                "with the command below.",
+            )
+        else:
+            messages.success(request, f"SuperNode {node_id} trusts nobody's reviews: it runs any app.")
+    return redirect("supernodes:list")
+
+
+@login_required
+@require_GET
+def trusted_entities(request: AuthenticatedHttpRequest, node_id: int) -> HttpResponse:
+    if own_node(request, node_id) is None:
+        return redirect("supernodes:list")
+    try:
+        content = trust.download(owner=request.user, node_id=node_id)
+    except trust.TrustError as error:
+        messages.error(request, f"SuperNode {node_id}: {error}")
+        return redirect("supernodes:list")
+    response = HttpResponse(content, content_type="application/yaml; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{trust.FILE_NAME}"'
     return response

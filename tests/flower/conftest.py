@@ -217,9 +217,19 @@ def quickstart_fab(quickstart_app) -> bytes:
 @pytest.fixture
 def supernodes(superlink, tmp_path):
     """start(private_key_path, partition_id) -> a running stock flower-supernode; all stopped afterwards."""
+    with supernode_starter(superlink, tmp_path) as start:
+        yield start
+
+
+@contextlib.contextmanager
+def supernode_starter(superlink: SuperLink, tmp_path: Path):
+    """start(private_key_path, partition_id, *extra_options) for stock flower-supernodes of this SuperLink;
+    every one stopped on the way out, whatever happened."""
     started: list[tuple[subprocess.Popen, Path]] = []
 
-    def start(private_key: Path, partition_id: int = 0, num_partitions: int = 2) -> tuple[subprocess.Popen, Path]:
+    def start(
+        private_key: Path, partition_id: int = 0, num_partitions: int = 2, *extra: str
+    ) -> tuple[subprocess.Popen, Path]:
         log_path = tmp_path / f"supernode-{len(started)}.log"
         env = {
             **os.environ,
@@ -242,6 +252,7 @@ def supernodes(superlink, tmp_path):
                     f"partition-id={partition_id} num-partitions={num_partitions}",
                     "--port",
                     str(free_port()),
+                    *extra,
                 ],
                 env=env,
                 stdout=log_file,
@@ -251,6 +262,8 @@ def supernodes(superlink, tmp_path):
         started.append((process, log_path))
         return process, log_path
 
-    yield start
-    for process, _ in started:
-        stop(process)
+    try:
+        yield start
+    finally:
+        for process, _ in started:
+            stop(process)
