@@ -15,7 +15,7 @@ from supergrid.web import deferred
 from superlink import control_client
 
 from .. import nodes, services
-from ..models import FederationNode
+from ..models import FederationNode, NodeTrust
 from ..nodes import NodeRow
 
 EMPTY = control_client.FederationStatus()
@@ -35,8 +35,18 @@ def supernodes_context(request: AuthenticatedHttpRequest, federation: Federation
         status = control_client.federation_status(user, [federation.handle], own_nodes=may_add)
         rows = [NodeRow.from_proto(node) for node in status.get(federation.handle, EMPTY).nodes]
         owners = dict(FederationNode.objects.filter(federation=federation).values_list("node_id", "owner_id"))
+        # Whose reviews each node trusts (its owner's choice on /supernodes/): members see which sites
+        # will refuse an app nobody they trust reviewed.
+        trusted = dict(
+            NodeTrust.objects.filter(node_id__in=[str(row.node_id) for row in rows]).values_list("node_id", "trusted")
+        )
         context["nodes"] = [
-            (row, can.may(Action.REMOVE_SUPERNODE, Target(user_id=owners.get(str(row.node_id))))) for row in rows
+            (
+                row,
+                can.may(Action.REMOVE_SUPERNODE, Target(user_id=owners.get(str(row.node_id)))),
+                trusted.get(str(row.node_id), "").split(),
+            )
+            for row in rows
         ]
         if may_add:
             present = {row.node_id for row in rows}
