@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
-from .models import DeploymentAccessRequest, User
+from .models import DeploymentAccessRequest, SigningKey, User
 
 
 @admin.register(User)
@@ -59,3 +59,20 @@ class DeploymentAccessRequestAdmin(admin.ModelAdmin):
     @admin.action(description="Deny selected requests", permissions=["change"])
     def deny(self, request, queryset):
         self.decide(request, queryset, approve=False)
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    """Signing keys people review apps with; read only (owners add and remove them on their profile)."""
+
+    list_display = ["name", "user", "key_id", "created_at", "removed_at"]
+    list_filter = [("removed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["user__username", "key_id", "name"]
+    list_select_related = ["user"]
+    readonly_fields = ["user", "name", "public_key", "key_id", "created_at", "removed_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import App, AppVersion, FederationApp
+from .models import App, AppVersion, FederationApp, Review
 
 
 class AppVersionInline(admin.TabularInline):
@@ -74,3 +74,16 @@ class FederationAppAdmin(admin.ModelAdmin):
     list_select_related = ["app__owner", "federation__owner", "added_by"]
     search_fields = ["app__name", "federation__name"]
     raw_id_fields = ["federation", "app", "added_by"]
+
+
+@admin.register(Review)
+class ReviewAdmin(admin.ModelAdmin):
+    """Reviews (`flwr app review`), verified when they came in; read only."""
+
+    list_display = ["version", "reviewer", "key", "created_at"]
+    search_fields = ["version__app__name", "reviewer__username", "key__key_id"]
+    list_select_related = ["version__app__owner", "reviewer", "key"]
+    readonly_fields = ["version", "reviewer", "key", "signature", "signed_at", "created_at"]
+
+    def has_add_permission(self, request):
+        return False

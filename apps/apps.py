@@ -7,11 +7,13 @@ class AppsConfig(AppConfig):
     verbose_name = "Hub"
 
     def ready(self):
-        from federations.extensions import Tab, add_tab
+        from federations.extensions import Tab, add_tab, set_fab_reviewers
         from superlink.hooks import provide_hub
 
+        from . import launches
         from .launches import HubHooks
         from .tab import TAB_TEMPLATE
 
         add_tab(Tab("apps", "Apps", "hub:federation_apps", TAB_TEMPLATE, position=25))
         provide_hub(HubHooks())
+        set_fab_reviewers(launches.reviewing_keys)

@@ -12,7 +12,7 @@ from federations.rules import Action
 from superlink.hooks import HubLaunch, ListedApp
 
 from . import services
-from .models import App, AppRun, AppVersion, FederationApp
+from .models import App, AppRun, AppVersion, FederationApp, Review
 
 
 def is_listed(federation: Federation, app_id: int) -> bool:
@@ -94,3 +94,9 @@ class HubHooks:
             hub_apps__app=app, memberships__user=account, archived_at__isnull=True
         ).select_related("owner")
         return sorted(federation.handle for federation in used)
+
+
+def reviewing_keys(fab_sha256: str) -> set[str]:
+    """Fingerprints of the keys in use whose reviews of this FAB (any version with that sha256) count."""
+    reviews = Review.objects.filter(version__sha256=fab_sha256, version__hidden=False, key__removed_at__isnull=True)
+    return set(reviews.values_list("key__key_id", flat=True))

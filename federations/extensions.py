@@ -6,7 +6,9 @@ next steps on the Overview, the endpoint that fills the dashboard's Live column,
 federation lists show (a deployment federation's SuperNodes).
 """
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 from .rules import Action
 
@@ -30,6 +32,12 @@ class Extensions:
     # Counts per federation row of the dashboard, by name: a scalar SQL subquery in which ``f`` is the
     # federation (the list is SQL: ``federations.lists``).
     list_counts: dict[str, str] = field(default_factory=dict)
+    # Sentences on a run's page about what happened to it (the SuperNodes that refuse its app), given the
+    # federation and the run as the SuperLink reports it.
+    run_notes: list[Callable[[Any, Any], list[str]]] = field(default_factory=list)
+    # The signing keys (fingerprints) whose reviews of a FAB count, by its sha256: the Hub's answer, for the
+    # apps that need it without importing the Hub (a SuperNode's trust).
+    fab_reviewers: Callable[[str], set[str]] = lambda sha256: set()
 
 
 extensions = Extensions()
@@ -55,3 +63,12 @@ def set_dashboard_live(url_name: str) -> None:
 
 def add_list_count(name: str, sql: str) -> None:
     extensions.list_counts[name] = sql
+
+
+def add_run_note(note: Callable[[Any, Any], list[str]]) -> None:
+    if note not in extensions.run_notes:
+        extensions.run_notes.append(note)
+
+
+def set_fab_reviewers(lookup: Callable[[str], set[str]]) -> None:
+    extensions.fab_reviewers = lookup

@@ -6,13 +6,14 @@ class SupernodesConfig(AppConfig):
     verbose_name = "SuperNodes"
 
     def ready(self):
-        from federations.extensions import Tab, add_list_count, add_next_step, add_tab
+        from federations.extensions import Tab, add_list_count, add_next_step, add_run_note, add_tab
         from superlink.hooks import provide_node_links
 
-        from . import services, signals  # noqa: F401 (their receivers)
+        from . import services, signals, trust  # noqa: F401 (their receivers)
         from .lookups import NODE_COUNT_SQL, NodeLinks
 
         add_tab(Tab("supernodes", "SuperNodes", "supernodes:federation", "supernodes/tab.html", position=30))
         add_next_step("supernodes/_next_step.html")
         add_list_count("supernodes", NODE_COUNT_SQL)
         provide_node_links(NodeLinks())
+        add_run_note(trust.refusing_nodes_note)

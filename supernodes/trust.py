@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from accounts import services as account_services
 from accounts.models import SigningKey, User
+from federations.extensions import extensions
 
-from .models import NodeTrust
+from .models import FederationNode, NodeTrust
 
 MAX_TRUSTED = 10
 FILE_NAME = "trusted-entities.yaml"
@@ -100,3 +101,30 @@ def download(*, owner: User, node_id: int) -> str:
     stored.downloaded_digest = digest(trust.content)
     stored.save(update_fields=["downloaded_digest"])
     return trust.content
+
+
+def refusing_nodes_note(federation, run) -> list[str]:
+    """The run page's sentences: this federation's SuperNodes that run only apps reviewed by accounts none
+    of whose keys reviewed this run's FAB (they answer its messages with FAB_VERIFICATION_ERROR)."""
+    if federation.is_simulation:
+        return []
+    links = dict(FederationNode.objects.filter(federation_id=federation.pk).values_list("node_id", "owner__username"))
+    choices = NodeTrust.objects.filter(node_id__in=list(links)).exclude(trusted="")
+    if not choices:
+        return []
+    reviewed = extensions.fab_reviewers(run.fab_hash)
+    notes = []
+    for choice in choices:
+        keys = set(
+            SigningKey.objects.filter(user__username__in=choice.names, removed_at__isnull=True).values_list(
+                "key_id", flat=True
+            )
+        )
+        if keys and not keys & reviewed:
+            who = " or ".join(f"@{name}" for name in choice.names)
+            notes.append(
+                f"SuperNode {choice.node_id} ({links[choice.node_id]}'s) runs only apps reviewed by {who}, and this "
+                f"run's app has no such review: it refuses the run (FAB_VERIFICATION_ERROR). Ask {who} to review "
+                "the app's version with flwr app review, then launch it again."
+            )
+    return notes

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from accounts.http import AuthenticatedHttpRequest
 from accounts.models import User
 from federations.access import load_federation
+from federations.extensions import extensions
 from federations.rules import Action, Permissions, Target
 from supergrid.web import confirm_page, render_page
 from superlink import control_client
@@ -49,6 +50,7 @@ def run_page_context(request: AuthenticatedHttpRequest, federation, can: Permiss
             outcome__run_id=str(run.run_id), outcome__federation=federation
         ).first(),
         "artifacts_folder": f"$SUPERGRID_ARTIFACTS_DIR/{run.run_id}",
+        "notes": [note for add_notes in extensions.run_notes for note in add_notes(federation, run)],
         "nav_section": "federations",
     }
 

@@ -54,3 +54,24 @@ def test_operators_cannot_rename_a_user(operator_client):
 def test_operators_still_name_new_users(operator_client):
     page = operator_client.get(reverse("admin:accounts_user_add")).content.decode()
     assert 'name="username"' in page
+
+
+def test_operators_see_signing_keys_and_reviews(operator_client, settings, tmp_path):
+    from accounts import services
+    from apps import services as hub
+
+    from ..apps.test_hub_api import example_files
+    from ..signing import new_key, sign
+    from ..support import folder_storage
+
+    folder_storage(settings, "hub", tmp_path)
+    carol = UserFactory(username="carol")
+    private, public = new_key()
+    key = services.add_signing_key(user=carol, name="laptop", public_key=public)
+    version = hub.publish_files(account=carol, files=example_files())
+    signature, signed_at = sign(private, version.sha256)
+    hub.review_version(
+        reviewer=carol, app_id=version.app.handle, version="1.0.0", signature_b64=signature, signed_at=signed_at
+    )
+    assertContains(operator_client.get(reverse("admin:accounts_signingkey_changelist")), key.key_id)
+    assertContains(operator_client.get(reverse("admin:hub_review_changelist")), "@carol/quickstart-numpy==1.0.0")

@@ -6,12 +6,14 @@ import shutil
 import subprocess
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from flwr.common.serde import user_config_to_proto
 from flwr.proto.control_pb2 import StartRunRequest
 
 from accounts import services as account_services
 from apps import services
+from federations import services as federation_services
 from superlink import control_client
 
 from ..apps.test_hub_api import example_files
@@ -72,6 +74,8 @@ def test_a_supernode_that_trusts_a_reviewer_runs_only_what_they_reviewed(hub, qu
     tab = load_deferred(as_alice, reverse("supernodes:federation", kwargs=federation.url_kwargs()), "node-section")
     assert "@carol" in tab.content.decode()  # every member sees which site runs only what Carol reviewed
 
+    last_run: list[int] = []
+
     def run(*, app_spec: str = "", fab: bytes = b"") -> str:
         """A one-round run on both sites; its logs."""
         if app_spec:
@@ -87,6 +91,7 @@ def test_a_supernode_that_trusts_a_reviewer_runs_only_what_they_reviewed(hub, qu
         ended = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"}, timeout=240)
         assert ended.status.sub_status == "completed", (ended.status.details, superlink.log()[-3000:])
         logs, _ = control_client.run_logs(alice, run_id)
+        last_run.append(run_id)
         return logs
 
     with supernode_starter(superlink, tmp_path) as start:
@@ -100,6 +105,8 @@ def test_a_supernode_that_trusts_a_reviewer_runs_only_what_they_reviewed(hub, qu
         assert "Received 1 results and 1 failures" in logs, logs[-3000:]
         assert refusals(log_b) > 0
         assert refusals(log_a) == 0
+        page = as_alice.get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": last_run[-1]}))
+        assert f"SuperNode {site_b} (bob&#x27;s) runs only apps reviewed by @carol" in page.content.decode()
 
         # Reviewed by someone Bob's site does not trust: still refused.
         as_mallory = hub_cli(superlink, api, tmp_path / "flwr-mallory", mallory)
@@ -121,6 +128,8 @@ def test_a_supernode_that_trusts_a_reviewer_runs_only_what_they_reviewed(hub, qu
         logs = run(fab=services.fab_bytes(version))  # the Run button sends the version's FAB
         assert "Received 2 results and 0 failures" in logs, logs[-3000:]
         assert refusals(log_b) == before
+        page = as_alice.get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": last_run[-1]}))
+        assert "runs only apps reviewed by" not in page.content.decode()
 
         # The same version with other bytes is not what Carol reviewed.
         tampered = tmp_path / "tampered"
@@ -131,6 +140,22 @@ def test_a_supernode_that_trusts_a_reviewer_runs_only_what_they_reviewed(hub, qu
         assert "Received 1 results and 1 failures" in logs, logs[-3000:]
         assert refusals(log_b) > before
         assert refusals(log_a) == 0
+
+    # The owner requires Carol's review: refused before any SuperNode sees it, on the web and with flwr.
+    federation_services.update_settings(federation=federation, actor=alice, reviewers_required="carol")
+    words = "Runs in this federation must be reviewed by @carol"
+    refused = as_alice.post(
+        reverse("runs:launch_run", kwargs=federation.url_kwargs()),
+        {"fab": SimpleUploadedFile("app.fab", control_client.build_fab(tampered)), "overrides": ""},
+    )
+    assert refused.status_code == 400
+    assert words in refused.content.decode()
+    as_alice_cli = hub_cli(superlink, api, tmp_path / "flwr-alice", alice)
+    refused_cli = as_alice_cli("run", str(tampered), "grid", "--federation", federation.handle)
+    assert refused_cli.returncode != 0
+    assert words in refused_cli.text, refused_cli.text
+    launched = as_alice_cli.json("run", "@alice/quickstart-numpy==1.0.0", "grid", "--federation", federation.handle)
+    assert "run-id" in launched, launched  # Carol reviewed it: it starts (no SuperNode is up to run it)
 
 
 def review(cli, key_file, cwd) -> subprocess.CompletedProcess:

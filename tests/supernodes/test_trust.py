@@ -45,3 +45,35 @@ def test_the_start_command_names_the_file_only_for_a_trusting_node():
     trusting = start_commands(index=1, trusted=True)
     assert "--trusted-entities trusted-entities.yaml" in trusting.pip
     assert "--trusted-entities /keys/trusted-entities.yaml" in trusting.docker
+
+
+def test_a_runs_page_names_the_supernodes_that_refuse_its_app(owner, member, settings, tmp_path):
+    from types import SimpleNamespace
+
+    from apps import services as hub
+    from supernodes.models import FederationNode
+
+    from ..apps.test_hub_api import example_files
+    from ..factories import FederationFactory
+    from ..signing import sign
+    from ..support import folder_storage
+
+    folder_storage(settings, "hub", tmp_path)
+    federation = FederationFactory(owner=owner, name="hospitals", kind="deployment", members=[member])
+    FederationNode.objects.create(federation=federation, node_id="12", owner=member)
+    FederationNode.objects.create(federation=federation, node_id="13", owner=owner)
+    version = hub.publish_files(account=owner, files=example_files())
+    run = SimpleNamespace(fab_hash=version.sha256)
+    assert trust.refusing_nodes_note(federation, run) == []  # nobody's trust chosen: every node runs it
+
+    private, public = new_key()
+    account_services.add_signing_key(user=owner, name="sec", public_key=public)
+    trust.set_trust(owner=member, node_id=12, text="olivia")
+    (note,) = trust.refusing_nodes_note(federation, run)
+    assert note.startswith("SuperNode 12 (max's) runs only apps reviewed by @olivia, and this run's app has no")
+
+    signature, signed_at = sign(private, version.sha256)
+    hub.review_version(
+        reviewer=owner, app_id=version.app.handle, version="1.0.0", signature_b64=signature, signed_at=signed_at
+    )
+    assert trust.refusing_nodes_note(federation, run) == []

@@ -99,3 +99,18 @@ def test_only_node_owners_and_the_federation_owner_may_remove_nodes(owner, membe
     assert not may(None, outsider)
     federation.archived_at = federation.created_at
     assert not may(owner_row, owner)
+
+
+def test_the_trust_urls_need_signing_in_and_ones_own_node(client, user):
+    from supernodes.models import NodeTrust
+
+    trust_url = reverse("supernodes:trust", kwargs={"node_id": 12})
+    file_url = reverse("supernodes:trusted_entities", kwargs={"node_id": 12})
+    for response in (client.post(trust_url, {"trusted": "olivia"}), client.get(file_url)):
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("account_login"))
+    client.force_login(user)
+    assert client.get(trust_url).status_code == 405
+    response = client.post(trust_url, {"trusted": user.username}, follow=True)  # no SuperLink here: it says so
+    assert response.status_code == 200
+    assert not NodeTrust.objects.exists()
