@@ -44,7 +44,6 @@ class SigningKeyForm(forms.Form):
 def render_profile(
     request: AuthenticatedHttpRequest,
     access_form: DeploymentAccessForm | None = None,
-    key_form: SigningKeyForm | None = None,
     status: int = 200,
 ):
     context = {
@@ -56,7 +55,6 @@ def render_profile(
         "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
         "hub_api_url": settings.HUB_API_URL,
         "signing_keys": request.user.signing_keys.filter(removed_at__isnull=True),
-        "key_form": key_form or SigningKeyForm(),
         "sections": render_profile_sections(request),
         "nav_section": "profile",
     }
@@ -88,10 +86,11 @@ def request_deployment_access(request: AuthenticatedHttpRequest) -> HttpResponse
 
 
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def add_signing_key(request: AuthenticatedHttpRequest) -> HttpResponse:
-    form = SigningKeyForm(request.POST)
-    if form.is_valid():
+    """A page of its own, like an SSH key's on a code host: the profile lists the keys."""
+    form = SigningKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             key = services.add_signing_key(
                 user=request.user, name=form.cleaned_data["name"], public_key=form.cleaned_data["public_key"]
@@ -101,7 +100,8 @@ def add_signing_key(request: AuthenticatedHttpRequest) -> HttpResponse:
         else:
             messages.success(request, f"Added the signing key “{key.name}” ({key.key_id}).")
             return redirect(f"{reverse('profile')}#signing-keys")
-    return render_profile(request, key_form=form, status=400)
+    status = 400 if form.errors else 200
+    return render(request, "accounts/add_signing_key.html", {"form": form, "nav_section": "profile"}, status=status)
 
 
 @login_required

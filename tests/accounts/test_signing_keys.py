@@ -23,6 +23,7 @@ def test_a_key_is_added_named_and_shown_with_its_fingerprint(client, user):
     _, public = new_key()
     client.force_login(user)
     assertContains(client.get(reverse("profile")), "No signing keys yet")
+    assertContains(client.get(reverse("add_signing_key")), "ssh-keygen -t ed25519 -f flwr-review")
     response = add(client, "laptop", public)
     assert response.status_code == 302
     key = SigningKey.objects.get(user=user)
@@ -92,6 +93,6 @@ def test_nobody_removes_anothers_key(client, user):
 
 def test_the_key_urls_need_signing_in(client):
     for url in (reverse("add_signing_key"), reverse("remove_signing_key", kwargs={"key_id": 1})):
-        response = client.post(url)
+        response = client.get(url)
         assert response.status_code == 302
         assert response["Location"].startswith(reverse("account_login"))
