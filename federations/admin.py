@@ -1,9 +1,16 @@
+from datetime import UTC, datetime, time, timedelta
+
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count
+from django.http import StreamingHttpResponse
+from django.template.response import TemplateResponse
+from django.urls import path
 
 from accounts.models import ascii_iexact
 
-from . import services
+from . import audit, services
 from .models import Activity, Federation, Invitation, Membership
 
 
@@ -91,10 +98,25 @@ class FederationAdmin(admin.ModelAdmin):
         self.message_user(request, f"Unarchived {count} federation(s).", messages.SUCCESS)
 
 
+class ExportForm(forms.Form):
+    since = forms.DateField(label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label="To (UTC, included)", widget=forms.DateInput(attrs={"type": "date"}))
+    format = forms.ChoiceField(choices=[("csv", "CSV"), ("jsonl", "JSON Lines")])
+
+    def clean(self):
+        data = super().clean() or {}
+        if data.get("since") and data.get("until") and data["since"] > data["until"]:
+            raise forms.ValidationError("The first day comes after the last.")
+        return data
+
+
 @admin.register(Activity)
 class ActivityAdmin(admin.ModelAdmin):
-    list_display = ("created_at", "federation", "actor", "verb", "target")
-    list_filter = ("verb",)
+    """Every federation's activity log; exported for a date range as CSV or JSON Lines (federations.audit)."""
+
+    change_list_template = "admin/federations/activity/change_list.html"
+    list_display = ("created_at", "federation", "actor", "verb", "target", "source")
+    list_filter = ("verb", "source")
     search_fields = ("federation__name", "federation__owner__username", "actor__username", "target")
     list_select_related = ("federation__owner", "actor")
     date_hierarchy = "created_at"
@@ -107,6 +129,28 @@ class ActivityAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    def get_urls(self):
+        export = path("export/", self.admin_site.admin_view(self.export), name="federations_activity_export")
+        return [export, *super().get_urls()]
+
+    def export(self, request):
+        """The audit export: every federation's events from one day to another (UTC), as a download."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        form = ExportForm(request.GET or None)
+        if form.is_valid():
+            start = datetime.combine(form.cleaned_data["since"], time.min, tzinfo=UTC)
+            end = datetime.combine(form.cleaned_data["until"] + timedelta(days=1), time.min, tzinfo=UTC)
+            events = Activity.objects.filter(created_at__gte=start, created_at__lt=end)
+            fmt = form.cleaned_data["format"]
+            content_type, write = audit.FORMATS[fmt]
+            response = StreamingHttpResponse(write(audit.rows(events)), content_type=content_type)
+            name = f"activity-{form.cleaned_data['since']}-to-{form.cleaned_data['until']}.{fmt}"
+            response["Content-Disposition"] = f'attachment; filename="{name}"'
+            return response
+        context = {**self.admin_site.each_context(request), "title": "Export the activity log", "form": form}
+        return TemplateResponse(request, "admin/federations/activity/export.html", context)
 
 
 @admin.register(Invitation)

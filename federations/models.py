@@ -282,6 +282,9 @@ class Activity(models.Model):
     verb = models.CharField(max_length=40, choices=Verb.choices)
     target = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    # Where the change came from (supergrid.sources): web, cli (flwr, through the SuperLink or the Hub
+    # API), admin, or system. Rows from before it was kept say system.
+    source = models.CharField(max_length=8, default="system", db_default="system")
 
     class Meta:
         ordering = ["-created_at", "-id"]

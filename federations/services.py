@@ -18,6 +18,7 @@ from accounts import services as account_services
 from accounts.models import User, ascii_iexact
 from accounts.notifications import enqueue_after_commit
 from accounts.validators import text_problem
+from supergrid import sources
 
 from . import notifications
 from .models import (
@@ -63,7 +64,9 @@ def lock(federation: Federation) -> Federation:
 
 
 def record(federation: Federation, actor: User | None, verb: Activity.Verb, target: str = "") -> Activity:
-    return Activity.objects.create(federation=federation, actor=actor, verb=verb, target=target)
+    return Activity.objects.create(
+        federation=federation, actor=actor, verb=verb, target=target, source=sources.current.get()
+    )
 
 
 def validate_num_supernodes(value: int | str) -> int:

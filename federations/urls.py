@@ -15,6 +15,8 @@ federation_patterns = [
     path("invitations/<int:invitation_id>/revoke/", members.revoke_invitation, name="revoke_invitation"),
     path("leave/", members.leave, name="leave"),
     path("activity/", tabs.activity, name="activity"),
+    path("activity/export.csv", tabs.activity_export, {"fmt": "csv"}, name="activity_csv"),
+    path("activity/export.jsonl", tabs.activity_export, {"fmt": "jsonl"}, name="activity_jsonl"),
     path("settings/", settings.settings, name="settings"),
     path("archive/", settings.archive, name="archive"),
 ]

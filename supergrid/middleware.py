@@ -11,6 +11,8 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.template.loader import render_to_string
 
+from . import sources
+
 logger = logging.getLogger(__name__)
 
 request_id = contextvars.ContextVar("request_id", default="-")
@@ -33,6 +35,21 @@ class RequestIdMiddleware:
             request_id.reset(token)
         response["X-Request-ID"] = request.id
         return response
+
+
+class SourceMiddleware:
+    """Every change a request makes is recorded as from the web, the admin, or the flwr CLI (the Hub API)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        path = request.path_info
+        source = (
+            sources.ADMIN if path.startswith("/admin/") else sources.CLI if path.startswith("/api/") else sources.WEB
+        )
+        with sources.acting_from(source):
+            return self.get_response(request)
 
 
 def limits_own_body(view):

@@ -92,6 +92,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "supergrid.middleware.RequestIdMiddleware",
+    "supergrid.middleware.SourceMiddleware",  # the activity log's source column: web, admin or cli
     "supergrid.middleware.BodyLimitMiddleware",  # before anything reads a body (CsrfViewMiddleware does)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -31,6 +31,7 @@ from accounts.models import User, ascii_iexact
 from federations import lookups, services
 from federations.models import Federation, Invitation, Membership, split_handle
 from federations.rules import Action, Code, Permissions, Refusal, Target, review_refusal
+from supergrid import sources
 
 from .db import release_connections
 from .hooks import HubLaunch, ListedApp, hooks
@@ -77,7 +78,8 @@ def with_django[**P, R](method: Callable[P, R]) -> Callable[P, R]:
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         release_connections()
         try:
-            return method(*args, **kwargs)
+            with sources.acting_from(sources.CLI):  # what the SuperLink asks, the flwr CLI asked
+                return method(*args, **kwargs)
         except Refusal as error:
             raise flower_error(error) from None
         finally:

@@ -7,9 +7,10 @@ login plugin; both names are imported into `flwr.superlink.main` and
 the portal's implementations and then run the stock entry point with the stock arguments.
 
 Stock Flower decides some actions without asking the FederationManager: StopRun (any member),
-StartRun's per-run federation config (stored as given) and federation id (stored as spelled),
-RemoveNodeFromFederation (only the node's owner) and ArchiveFederation (which also stops every run in
-flight; ours finish). The Control API routes call `control_handlers.<name>` at request time, so we
+StartRun's per-run federation config (stored as given), federation id (stored as spelled) and Hub app
+(a cached copy, any app), RemoveNodeFromFederation (only the node's owner), ArchiveFederation (which also
+stops every run in flight; ours finish) and a federation's apps (ListApps/AddApp/RemoveApp); it fetches
+Hub apps without saying who launches them. The Control API routes call `control_handlers.<name>` at request time, so we
 replace those handlers with ones that ask the portal's rules first. One route is the portal's own,
 added to the stock Control router: the runs of every federation the caller belongs to, in one call,
 for the portal's /runs/ page. The contract tests start this for real, so an upgrade that moves these

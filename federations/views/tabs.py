@@ -4,13 +4,14 @@ Tabs the apps above add (``extensions.add_tab``) render through ``render_tab`` t
 """
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from supergrid.web import paginate, render_page
 
+from .. import audit
 from ..access import load_federation
 from ..extensions import extensions
 from ..models import Federation
@@ -63,3 +64,15 @@ def activity(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRe
     events = federation.activities.select_related("actor")
     page = paginate(events, request.GET.get("page"), ACTIVITY_PAGE_SIZE)
     return render_tab(request, federation, can, "activity", {"page": page})
+
+
+@login_required
+@require_GET
+def activity_export(request: AuthenticatedHttpRequest, owner: str, name: str, fmt: str) -> StreamingHttpResponse:
+    """The federation's activity log as CSV or JSON Lines, for its members (what the Activity tab shows)."""
+    federation, _ = load_federation(request.user, owner, name)
+    content_type, write = audit.FORMATS[fmt]
+    response = StreamingHttpResponse(write(audit.rows(federation.activities.all())), content_type=content_type)
+    filename = f"activity-{federation.owner.username}-{federation.name}.{fmt}"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
