@@ -6,4 +6,8 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts"
 
     def ready(self):
-        from . import signals  # noqa: F401
+        from supergrid.metrics import add_gauges
+
+        from . import metrics, signals  # noqa: F401
+
+        add_gauges(metrics.gauges)

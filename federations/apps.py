@@ -10,7 +10,9 @@ class FederationsConfig(AppConfig):
         from django.db.models.signals import post_save
 
         from accounts.extensions import ProfileSection, add_profile_section
+        from supergrid.metrics import add_gauges
 
+        from . import metrics
         from .extensions import Tab, add_tab
         from .rules import Action
         from .services import workspace_for_new_account
@@ -24,4 +26,5 @@ class FederationsConfig(AppConfig):
         )
         add_tab(settings_tab)
         add_profile_section(ProfileSection("invitations", INBOX_TEMPLATE, inbox_context, position=10))
+        add_gauges(metrics.gauges)
         post_save.connect(workspace_for_new_account, sender=settings.AUTH_USER_MODEL, dispatch_uid="workspace")

@@ -93,6 +93,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "supergrid.middleware.RequestIdMiddleware",
     "supergrid.middleware.SourceMiddleware",  # the activity log's source column: web, admin or cli
+    "supergrid.metrics.LatencyMiddleware",  # /metrics: every answer's time, by view name
     "supergrid.middleware.BodyLimitMiddleware",  # before anything reads a body (CsrfViewMiddleware does)
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -371,3 +372,8 @@ PORTAL_TOKEN_LIFETIME_SECONDS = 300
 # How long the SuperLink may answer "which nodes are in which federation" from memory before
 # re-reading (changes made inside the SuperLink process invalidate it at once).
 SUPERLINK_NODE_CACHE_SECONDS = env_float("SUPERLINK_NODE_CACHE_SECONDS", 2.0)
+
+# /metrics (Prometheus): never public. A scraper sends "Authorization: Bearer <METRICS_TOKEN>", or scrapes
+# from an address in METRICS_ALLOWED_IPS (comma-separated); with neither, /metrics is a missing page.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_IPS = [ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS", "").split(",") if ip.strip()]

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from .metrics import metrics
 from .views import favicon, healthz
 
 admin.site.site_header = "SuperGrid administration"
@@ -13,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("favicon.ico", favicon),
     path("healthz", healthz, name="healthz"),
+    path("metrics", metrics, name="metrics"),
     path("", include("federations.urls")),
     path("", include("runs.urls")),
     path("", include("apps.urls")),

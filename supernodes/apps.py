@@ -7,9 +7,10 @@ class SupernodesConfig(AppConfig):
 
     def ready(self):
         from federations.extensions import Tab, add_list_count, add_next_step, add_run_note, add_tab
+        from supergrid.metrics import add_gauges
         from superlink.hooks import provide_node_links
 
-        from . import services, signals, trust  # noqa: F401 (their receivers)
+        from . import metrics, services, signals, trust  # noqa: F401 (their receivers)
         from .lookups import NODE_COUNT_SQL, NodeLinks
 
         add_tab(Tab("supernodes", "SuperNodes", "supernodes:federation", "supernodes/tab.html", position=30))
@@ -17,3 +18,4 @@ class SupernodesConfig(AppConfig):
         add_list_count("supernodes", NODE_COUNT_SQL)
         provide_node_links(NodeLinks())
         add_run_note(trust.refusing_nodes_note)
+        add_gauges(metrics.gauges)

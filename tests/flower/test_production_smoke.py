@@ -23,6 +23,7 @@ import httpx
 import pytest
 import redis
 from aiosmtpd.controller import Controller
+from prometheus_client.parser import text_string_to_metric_families
 
 from ..factories import FederationFactory, UserFactory
 from .conftest import BIN, FLWR_ENV, ROOT, FlwrCli, SuperLink, database_url, free_port, stop, wait_for_tls
@@ -124,6 +125,7 @@ def grid(django_db_setup, tmp_path, settings):
     smtp = Controller(inbox, hostname="127.0.0.1", port=free_port())
     smtp.start()
     var = tmp_path / "var"
+    (tmp_path / "metrics").mkdir()
     env = {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         **FLWR_ENV,
@@ -146,6 +148,8 @@ def grid(django_db_setup, tmp_path, settings):
         "SUPERLINK_TLS_DIR": str(var / "tls"),
         "GUNICORN_BIND": f"127.0.0.1:{portal_port}",
         "WEB_CONCURRENCY": "2",
+        "METRICS_TOKEN": "smoke-metrics-token",
+        "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),  # the portal unit's RuntimeDirectory
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
     # Rate limits live in this Redis database: a grid starts with none used (allauth sends one address
@@ -235,6 +239,21 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     assert health == {"superlink": "ok", "database": "ok", "tasks": {**health["tasks"], "backend": "database"}}
     stylesheet = re.search(r'href="(/static/css/app\.[0-9a-f]+\.css)"', as_alice.get("/federations/").text).group(1)
     assert as_alice.get(stylesheet).status_code == 200
+
+    # /metrics as Prometheus scrapes it: never without the token; every gunicorn worker's requests, merged.
+    assert httpx.get(f"{grid.base}/metrics").status_code == 404
+    for _ in range(6):  # spread over both workers
+        httpx.get(f"{grid.base}/healthz")
+    scraped = httpx.get(f"{grid.base}/metrics", headers={"Authorization": "Bearer smoke-metrics-token"})
+    assert scraped.status_code == 200, scraped.text[-1000:]
+    counts = {
+        sample.labels.get("view"): sample.value
+        for family in text_string_to_metric_families(scraped.text)
+        for sample in family.samples
+        if sample.name == "supergrid_request_duration_seconds_count"
+    }
+    assert counts.get("healthz", 0) >= 6, counts
+    assert "supergrid_accounts" in scraped.text
 
     # An invitation is emailed by the worker, with an absolute link that opens the profile.
     members = "/@alice/hospitals/members/invite/"
