@@ -18,7 +18,7 @@ from federations.models import Federation, Membership
 from supergrid.db import Rows, as_datetime, fetch_all, fetch_one
 from supergrid.web import Moment
 
-from .models import App, AppRun, AppVersion, FederationApp
+from .models import App, AppRun, AppVersion, FederationApp, Review
 
 TABLES = {
     "app": App._meta.db_table,
@@ -28,6 +28,7 @@ TABLES = {
     "user": User._meta.db_table,
     "federation": Federation._meta.db_table,
     "run": AppRun._meta.db_table,
+    "review": Review._meta.db_table,
 }
 ORDERS = {
     "newest": "a.updated_at DESC, a.id DESC",
@@ -140,7 +141,8 @@ APP_PAGE_SQL = """
     SELECT a.id, a.owner_id, a.name, a.description, a.created_at, a.private, a.run_count, a.updated_at,
         o.username AS owner,
         (SELECT v.readme FROM {version} v WHERE v.app_id = a.id AND NOT v.hidden
-            ORDER BY v.published_at DESC LIMIT 1) AS readme
+            ORDER BY v.published_at DESC LIMIT 1) AS readme,
+        EXISTS (SELECT 1 FROM {review} r JOIN {version} v ON v.id = r.version_id WHERE v.app_id = a.id) AS reviewed
     FROM {app} a
     JOIN {user} o ON o.id = a.owner_id
     WHERE LOWER(o.username) = %(owner)s AND LOWER(a.name) = %(name)s
@@ -156,8 +158,9 @@ VERSIONS_SQL = """
 APP_FIELDS = ["id", "owner_id", "name", "description", "created_at", "private", "run_count", "updated_at"]
 
 
-def app_page(owner: str, name: str, user: User) -> tuple[App, str] | None:
-    """The app and its README, or None when there is none or the reader may not see it (``visible_to``)."""
+def app_page(owner: str, name: str, user: User) -> tuple[App, str, bool] | None:
+    """The app, its README and whether any version was reviewed; None when there is none or the reader may
+    not see it (``visible_to``)."""
     if not all(part.isascii() and part.isprintable() for part in (owner, name)):
         return None  # as ascii_iexact: names are ASCII, and Unicode case folding must not reach one
     row = fetch_one(APP_PAGE_SQL, {"owner": owner.lower(), "name": name.lower(), "user_id": user.pk})
@@ -167,7 +170,7 @@ def app_page(owner: str, name: str, user: User) -> tuple[App, str] | None:
     app.created_at, app.updated_at = as_datetime(app.created_at), as_datetime(app.updated_at)
     app.private = bool(app.private)
     app.owner = User.from_db(connection.alias, ["id", "username"], [app.owner_id, row["owner"]])
-    return app, row["readme"] or ""
+    return app, row["readme"] or "", bool(row["reviewed"])
 
 
 def versions(app: App) -> list[tuple[int, str, datetime, int, str]]:

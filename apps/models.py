@@ -36,6 +36,8 @@ class App(models.Model):
 
     objects = AppQuerySet.as_manager()
 
+    reviewed: bool  # set by ``lists.app_page`` for the app's page: whether any version has a review
+
     class Meta:
         ordering = ["owner__username", "name"]
         indexes = [

@@ -71,15 +71,18 @@ def app_and_versions(user, owner: str, name: str) -> tuple[App, list[VersionRow]
     found = lists.app_page(owner, name, user)
     if found is None:
         raise Http404("No such app.")
-    app, readme = found
+    app, readme, reviewed = found
+    app.reviewed = reviewed  # the page asks for reviews only when there are some
     return app, [VersionRow(*row) for row in lists.versions(app)], readme
 
 
-def shown_versions(versions: list[VersionRow], latest: VersionRow | None, number: str | None) -> Window:
+def shown_versions(
+    versions: list[VersionRow], latest: VersionRow | None, number: str | None, *, reviewed: bool
+) -> Window:
     """A page of versions, each with its reviews (who, which key, when; a removed key's marked)."""
     page = paginate(versions, number, VERSIONS_PAGE_SIZE)
     reviews: dict[int, list[dict]] = {}
-    found = Review.objects.filter(version_id__in=[version.pk for version in page.object_list])
+    found = Review.objects.filter(version_id__in=[version.pk for version in page.object_list] if reviewed else [])
     for review in found.select_related("reviewer", "key").order_by("created_at"):
         reviews.setdefault(review.version_id, []).append(
             {
@@ -103,7 +106,7 @@ def render_app_page(
     latest = versions[0] if versions else None
     context = {
         "app": app,
-        "versions": shown_versions(versions, latest, request.GET.get("versions")),
+        "versions": shown_versions(versions, latest, request.GET.get("versions"), reviewed=app.reviewed),
         "version_count": len(versions),
         "latest": latest,
         "readme": readme,
