@@ -51,3 +51,26 @@ def test_counts_and_request_latencies_by_view(client, settings, owner, member):
     overview = ("supergrid_request_duration_seconds_count", (("method", "GET"), ("view", "federations:overview")))
     assert samples[overview] >= 1
     assert not any(dict(labels).get("view") == "metrics" for _, labels in samples)
+
+
+def test_the_grafana_dashboard_plots_only_series_the_portal_exports(client, settings):
+    import json
+    import re
+    from pathlib import Path
+
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    client.get(reverse("healthz"))
+    scraped = scrape(client, Authorization="Bearer s3cret-scraper-token").content.decode()
+    families = list(text_string_to_metric_families(scraped))
+    exported = {family.name for family in families} | {sample.name for family in families for sample in family.samples}
+    dashboard = json.loads(
+        (Path(__file__).resolve().parents[2] / "deploy/grafana/supergrid-dashboard.json").read_text()
+    )
+    plotted = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"supergrid_[a-z_]+", target["expr"])
+    }
+    assert plotted
+    assert plotted <= exported, plotted - exported
