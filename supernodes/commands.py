@@ -7,10 +7,11 @@ from django.conf import settings
 from supergrid.links import absolute_url
 from superlink import control_client
 
+from .trust import FILE_NAME as TRUSTED_ENTITIES_FILE  # the name the page downloads it under
+
 KEY_FILE = "supernode"  # what the registration card's ssh-keygen line writes
 FIRST_LOCAL_PORT = 9094  # flower-supernode's own default; each further node on a machine takes the next
 SUPERNODE_IMAGE = "flwr/supernode:1.42.0"
-TRUSTED_ENTITIES_FILE = "trusted-entities.yaml"  # as the page's download names it
 
 
 @dataclass(frozen=True)
