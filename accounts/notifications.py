@@ -16,6 +16,7 @@ from django.tasks import Task, TaskContext, default_task_backend, task
 from django.utils import timezone
 
 from supergrid.links import absolute_url
+from supergrid.metrics import tally
 
 logger = logging.getLogger(__name__)
 
@@ -39,8 +40,15 @@ def enqueue_after_commit(email_task: Task, *args) -> None:
     transaction.on_commit(enqueue, robust=True)
 
 
+def sent() -> None:
+    """One email handed to the mail server (/metrics: supergrid_emails_total{status="sent"})."""
+    tally("emails_sent")
+
+
 def retry_later(email_task, attempt: int, *args) -> None:
-    """Queue the email task again later, a few times, when the queue can wait (not in development)."""
+    """Queue the email task again later, a few times, when the queue can wait (not in development).
+    Counts the failed attempt (/metrics: supergrid_emails_total{status="failed"})."""
+    tally("emails_failed")
     if attempt > len(RETRY_DELAYS) or not default_task_backend.supports_defer:
         logger.error("Gave up on the email %s after %s attempt(s)", email_task.name, attempt)
         return
@@ -69,6 +77,7 @@ def send_email(context: TaskContext, payload: dict, attempt: int = 1) -> None:
         message.attach_alternative(content, mimetype)
     try:
         message.send()
+        sent()
     except Exception:
         logger.exception("Could not send the email %r", payload["subject"])
         retry_later(send_email, attempt, payload)  # the retry keeps the body; this row need not
@@ -104,5 +113,7 @@ def send_access_decision_email(request_id: int) -> None:
         body = f"An operator denied your request for deployment access. You can ask again with more detail: {profile}\n"
     try:
         send_mail(subject, body, None, [user.email])
+        sent()
     except Exception:
+        tally("emails_failed")
         logger.exception("Could not send the decision email for access request %s", request_id)

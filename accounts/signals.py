@@ -1,8 +1,12 @@
-"""Tell people what a password change did to their CLI sessions (``User.set_password`` ended them)."""
+"""Tell people what a password change did to their CLI sessions (``User.set_password`` ended them); count
+sign-ins and refused sign-ins for /metrics."""
 
 from allauth.account.signals import password_changed, password_reset, password_set
 from django.contrib import messages
+from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
+
+from supergrid.metrics import SIGN_INS
 
 
 @receiver([password_changed, password_reset, password_set])
@@ -14,3 +18,13 @@ def cli_sessions_signed_out(sender, request, user, **kwargs):
             f"Your new password signed out {ended} flwr CLI session{'s' if ended != 1 else ''}. "
             "Run `flwr login` to sign in again.",
         )
+
+
+@receiver(user_logged_in, dispatch_uid="metrics-sign-in")
+def signed_in(sender, **kwargs):
+    SIGN_INS.labels(result="ok").inc()
+
+
+@receiver(user_login_failed, dispatch_uid="metrics-refused-sign-in")
+def sign_in_refused(sender, **kwargs):
+    SIGN_INS.labels(result="refused").inc()

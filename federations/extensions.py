@@ -2,7 +2,7 @@
 
 federations never names the apps above it (import-linter for imports; tests/federations/test_layers.py for URL names,
 templates and tables in strings). They hand in here: their federation tabs (Runs, SuperNodes), lines and
-next steps on the Overview, the endpoint that fills the dashboard's Live column, and counts the
+next steps on the Overview, Settings tab sections, the endpoint that fills the dashboard's Live column, and counts the
 federation lists show (a deployment federation's SuperNodes).
 """
 
@@ -38,6 +38,9 @@ class Extensions:
     # The signing keys (fingerprints) whose reviews of a FAB count, by its sha256: the Hub's answer, for the
     # apps that need it without importing the Hub (a SuperNode's trust).
     fab_reviewers: Callable[[str], set[str]] = lambda sha256: set()
+    # Sections of the Settings tab after the federation's own form (the webhooks), each a template and
+    # what it needs, given the federation.
+    settings_sections: list[tuple[str, Callable[[Any], dict]]] = field(default_factory=list)
 
 
 extensions = Extensions()
@@ -72,3 +75,8 @@ def add_run_note(note: Callable[[Any, Any], list[str]]) -> None:
 
 def set_fab_reviewers(lookup: Callable[[str], set[str]]) -> None:
     extensions.fab_reviewers = lookup
+
+
+def add_settings_section(template: str, context: Callable[[Any], dict]) -> None:
+    if template not in (known for known, _ in extensions.settings_sections):
+        extensions.settings_sections.append((template, context))

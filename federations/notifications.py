@@ -9,7 +9,7 @@ import logging
 from django.core.mail import send_mail
 from django.tasks import task
 
-from accounts.notifications import has_verified_email, retry_later
+from accounts.notifications import has_verified_email, retry_later, sent
 from supergrid.links import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def send_invitation_email(event: str, invitation_id: int, attempt: int = 1) -> N
         return
     try:
         send_mail(subject, body, None, [recipient.email])
+        sent()
     except Exception:
         logger.exception("Could not send the %s email for invitation %s", event, invitation_id)
         retry_later(send_invitation_email, attempt, event, invitation_id)

@@ -5,7 +5,7 @@ import logging
 from django.core.mail import send_mail
 from django.tasks import task
 
-from accounts.notifications import has_verified_email, retry_later
+from accounts.notifications import has_verified_email, retry_later, sent
 from supergrid.links import absolute_url
 
 logger = logging.getLogger(__name__)
@@ -30,6 +30,7 @@ def send_run_finished_email(outcome_id: int, attempt: int = 1) -> None:
     )
     try:
         send_mail(subject, body, None, [launcher.email])
+        sent()
     except Exception:
         logger.exception("Could not send the email for run outcome %s", outcome_id)
         retry_later(send_run_finished_email, attempt, outcome_id)

@@ -8,6 +8,7 @@ from django.db import transaction
 from accounts.models import User
 from accounts.notifications import enqueue_after_commit
 from federations.models import Activity, Federation
+from federations.signals import run_ended
 from superlink.hooks import FinishedRun
 
 from . import artifacts as artifacts_module  # beside arguments named artifacts
@@ -46,6 +47,14 @@ def record_run_outcome(
             enqueue_after_commit(notifications.send_run_finished_email, outcome.pk)
         if created:
             enqueue_after_commit(artifacts_module.pack_run_artifacts, outcome.pk)
+            run_ended.send(
+                RunOutcome,
+                federation=federation,
+                run_id=int(run_id),
+                launcher=launcher,
+                status=outcome.sub_status,
+                details=outcome.details,
+            )
     return outcome if created else None
 
 

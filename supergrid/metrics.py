@@ -13,11 +13,12 @@ import time
 from collections.abc import Callable, Iterable, Iterator
 
 from django.conf import settings
-from django.db.models import Count, Min
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Min
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Histogram, generate_latest, multiprocess
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest, multiprocess
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import REGISTRY, Collector
 
 REQUEST_SECONDS = Histogram(
@@ -26,6 +27,46 @@ REQUEST_SECONDS = Histogram(
     ["view", "method"],
     buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10),
 )
+
+
+SIGN_INS = Counter(
+    "supergrid_sign_ins",
+    "Sign-ins to the portal, by result (ok, refused: a wrong password or a locked account).",
+    ["result"],
+)
+for result in ("ok", "refused"):
+    SIGN_INS.labels(result=result)  # both series exist (at 0) before the first sign-in
+SUPERLINK_CHECK_SECONDS = 15
+
+
+def tally(name: str, by: int = 1) -> None:
+    """Add to a count kept in the database (any process: the worker's emails). Inside a transaction, it is
+    rolled back with it."""
+    from .models import Tally
+
+    if Tally.objects.filter(name=name).update(count=F("count") + by):
+        return
+    try:
+        with transaction.atomic():
+            Tally.objects.create(name=name, count=by)
+    except IntegrityError:  # another process created it first
+        Tally.objects.filter(name=name).update(count=F("count") + by)
+
+
+def tallies(prefix: str) -> dict[str, int]:
+    from .models import Tally
+
+    return {
+        name.removeprefix(prefix): count
+        for name, count in Tally.objects.filter(name__startswith=prefix).values_list("name", "count")
+    }
+
+
+def counter(name: str, documentation: str, label: str, values: dict[str, int]) -> CounterMetricFamily:
+    family = CounterMetricFamily(name, documentation, labels=[label])
+    for key, value in sorted(values.items()):
+        family.add_metric([key], value)
+    return family
 
 
 # Each app hands in what it counts (from its AppConfig.ready()): supergrid names no feature app.
@@ -59,9 +100,26 @@ class PortalCollector(Collector):
             "Age of the oldest task waiting for the worker (0 when none waits).",
             (timezone.now() - oldest).total_seconds() if oldest else 0.0,
         )
+        yield gauge(
+            "supergrid_superlink_up",
+            f"Whether the SuperLink's Control API accepts connections (1) or not (0), checked at most every "
+            f"{SUPERLINK_CHECK_SECONDS} s.",
+            1.0 if superlink_up() else 0.0,
+        )
 
 
 PORTAL_COLLECTOR = PortalCollector()
+_superlink_checked: list[float] = [float("-inf"), 0.0]  # when, and what was found
+
+
+def superlink_up() -> bool:
+    from .views import superlink_listening
+
+    checked_at, found = _superlink_checked
+    if time.monotonic() - checked_at >= SUPERLINK_CHECK_SECONDS:
+        found = 1.0 if superlink_listening() else 0.0
+        _superlink_checked[:] = [time.monotonic(), found]
+    return bool(found)
 
 
 def allowed(request: HttpRequest) -> bool:

@@ -9,3 +9,14 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.worker_id} at {self.beat_at:%Y-%m-%d %H:%M:%S}"
+
+
+class Tally(models.Model):
+    """A count kept across processes and restarts (emails sent by the worker, read by /metrics in the
+    portal): one row per name, only ever increased (``supergrid.metrics.tally``)."""
+
+    name = models.CharField(max_length=64, primary_key=True)
+    count = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.name}: {self.count}"

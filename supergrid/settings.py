@@ -87,6 +87,7 @@ INSTALLED_APPS = [
     "supernodes",
     "runs",
     "apps",
+    "webhooks",
     "superlink",
 ]
 
@@ -376,4 +377,13 @@ SUPERLINK_NODE_CACHE_SECONDS = env_float("SUPERLINK_NODE_CACHE_SECONDS", 2.0)
 # /metrics (Prometheus): never public. A scraper sends "Authorization: Bearer <METRICS_TOKEN>", or scrapes
 # from an address in METRICS_ALLOWED_IPS (comma-separated); with neither, /metrics is a missing page.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+# The SuperLink's own /metrics (Control call latencies, FederationManager calls, runs by status), on
+# 127.0.0.1 at this port; 0: not served.
+SUPERLINK_METRICS_PORT = env_int("SUPERLINK_METRICS_PORT", 0)
 METRICS_ALLOWED_IPS = [ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS", "").split(",") if ip.strip()]
+
+# Webhooks (docs/webhooks.md): https only unless WEBHOOKS_ALLOW_HTTP (on in development); never to
+# loopback, link-local, private or reserved addresses, except networks listed (CIDR, comma-separated) in
+# WEBHOOKS_ALLOWED_NETWORKS, for receivers on the operator's own network.
+WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
+WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")

@@ -19,4 +19,5 @@ urlpatterns = [
     path("", include("runs.urls")),
     path("", include("apps.urls")),
     path("", include("supernodes.urls")),
+    path("", include("webhooks.urls")),
 ]

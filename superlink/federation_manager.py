@@ -31,8 +31,10 @@ from accounts.models import User, ascii_iexact
 from federations import lookups, services
 from federations.models import Federation, Invitation, Membership, split_handle
 from federations.rules import Action, Code, Permissions, Refusal, Target, review_refusal
+from federations.signals import run_started
 from supergrid import sources
 
+from . import metrics
 from .db import release_connections
 from .hooks import HubLaunch, ListedApp, hooks
 from .node_directory import NodeDirectory, node_directory
@@ -396,6 +398,23 @@ class PortalFederationManager(FederationManager):
         except Exception:
             logger.exception("Could not record the runs that ended")
 
+    @with_django
+    def state_counts(self) -> metrics.Counts:
+        """For the SuperLink's /metrics: runs by status (a finished run's by how it ended) and federation
+        kind, and SuperNodes by status."""
+        kinds = {
+            f"@{owner}/{name}".casefold(): kind
+            for owner, name, kind in Federation.objects.values_list("owner__username", "name", "kind")
+        }
+        counts = metrics.Counts()
+        for run in self.linkstate.get_run_info():
+            status = run.status.sub_status if run.status.status == "finished" else run.status.status
+            key = (status or "unknown", kinds.get(run.federation_id.casefold(), "unknown"))
+            counts.runs[key] = counts.runs.get(key, 0) + 1
+        for node in self.linkstate.get_node_info():
+            counts.nodes[node.status] = counts.nodes.get(node.status, 0) + 1
+        return counts
+
     @FederationManager.linkstate.setter  # type: ignore[attr-defined,untyped-decorator]
     def linkstate(self, linkstate: "LinkState") -> None:
         """Set by the SuperLink's state as it starts: then catch up with runs that ended while it was down."""
@@ -464,11 +483,18 @@ class PortalFederationManager(FederationManager):
 
     @with_django
     def launched(self, launch: HubLaunch, flwr_aid: str, federation_id: str, run_id: int) -> None:
-        if launch.version_id is None:
+        """A run has its id: the Hub counts it (an app's run), and the apps above hear of it (webhooks)."""
+        federation = Federation.objects.by_handle(federation_id).first()
+        if federation is None:
             return
-        federation, _ = lookups.federation_and_membership(federation_id)
-        if federation is not None:
-            hooks.hub.launched(launch, federation=federation, account=account(flwr_aid), run_id=run_id)
+        launcher = User.objects.filter(flwr_aid=flwr_aid).first()
+        try:  # the run exists now: telling others about it never makes its start fail
+            with transaction.atomic():
+                if launch.version_id is not None and launcher is not None:
+                    hooks.hub.launched(launch, federation=federation, account=launcher, run_id=run_id)
+                run_started.send(PortalFederationManager, federation=federation, run_id=run_id, launcher=launcher)
+        except Exception:
+            logger.exception("Could not record the start of run %s", run_id)
 
     @with_django
     def list_apps(self, flwr_aid: str, federation_id: str) -> list[ListedApp]:

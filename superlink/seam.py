@@ -69,7 +69,7 @@ from google.protobuf.message import Message
 
 from federations.models import WORKSPACE_NAME
 
-from . import hub_client
+from . import hub_client, metrics
 from .auth_plugin import PortalAuthnPlugin
 from .control_client import FEDERATION_STATUS_PATH, MEMBER_RUNS_PATH, OWN_NODES, STATUS_FEDERATIONS_LIMIT
 from .fab import InvalidFab, inspect_fab
@@ -293,10 +293,10 @@ def add_route(path: str, request_type: type[Message], endpoint: Callable[..., Me
     if any(getattr(route, "path", "") == path for route in control_router.routes):
         return
     translation.PROTOBUF_REQUEST_TYPES[("POST", path)] = request_type
-    control_router.post(path.removeprefix(control_router.prefix))(endpoint)
+    control_router.post(path.removeprefix(control_router.prefix))(metrics.timed(endpoint.__name__, endpoint))
 
 
-def install() -> FederationManager:
+def install() -> PortalFederationManager:
     manager = PortalFederationManager()
     control_handlers.resolve_account_ids = resolve_account_ids
     control_handlers.start_run = start_run
@@ -313,8 +313,11 @@ def install() -> FederationManager:
     # FLWR_SUPERGRID_API_URL once, when first imported (which the URLconf's imports may do before any
     # command runs), and the handler looks the name up at call time: so it is set here, where it is used.
     control_handlers.FLWR_SUPERGRID_API_URL = settings.HUB_API_URL
+    metrics.time_control_handlers(control_handlers)  # after the replacements above, so they are timed too
     add_route(MEMBER_RUNS_PATH, ListRunsRequest, member_runs)
     add_route(FEDERATION_STATUS_PATH, ListFederationsRequest, federation_status)
+    # What the stock SuperLink asks of a FederationManager (flwr's abstract methods), counted.
+    metrics.count_manager_calls(manager, sorted(FederationManager.__abstractmethods__))
 
     def get_federation_manager(is_simulation: bool = False) -> FederationManager:
         return manager
@@ -327,7 +330,9 @@ def install() -> FederationManager:
 
 def run_superlink(argv: Sequence[str]) -> None:
     """Start the stock SuperLink (blocking) with the portal's manager and login plugin."""
-    install()
+    manager = install()
     node_directory.start()
+    if settings.SUPERLINK_METRICS_PORT:
+        metrics.serve(settings.SUPERLINK_METRICS_PORT, manager.state_counts)
     sys.argv = ["flower-superlink", *argv]
     superlink_cli.flower_superlink()

@@ -1,4 +1,4 @@
-"""The Settings tab (owner): simulation settings, description, archive."""
+"""The Settings tab (owner): simulation settings, description, the sections the apps above add, archive."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +11,7 @@ from accounts.http import AuthenticatedHttpRequest
 
 from .. import services
 from ..access import load_federation
+from ..extensions import extensions
 from ..forms import ArchiveForm, FederationSettingsForm
 from ..models import Federation
 from ..rules import Action
@@ -24,10 +25,14 @@ def settings_context(federation: Federation, settings_form=None, archive_form=No
         "only_its_apps": federation.only_its_apps,
         "reviewers_required": " ".join(federation.required_reviewers),
     }
-    return {
+    context = {
         "settings_form": settings_form or FederationSettingsForm(initial=initial, federation=federation),
         "archive_form": archive_form or ArchiveForm(federation=federation),
+        "settings_sections": [template for template, _ in extensions.settings_sections],
     }
+    for _, section_context in extensions.settings_sections:
+        context |= section_context(federation)
+    return context
 
 
 @login_required

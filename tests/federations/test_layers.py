@@ -12,7 +12,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-ABOVE_FEDERATIONS = ["runs", "supernodes", "superlink", "apps", "hub"]  # hub: the apps app's label and URL names
+ABOVE_FEDERATIONS = [
+    "runs",
+    "supernodes",
+    "superlink",
+    "apps",
+    "hub",
+    "webhooks",
+]  # hub: the apps app's label and URL names
 ABOVE_ACCOUNTS = ["federations", *ABOVE_FEDERATIONS]
 
 

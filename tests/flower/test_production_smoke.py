@@ -26,6 +26,7 @@ from aiosmtpd.controller import Controller
 from prometheus_client.parser import text_string_to_metric_families
 
 from ..factories import FederationFactory, UserFactory
+from ..webhooks.receiving import Receiver
 from .conftest import BIN, FLWR_ENV, ROOT, FlwrCli, SuperLink, database_url, free_port, stop, wait_for_tls
 from .test_runs_e2e import make_key
 
@@ -149,6 +150,9 @@ def grid(django_db_setup, tmp_path, settings):
         "GUNICORN_BIND": f"127.0.0.1:{portal_port}",
         "WEB_CONCURRENCY": "2",
         "METRICS_TOKEN": "smoke-metrics-token",
+        "SUPERLINK_METRICS_PORT": str(free_port()),
+        "WEBHOOKS_ALLOW_HTTP": "1",  # the receiver below is plain HTTP on this machine, which the operator allows
+        "WEBHOOKS_ALLOWED_NETWORKS": "127.0.0.0/8",
         "PROMETHEUS_MULTIPROC_DIR": str(tmp_path / "metrics"),  # the portal unit's RuntimeDirectory
         "PATH": f"{BIN}{os.pathsep}{os.environ.get('PATH', '')}",
     }
@@ -170,6 +174,7 @@ def grid(django_db_setup, tmp_path, settings):
     class Grid:
         base = f"http://127.0.0.1:{portal_port}"
         superlink_address = env["SUPERLINK_ADDRESS"]
+        superlink_metrics = f"http://127.0.0.1:{env['SUPERLINK_METRICS_PORT']}/metrics"
         public_address = env["SUPERLINK_PUBLIC_ADDRESS"]
         ca_certfile = var / "tls" / "ca.pem"
 
@@ -225,7 +230,26 @@ def wait_for_run(browser: Browser, run_page: str, node_log: Path) -> None:
     assert ">finished:completed<" in body, body[-3000:] + node_log.read_text()[-3000:]
 
 
-def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
+def wait_until(check, timeout: float, what: str):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if found := check():
+            return found
+        time.sleep(0.5)
+    raise AssertionError(f"{what} did not happen within {timeout} s")
+
+
+@pytest.fixture
+def receiver(tmp_path):
+    receiver = Receiver(tmp_path / "receiver")
+    yield receiver
+    receiver.stop()
+
+
+def test_production_grid_end_to_end(grid, tmp_path, quickstart_app, quickstart_fab, receiver):
+    from federations.models import Invitation
+    from webhooks.models import Delivery, Webhook
+
     alice = UserFactory(username="alice", has_deployment_access=True)
     UserFactory(username="bob"), UserFactory(username="carol"), UserFactory(username="dave")
     FederationFactory(owner=alice, name="hospitals", kind="deployment")
@@ -286,6 +310,31 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     time.sleep(6)  # a heartbeat and more: nothing is sent twice
     assert [message["To"] for message in grid.inbox.messages].count("dave@example.com") == 1
 
+    # A webhook for the federation's events (the owner's Settings tab); the worker dies while the receiver
+    # holds its answer to "member joined": the event is delivered again when the lease runs out, with the
+    # same event id (at least once), and recorded as delivered once.
+    events = ["run.started", "run.finished", "run.failed", "member.joined", "supernode.added"]
+    added = as_alice.post("/@alice/hospitals/settings/webhooks/add/", {"url": receiver.url, "events": events})
+    assert added.status_code == 302, added.text[-2000:]
+    receiver.trust(Webhook.objects.get().secret)
+    receiver.hold(True)
+    invitation = Invitation.objects.get(invitee__username="bob")
+    assert as_bob.post(f"/invitations/{invitation.pk}/accept/").status_code == 302
+    receiver.wait_for(lambda lines: {"holding": True} in lines, what="the held delivery")
+    grid.kill("worker", signal.SIGKILL)
+    receiver.hold(False)
+    grid.restart("worker")
+    joined = wait_until(
+        lambda: Delivery.objects.filter(event="member.joined", status="delivered").first(), 90, "the redelivery"
+    )
+    received = receiver.received("member.joined")
+    assert 1 <= len(received) <= 2
+    assert {line["event_id"] for line in received} == {str(joined.event_id)}
+    assert all(line["verified"] for line in received)
+    assert received[0]["body"]["member"] == "bob"
+    assert Delivery.objects.filter(event="member.joined").count() == 1
+    assert grid.inbox.wait_for(4)["To"] == "alice@example.com"  # the owner hears that bob joined
+
     # Sign-up with the worker stopped sends nothing (allauth's emails wait in the queue too) until it runs.
     grid.kill("worker")
     newcomer = Browser(grid.base)
@@ -295,9 +344,9 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
     )
     assert signed_up.status_code == 302, signed_up.text[-2000:]
     time.sleep(3)
-    assert len(grid.inbox.messages) == 3
+    assert len(grid.inbox.messages) == 4
     grid.restart("worker")
-    verification = grid.inbox.wait_for(4)
+    verification = grid.inbox.wait_for(5)
     assert verification["To"] == "erin@example.com"
     assert "/accounts/confirm-email/" in verification.get_payload(decode=True).decode()
 
@@ -373,7 +422,57 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_fab):
             time.sleep(0.5)
         assert "SSL/TLS handshake error" not in node_log.read_text()
         assert httpx.get(f"{grid.base}/healthz?all=1").status_code == 200
-        wait_for_run(as_alice, launch(as_alice, quickstart_fab), node_log)
+        # This run through the stock CLI: exactly one "run finished" delivery, with its id, federation,
+        # launcher, status and links.
+        started = cli.json(
+            "run",
+            str(quickstart_app),
+            "grid",
+            "--federation",
+            "@alice/hospitals",
+            "--run-config",
+            "num-server-rounds=1",
+        )
+        run_id = str(started["run-id"])
+        wait_for_run(as_alice, f"/@alice/hospitals/runs/{run_id}/", node_log)
         wait_for_text(as_alice, "/@alice/hospitals/supernodes/?show=all", "Online", timeout=10)
+        receiver.wait_for(
+            lambda lines: any(
+                line.get("event") == "run.finished" and line["body"]["run"]["id"] == run_id for line in lines
+            ),
+            timeout=60,
+            what="run.finished",
+        )
+        time.sleep(3)
+        finished = [line for line in receiver.received("run.finished") if line["body"]["run"]["id"] == run_id]
+        assert len(finished) == 1, finished
+        body = finished[0]["body"]
+        assert finished[0]["verified"]
+        assert body["federation"]["id"] == "@alice/hospitals"
+        assert body["run"]["launcher"] == "alice"
+        assert body["run"]["status"] == "completed"
+        assert body["run"]["url"] == f"{grid.base}/@alice/hospitals/runs/{run_id}/"
+        assert [line["body"]["run"]["id"] for line in receiver.received("run.started")].count(run_id) == 1
+        assert len(receiver.received("run.finished")) == 2  # the browser's run before it, and this one
+        assert len(receiver.received("supernode.added")) == 1
+
+        # The SuperLink's own /metrics (a local port): its Control calls by method, the FederationManager's
+        # calls, and the runs it holds by status and federation kind.
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(httpx.get(grid.superlink_metrics).text)
+            for sample in family.samples
+        }
+        assert samples[("supergrid_runs", (("kind", "deployment"), ("status", "completed")))] == 2  # its state survived
+        started_runs = samples[
+            ("supergrid_superlink_control_duration_seconds_count", (("method", "start_run"), ("outcome", "ok")))
+        ]
+        assert started_runs == 1  # the CLI's, since the restart
+        assert (
+            samples[
+                ("supergrid_superlink_federation_manager_calls_total", (("method", "can_execute"), ("outcome", "ok")))
+            ]
+            >= 1
+        )
     finally:
         stop(node)

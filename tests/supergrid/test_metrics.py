@@ -53,14 +53,25 @@ def test_counts_and_request_latencies_by_view(client, settings, owner, member):
     assert not any(dict(labels).get("view") == "metrics" for _, labels in samples)
 
 
-def test_the_grafana_dashboard_plots_only_series_the_portal_exports(client, settings):
+def test_the_grafana_dashboard_plots_only_series_the_portal_and_the_superlink_export(client, settings):
     import json
     import re
     from pathlib import Path
 
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from superlink import metrics as superlink_metrics
+
     settings.METRICS_TOKEN = "s3cret-scraper-token"
     client.get(reverse("healthz"))
     scraped = scrape(client, Authorization="Bearer s3cret-scraper-token").content.decode()
+    # What the SuperLink's own endpoint serves: its registry, and its runs and SuperNodes (any counts).
+    superlink_metrics.CONTROL_SECONDS.labels(method="start_run", outcome="ok").observe(0.1)
+    superlink_metrics.MANAGER_CALLS.labels(method="can_execute", outcome="ok").inc()
+    state = CollectorRegistry()
+    counts = superlink_metrics.Counts(runs={("running", "simulation"): 1}, nodes={"online": 1})
+    state.register(superlink_metrics.StateCounts(lambda: counts))
+    scraped += generate_latest(superlink_metrics.REGISTRY).decode() + generate_latest(state).decode()
     families = list(text_string_to_metric_families(scraped))
     exported = {family.name for family in families} | {sample.name for family in families for sample in family.samples}
     dashboard = json.loads(
@@ -74,3 +85,73 @@ def test_the_grafana_dashboard_plots_only_series_the_portal_exports(client, sett
     }
     assert plotted
     assert plotted <= exported, plotted - exported
+
+
+def samples_of(client) -> dict:
+    response = scrape(client, Authorization="Bearer s3cret-scraper-token")
+    assert response.status_code == 200
+    return {
+        (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+        for family in text_string_to_metric_families(response.content.decode())
+        for sample in family.samples
+    }
+
+
+def test_sign_ins_and_refused_sign_ins_are_counted(client, settings, owner, password):
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    ok, refused = (
+        ("supergrid_sign_ins_total", (("result", "ok"),)),
+        ("supergrid_sign_ins_total", (("result", "refused"),)),
+    )
+    before = samples_of(client)
+    client.post(reverse("account_login"), {"login": owner.username, "password": "wrong"})
+    client.post(reverse("account_login"), {"login": owner.username, "password": password})
+    after = samples_of(client)
+    assert after[ok] - before[ok] == 1
+    assert after[refused] - before[refused] == 1
+
+
+def test_emails_sent_failed_and_queued_are_counted(
+    client, settings, owner, member, monkeypatch, mailoutbox, django_capture_on_commit_callbacks
+):
+    from federations import notifications
+
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    sent, failed = (
+        ("supergrid_emails_total", (("status", "sent"),)),
+        ("supergrid_emails_total", (("status", "failed"),)),
+    )
+    federation = FederationFactory(owner=owner, name="lab")
+    before = samples_of(client)
+    with django_capture_on_commit_callbacks(execute=True):  # development's queue: sent once it commits
+        services.invite(federation=federation, inviter=owner, username=member.username)
+    assert len(mailoutbox) == 1
+
+    def refuse(*args, **kwargs):
+        raise OSError("the mail server is down")
+
+    monkeypatch.setattr(notifications, "send_mail", refuse)
+    UserFactory(username="ivy")
+    with django_capture_on_commit_callbacks(execute=True):
+        services.invite(federation=federation, inviter=owner, username="ivy")
+    after = samples_of(client)
+    assert after[sent] - before[sent] == 1
+    assert after[failed] - before[failed] == 1
+    assert after[("supergrid_emails_queued", ())] == 0  # development's queue keeps nothing waiting
+
+
+def test_superlink_reachability(client, settings):
+    import socket
+
+    from supergrid import metrics
+
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    with socket.socket() as listening:
+        listening.bind(("127.0.0.1", 0))
+        listening.listen()
+        settings.SUPERLINK_ADDRESS = f"127.0.0.1:{listening.getsockname()[1]}"
+        metrics._superlink_checked[:] = [float("-inf"), 0.0]
+        assert samples_of(client)[("supergrid_superlink_up", ())] == 1
+        metrics._superlink_checked[:] = [float("-inf"), 0.0]
+    assert samples_of(client)[("supergrid_superlink_up", ())] == 0  # closed: down at the next check
+    assert samples_of(client)[("supergrid_superlink_up", ())] == 0  # and remembered for 15 s
