@@ -9,8 +9,10 @@ class RunsConfig(AppConfig):
         from accounts.extensions import ProfileSection, add_profile_section
         from federations.extensions import Tab, add_next_step, add_overview_details, add_tab, set_dashboard_live
         from federations.rules import Action
+        from supergrid.metrics import add_gauges
         from superlink.hooks import on_runs_ended, provide_artifacts_url
 
+        from . import gauges
         from .artifacts import pull_url
         from .services import record_finished_runs
         from .views.emails import PROFILE_SECTION, profile_section_context
@@ -21,4 +23,5 @@ class RunsConfig(AppConfig):
         set_dashboard_live("runs:dashboard_live")
         on_runs_ended(record_finished_runs)
         provide_artifacts_url(pull_url)
+        add_gauges(gauges.gauges)
         add_profile_section(ProfileSection("run-emails", PROFILE_SECTION, profile_section_context, position=20))

@@ -155,3 +155,22 @@ def test_superlink_reachability(client, settings):
         metrics._superlink_checked[:] = [float("-inf"), 0.0]
     assert samples_of(client)[("supergrid_superlink_up", ())] == 0  # closed: down at the next check
     assert samples_of(client)[("supergrid_superlink_up", ())] == 0  # and remembered for 15 s
+
+
+def test_runs_finished_by_outcome(client, settings, owner):
+    from runs.services import record_run_outcome
+
+    settings.METRICS_TOKEN = "s3cret-scraper-token"
+    federation = FederationFactory(owner=owner, name="lab")
+    before = samples_of(client)
+    for run_id, status in [(1, "completed"), (2, "completed"), (3, "failed"), (2, "completed")]:  # 2 told twice
+        record_run_outcome(
+            run_id=run_id, federation_id=federation.handle, launched_by_aid=owner.flwr_aid, sub_status=status
+        )
+    after = samples_of(client)
+    moved = {
+        outcome: after[("supergrid_runs_finished_total", (("outcome", outcome),))]
+        - before[("supergrid_runs_finished_total", (("outcome", outcome),))]
+        for outcome in ("completed", "failed", "stopped")
+    }
+    assert moved == {"completed": 2, "failed": 1, "stopped": 0}
