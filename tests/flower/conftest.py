@@ -88,6 +88,38 @@ def superlink(django_db_setup, django_db_blocker, tmp_path_factory):
         yield running
 
 
+@pytest.fixture(autouse=True)
+def quiet_database_before_flush(request):
+    """After each test, before its database is emptied (TRUNCATE of every table): wait until the SuperLink
+    has finished what the test's last actions started (recording a run that ended, packing it, queueing
+    webhooks), so the TRUNCATE does not deadlock with one of its transactions. Set up after the database
+    fixture, so torn down before it."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")
+    yield
+    if connection.vendor != "postgresql":
+        return
+    busy = (
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() "
+        "AND state IN ('active', 'idle in transaction')"
+    )
+    deadline, quiet_since = time.monotonic() + 30, None
+    while time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(busy)
+            working = cursor.fetchone()[0]
+        if working:
+            quiet_since = None
+        elif quiet_since is None:
+            quiet_since = time.monotonic()
+        elif time.monotonic() - quiet_since >= 1.5:
+            return
+        time.sleep(0.1)
+
+
 def clean(text: str) -> str:
     """CLI output without Rich's box drawing and line wrapping."""
     return re.sub(r"\s+", " ", re.sub(r"[│╭╮╰╯─]", " ", text)).strip()
