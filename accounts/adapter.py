@@ -1,10 +1,15 @@
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
+from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import resolve_url
 
 from .notifications import queue_email
+
+logger = logging.getLogger(__name__)
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -26,3 +31,27 @@ class AccountAdapter(DefaultAccountAdapter):
         request = allauth_context.request
         context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
         queue_email(self.render_mail(template_prefix, email, context))
+
+    def is_open_for_signup(self, request) -> bool:
+        """Sign-up with a password, unless the operator turned it off (PASSWORD_SIGNUP=0): then only single
+        sign-on creates accounts (SocialAccountAdapter)."""
+        return settings.PASSWORD_SIGNUP
+
+
+class SocialAccountAdapter(DefaultSocialAccountAdapter):
+    """Sign-in through an institution (OpenID Connect): the first time asks for a username."""
+
+    def is_open_for_signup(self, request, sociallogin) -> bool:
+        return True
+
+    def populate_user(self, request, sociallogin, data):
+        """Name and email from the provider; never a username: it is the Flower account name in every
+        @owner/name, so its owner chooses it on the sign-up form (look-alike checks and all)."""
+        user = super().populate_user(request, sociallogin, data)
+        user.username = ""
+        return user
+
+    def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None) -> None:
+        """For the operator: which provider failed and why (the page tells the person, without details)."""
+        logger.warning("Sign-in through %s failed: %s %r", getattr(provider, "id", provider), error, exception)
+        super().on_authentication_error(request, provider, error, exception, extra_context)

@@ -2,7 +2,17 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
-from .models import DeploymentAccessRequest, SigningKey, User
+from .models import DeploymentAccessRequest, Limits, SigningKey, User
+
+
+class LimitsInline(admin.StackedInline):
+    """Per-user overrides of the grid's fair-share limits: empty takes the default (settings LIMIT_*), 0 means none."""
+
+    model = Limits
+    can_delete = True
+    extra = 0
+    max_num = 1
+    verbose_name_plural = "limits (empty: the grid's default; 0: no limit)"
 
 
 @admin.register(User)
@@ -16,6 +26,7 @@ class UserAdmin(DjangoUserAdmin):
         ("Flower", {"fields": ("flwr_aid", "has_deployment_access")}),
     )
     actions = ["grant_deployment_access"]
+    inlines = [LimitsInline]
 
     def get_readonly_fields(self, request, obj=None):
         # A username is the Flower account name in every @owner/name the SuperLink holds: it never changes.

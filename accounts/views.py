@@ -1,3 +1,4 @@
+from allauth.socialaccount.models import SocialAccount
 from django import forms
 from django.conf import settings
 from django.contrib import messages
@@ -10,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supergrid.web import confirm_page
 
 from . import cli_login as logins
-from . import services
+from . import services, sso
 from .extensions import render_profile_sections
 from .http import AuthenticatedHttpRequest
 
@@ -55,6 +56,11 @@ def render_profile(
         "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
         "hub_api_url": settings.HUB_API_URL,
         "signing_keys": request.user.signing_keys.filter(removed_at__isnull=True),
+        "sso_providers": settings.OIDC_PROVIDERS,
+        "sso_connected": {
+            account.provider: sso.provider_name(account.provider)
+            for account in SocialAccount.objects.filter(user=request.user)
+        },
         "sections": render_profile_sections(request),
         "nav_section": "profile",
     }

@@ -12,7 +12,7 @@ class FederationsConfig(AppConfig):
         from accounts.extensions import ProfileSection, add_profile_section
         from supergrid.metrics import add_gauges
 
-        from . import metrics
+        from . import limits, metrics
         from .extensions import Tab, add_tab
         from .rules import Action
         from .services import workspace_for_new_account
@@ -26,5 +26,6 @@ class FederationsConfig(AppConfig):
         )
         add_tab(settings_tab)
         add_profile_section(ProfileSection("invitations", INBOX_TEMPLATE, inbox_context, position=10))
+        add_profile_section(ProfileSection("limits", limits.PROFILE_SECTION, limits.profile_context, position=90))
         add_gauges(metrics.gauges)
         post_save.connect(workspace_for_new_account, sender=settings.AUTH_USER_MODEL, dispatch_uid="workspace")

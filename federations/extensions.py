@@ -41,6 +41,9 @@ class Extensions:
     # Sections of the Settings tab after the federation's own form (the webhooks), each a template and
     # what it needs, given the federation.
     settings_sections: list[tuple[str, Callable[[Any], dict]]] = field(default_factory=list)
+    # A user's current use of a fair-share limit the SuperLink holds (runs at once, SuperNodes registered),
+    # by limit name, for the profile; None when it cannot be read now.
+    limit_usage: dict[str, Callable[[Any], int | None]] = field(default_factory=dict)
 
 
 extensions = Extensions()
@@ -80,3 +83,7 @@ def set_fab_reviewers(lookup: Callable[[str], set[str]]) -> None:
 def add_settings_section(template: str, context: Callable[[Any], dict]) -> None:
     if template not in (known for known, _ in extensions.settings_sections):
         extensions.settings_sections.append((template, context))
+
+
+def add_limit_usage(limit: str, usage: Callable[[Any], int | None]) -> None:
+    extensions.limit_usage[limit] = usage

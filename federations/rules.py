@@ -29,6 +29,7 @@ class Code(StrEnum):
     NODE_NOT_FOUND = "node_not_found"
     NOT_READY = "not_ready"  # asked too early: a run's artifacts still being packed, or none kept
     APP_NOT_FOUND = "app_not_found"  # no such Hub app or version (or a private one the asker cannot see)
+    LIMIT = "limit"  # a fair-share limit reached (federations.limits): Flower's EntitlementError
 
 
 class Refusal(Exception):

@@ -20,7 +20,8 @@ from accounts.notifications import enqueue_after_commit
 from accounts.validators import text_problem
 from supergrid import sources
 
-from . import notifications
+from . import limits, notifications
+from .limits import Limit
 from .models import (
     DEFAULT_SIMULATED_SUPERNODES,
     MAX_SIMULATED_SUPERNODES,
@@ -67,6 +68,17 @@ def record(federation: Federation, actor: User | None, verb: Activity.Verb, targ
     return Activity.objects.create(
         federation=federation, actor=actor, verb=verb, target=target, source=sources.current.get()
     )
+
+
+def check_simulated_supernodes(owner: User, number: int) -> None:
+    """The owner's limit on simulated SuperNodes per federation (a fair-share limit)."""
+    value = limits.limit(owner, Limit.SIMULATED_SUPERNODES)
+    if value and number > value:
+        raise limits.LimitReached(
+            f"A federation of yours may have at most {value} simulated SuperNodes; "
+            "choose fewer, or ask an operator to raise your limit.",
+            field="num_supernodes",
+        )
 
 
 def validate_num_supernodes(value: int | str) -> int:
@@ -121,11 +133,21 @@ def create_federation(
     if Federation.objects.filter(ascii_iexact("name", name), owner=owner).exists():
         raise FederationError(f"You already have a federation named “{name}”.", field="name", code=Code.NAME_TAKEN)
 
+    owned = Federation.objects.filter(owner=owner, archived_at__isnull=True).exclude(name__iexact=WORKSPACE_NAME)
+    limits.check(
+        owner,
+        Limit.FEDERATIONS,
+        owned.count(),
+        "You own {limit} active federations, the most you may: archive one you no longer need, "
+        "or ask an operator to raise your limit.",
+        field="name",
+    )
     federation = Federation(owner=owner, name=name, kind=kind, description=clean_description(description))
     if kind == Federation.Kind.SIMULATION:
-        federation.num_supernodes = validate_num_supernodes(
-            DEFAULT_SIMULATED_SUPERNODES if num_supernodes in (None, "") else num_supernodes
-        )
+        if num_supernodes in (None, ""):  # the default, or the owner's limit when lower
+            num_supernodes = min(DEFAULT_SIMULATED_SUPERNODES, limits.limit(owner, Limit.SIMULATED_SUPERNODES) or 10**9)
+        federation.num_supernodes = validate_num_supernodes(num_supernodes)
+        check_simulated_supernodes(owner, federation.num_supernodes)
         federation.client_resources_num_cpus = 1
         federation.client_resources_num_gpus = 0.0
         federation.simulation_backend = "ray"
@@ -214,6 +236,8 @@ def update_settings(
         if not federation.is_simulation:
             raise FederationError("Only simulation federations have simulated SuperNodes.", field="num_supernodes")
         number = validate_num_supernodes(num_supernodes)
+        if number > (federation.num_supernodes or 0):  # fewer is always fine, even above a limit lowered since
+            check_simulated_supernodes(federation.owner, number)
         if number != federation.num_supernodes:
             federation.num_supernodes = number
             changed.append("num_supernodes")

@@ -7,14 +7,21 @@ class RunsConfig(AppConfig):
 
     def ready(self):
         from accounts.extensions import ProfileSection, add_profile_section
-        from federations.extensions import Tab, add_next_step, add_overview_details, add_tab, set_dashboard_live
+        from federations.extensions import (
+            Tab,
+            add_limit_usage,
+            add_next_step,
+            add_overview_details,
+            add_tab,
+            set_dashboard_live,
+        )
         from federations.rules import Action
         from supergrid.metrics import add_gauges
         from superlink.hooks import on_runs_ended, provide_artifacts_url
 
         from . import gauges
         from .artifacts import pull_url
-        from .services import record_finished_runs
+        from .services import active_runs, record_finished_runs
         from .views.emails import PROFILE_SECTION, profile_section_context
 
         add_tab(Tab("runs", "Runs", "runs:runs", "runs/tab.html", Action.READ_RUNS, position=20))
@@ -24,4 +31,5 @@ class RunsConfig(AppConfig):
         on_runs_ended(record_finished_runs)
         provide_artifacts_url(pull_url)
         add_gauges(gauges.gauges)
+        add_limit_usage("runs", active_runs)
         add_profile_section(ProfileSection("run-emails", PROFILE_SECTION, profile_section_context, position=20))

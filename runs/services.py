@@ -9,11 +9,20 @@ from accounts.models import User
 from accounts.notifications import enqueue_after_commit
 from federations.models import Activity, Federation
 from federations.signals import run_ended
+from superlink import control_client
 from superlink.hooks import FinishedRun
 
 from . import artifacts as artifacts_module  # beside arguments named artifacts
 from . import notifications
 from .models import RunArtifacts, RunEmailSetting, RunOutcome
+
+
+def active_runs(user: User) -> int | None:
+    """The user's runs pending or running (a fair-share limit's use, on the profile); None: SuperLink away."""
+    try:
+        return len(control_client.member_runs(user, status="active", mine=True, limit=1000))
+    except control_client.SuperLinkTrouble:
+        return None
 
 
 def wants_run_emails(user_id: int) -> bool:

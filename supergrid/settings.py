@@ -12,6 +12,8 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from supergrid import oidc
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(os.environ.get("SUPERGRID_VAR_DIR", BASE_DIR / "var"))
 
@@ -82,6 +84,8 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
     "accounts",
     "federations",
     "supernodes",
@@ -108,6 +112,7 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "supergrid.middleware.ErrorPageMiddleware",
+    "accounts.sso.ProviderTroubleMiddleware",  # a sign-in provider that is down: a page, not a 500
 ]
 
 ROOT_URLCONF = "supergrid.urls"
@@ -206,6 +211,19 @@ ACCOUNT_RATE_LIMITS_ENABLED = True
 ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 
+# Single sign-on through the members' institutions (OpenID Connect, allauth's openid_connect provider;
+# docs/sso.md). OIDC_PROVIDERS is a JSON list: [{"id": "uni-a", "name": "University A", "issuer":
+# "https://idp.uni-a.example/realms/main", "client_id": "…", "client_secret": "…"}]. The first sign-in asks
+# for a username (the Flower account name, chosen, never derived from an email).
+OIDC_PROVIDERS = oidc.providers(os.environ.get("OIDC_PROVIDERS", ""))
+SOCIALACCOUNT_PROVIDERS = oidc.socialaccount_providers(OIDC_PROVIDERS)
+SOCIALACCOUNT_ADAPTER = "accounts.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_AUTO_SIGNUP = False  # the username is chosen on a form of its own
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an institution's account never takes over a portal account by email
+SOCIALACCOUNT_STORE_TOKENS = False
+# With PASSWORD_SIGNUP=0 only single sign-on creates accounts (password sign-in keeps working).
+PASSWORD_SIGNUP = env_bool("PASSWORD_SIGNUP", True)
+
 # Email: console in development; SMTP when EMAIL_HOST is set.
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "SuperGrid <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
@@ -282,7 +300,9 @@ SECURE_CSP = {
     "style-src": [CSP.SELF],
     "img-src": [CSP.SELF, "data:"],
     "connect-src": [CSP.SELF],
-    "form-action": [CSP.SELF],
+    # A sign-in through an institution posts to the portal, which redirects to the provider: exactly the
+    # configured providers' origins, nothing wider.
+    "form-action": [CSP.SELF, *oidc.origins(OIDC_PROVIDERS)],
     "frame-ancestors": [CSP.NONE],
     "base-uri": [CSP.SELF],
     "object-src": [CSP.NONE],
@@ -387,3 +407,11 @@ METRICS_ALLOWED_IPS = [ip.strip() for ip in os.environ.get("METRICS_ALLOWED_IPS"
 # WEBHOOKS_ALLOWED_NETWORKS, for receivers on the operator's own network.
 WEBHOOKS_ALLOW_HTTP = env_bool("WEBHOOKS_ALLOW_HTTP", DEBUG)
 WEBHOOKS_ALLOWED_NETWORKS = env_list("WEBHOOKS_ALLOWED_NETWORKS")
+
+# Fair-share limits (federations.limits): operator defaults, per-user overrides in the admin. 0: no limit
+# (development's default); deploy/supergrid.env sets production's.
+LIMIT_FEDERATIONS = env_int("LIMIT_FEDERATIONS", 0)  # active federations a user owns (not their workspace)
+LIMIT_RUNS = env_int("LIMIT_RUNS", 0)  # a user's runs pending or running at once
+LIMIT_RUNS_PER_FEDERATION = env_int("LIMIT_RUNS_PER_FEDERATION", 0)  # runs at once in one federation
+LIMIT_SUPERNODES = env_int("LIMIT_SUPERNODES", 0)  # SuperNodes a user registers
+LIMIT_SIMULATED_SUPERNODES = env_int("LIMIT_SIMULATED_SUPERNODES", 0)  # per simulation federation

@@ -21,14 +21,15 @@ from flwr.proto.federation_pb2 import Account, Member
 from flwr.proto.federation_pb2 import Invitation as InvitationProto
 from flwr.proto.node_pb2 import NodeInfo
 from flwr.supercore.constant import ActionType
-from flwr.supercore.error import ApiErrorCode, FlowerError
+from flwr.supercore.error import ApiErrorCode, EntitlementError, FlowerError
 from flwr.supercore.run import Run
 from flwr.supercore.typing import ActionContext, StartRunContext
 from flwr.superlink.federation import FederationManager
 from flwr.superlink.federation.typing import Federation as FederationDetails
 
 from accounts.models import User, ascii_iexact
-from federations import lookups, services
+from federations import limits, lookups, services
+from federations.limits import Limit
 from federations.models import Federation, Invitation, Membership, split_handle
 from federations.rules import Action, Code, Permissions, Refusal, Target, review_refusal
 from federations.signals import run_started
@@ -60,11 +61,15 @@ FLOWER_CODES = {
     Code.NODE_NOT_FOUND: ApiErrorCode.FORBIDDEN_ACTION,
     Code.NOT_READY: ApiErrorCode.PULL_UNFINISHED_RUN,
     Code.APP_NOT_FOUND: ApiErrorCode.FAB_DOWNLOAD_LINK_FAILURE,
+    Code.LIMIT: ApiErrorCode.ENTITLEMENT_ERROR,
 }
+LIMIT_ENTITLEMENT_CODE = 1  # the service-defined code in an EntitlementError: a fair-share limit reached
 
 
 def flower_error(error: Refusal) -> FlowerError:
-    """The web page's refusal, as the Flower error the CLI prints."""
+    """The web page's refusal, as the Flower error the CLI prints (a limit as Flower's EntitlementError)."""
+    if error.code == Code.LIMIT:
+        return EntitlementError(error.message, public_details=error.message, entitlement_code=LIMIT_ENTITLEMENT_CODE)
     return FlowerError(FLOWER_CODES[error.code], error.message, public_details=error.message)
 
 
@@ -431,12 +436,53 @@ class PortalFederationManager(FederationManager):
 
     @with_django
     def can_execute(self, flwr_aid: str, action: ActionType, context: ActionContext) -> None:
-        """Launching a run asks the rules table; other actions are checked by the services they call."""
+        """Launching a run asks the rules table and the fair-share limits on runs at once; registering a
+        SuperNode the limit on SuperNodes; other actions are checked by the services they call (creating a
+        federation: the limit on federations owned, in ``services.create_federation``)."""
+        if action == ActionType.REGISTER_SUPERNODE:
+            self._check_supernode_limit(flwr_aid)
+            return
         if action != ActionType.START_RUN:
             return
         if not isinstance(context, StartRunContext):  # refuse rather than skip the rules
             raise TypeError(f"Flower asked about START_RUN with a {type(context).__name__}.")
-        member_rights(flwr_aid, context.federation_id).check(Action.LAUNCH_RUN)
+        can = member_rights(flwr_aid, context.federation_id)
+        can.check(Action.LAUNCH_RUN)
+        self._check_run_limits(account(flwr_aid), can.federation)
+
+    def _check_run_limits(self, user: User, federation: Federation) -> None:
+        """Runs pending or running at once: the launcher's own, and the federation's (its owner's limit).
+        The seam launches one run at a time, so two launches cannot both take the last slot."""
+        active = ["pending", "starting", "running"]
+        mine = len(self.linkstate.get_run_info(flwr_aids=[user.flwr_aid], statuses=active))
+        limits.check(
+            user,
+            Limit.RUNS,
+            mine,
+            "You have {limit} runs pending or running, the most you may at once: "
+            "wait for one to finish or stop one (`flwr stop <run-id>`), then launch again.",
+        )
+        theirs = len(self.linkstate.get_run_info(federation_ids=[federation.handle], statuses=active))
+        limits.check(
+            federation.owner,
+            Limit.RUNS_PER_FEDERATION,
+            theirs,
+            f"{federation.handle} has {{limit}} runs pending or running, the most it may at once: "
+            "wait for one to finish, then launch again.",
+        )
+
+    def _check_supernode_limit(self, flwr_aid: str) -> None:
+        user = account(flwr_aid)
+        registered = [
+            node for node in self.linkstate.get_node_info(owner_aids=[flwr_aid]) if node.status != "unregistered"
+        ]
+        limits.check(
+            user,
+            Limit.SUPERNODES,
+            len(registered),
+            "You have {limit} SuperNodes registered, the most you may: unregister one you no longer use "
+            "(`flwr supernode unregister <node-id>`, or on /supernodes/), or ask an operator to raise your limit.",
+        )
 
     # Actions stock Flower decides alone; the seam asks these first (see seam.py) ------------------------
 

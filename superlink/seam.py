@@ -19,6 +19,7 @@ seams fails loudly.
 
 import importlib
 import sys
+import threading
 from collections.abc import Callable, Sequence
 from typing import Annotated, Any
 
@@ -82,6 +83,7 @@ superlink_cli = importlib.import_module("flwr.superlink.cli.flower_superlink")
 RUN_STATUSES = {"active": ["pending", "starting", "running"], "finished": ["finished"]}
 
 stock_start_run = control_handlers.start_run
+LAUNCHING = threading.Lock()
 stock_stop_run = control_handlers.stop_run
 check_membership = control_handlers._validate_federation_membership_in_request
 
@@ -119,7 +121,9 @@ def start_run(
     if launch.app_spec and request.fab.content:  # a reviewed Hub version's FAB: fetched with its reviews
         request.ClearField("fab")
     request.app_spec = launch.app_spec or request.app_spec
-    with hub_client.launching(account.flwr_aid):  # a private app is fetched as its launcher
+    # One launch at a time in this SuperLink: the limits on runs at once are counted and the run created
+    # without another launch in between (two launches for the last slot: exactly one run).
+    with LAUNCHING, hub_client.launching(account.flwr_aid):  # a private app is fetched as its launcher
         response = stock_start_run(request, account, state, *args, **kwargs)
     if response.run_id:
         manager.launched(launch, account.flwr_aid, request.federation, response.run_id)

@@ -13,6 +13,7 @@ from federations.models import Activity, Federation
 from federations.rules import Action, Code, FederationError, Target
 from federations.services import check_allowed, lock, record
 from federations.signals import member_departed
+from superlink import control_client
 
 from .models import FederationNode
 
@@ -60,3 +61,11 @@ def forget_node(*, node_id: int, owner: User) -> int:
 def departed_members_nodes_leave(*, federation: Federation, user: User, **kwargs: object) -> None:
     """When a member leaves or is removed, their SuperNodes leave that federation at once."""
     FederationNode.objects.filter(federation=federation, owner=user).delete()
+
+
+def registered_count(user: User) -> int | None:
+    """The user's SuperNodes registered with the SuperLink (a fair-share limit's use); None: SuperLink away."""
+    try:
+        return sum(1 for node in control_client.list_nodes(user) if node.status != "unregistered")
+    except control_client.SuperLinkTrouble:
+        return None
