@@ -2,17 +2,7 @@ from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 
 from . import services
-from .models import DeploymentAccessRequest, Limits, SigningKey, User
-
-
-class LimitsInline(admin.StackedInline):
-    """Per-user overrides of the grid's fair-share limits: empty takes the default (settings LIMIT_*), 0 means none."""
-
-    model = Limits
-    can_delete = True
-    extra = 0
-    max_num = 1
-    verbose_name_plural = "limits (empty: the grid's default; 0: no limit)"
+from .models import DeploymentAccessRequest, SigningKey, User
 
 
 @admin.register(User)
@@ -24,9 +14,22 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *(DjangoUserAdmin.fieldsets or ()),
         ("Flower", {"fields": ("flwr_aid", "has_deployment_access")}),
+        (
+            "Limits",
+            {
+                "description": "Overrides of the grid's fair-share limits (LIMIT_* in its environment): empty takes "
+                "the default, 0 means no limit.",
+                "fields": (
+                    "limit_federations",
+                    "limit_runs",
+                    "limit_runs_per_federation",
+                    "limit_supernodes",
+                    "limit_simulated_supernodes",
+                ),
+            },
+        ),
     )
     actions = ["grant_deployment_access"]
-    inlines = [LimitsInline]
 
     def get_readonly_fields(self, request, obj=None):
         # A username is the Flower account name in every @owner/name the SuperLink holds: it never changes.

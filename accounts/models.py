@@ -61,6 +61,19 @@ class User(AbstractUser):
         default=False,
         help_text="May create deployment federations with real SuperNodes.",
     )
+    # An operator's overrides of the grid's fair-share limits (settings LIMIT_*; federations.limits): empty
+    # takes the default, 0 means no limit. On the user's row, so checking them costs no query.
+    limit_federations = models.PositiveIntegerField(
+        "active federations owned", null=True, blank=True, help_text="Their workspace does not count."
+    )
+    limit_runs = models.PositiveIntegerField("runs at once", null=True, blank=True, help_text="Pending or running.")
+    limit_runs_per_federation = models.PositiveIntegerField(
+        "runs at once in a federation they own", null=True, blank=True
+    )
+    limit_supernodes = models.PositiveIntegerField("SuperNodes registered", null=True, blank=True)
+    limit_simulated_supernodes = models.PositiveIntegerField(
+        "simulated SuperNodes per federation they own", null=True, blank=True
+    )
 
     objects: ClassVar[AccountManager] = AccountManager()
 
@@ -218,25 +231,3 @@ class SigningKey(models.Model):
     @property
     def is_removed(self) -> bool:
         return self.removed_at is not None
-
-
-class Limits(models.Model):
-    """An operator's per-user overrides of the grid's fair-share limits (settings LIMIT_*); empty fields
-    take the default, 0 means no limit. ``federations.limits`` reads them."""
-
-    user = models.OneToOneField(User, on_delete=models.CASCADE, primary_key=True, related_name="limits")
-    federations = models.PositiveIntegerField(
-        "active federations owned", null=True, blank=True, help_text="Their workspace does not count."
-    )
-    runs = models.PositiveIntegerField("runs at once", null=True, blank=True, help_text="Pending or running.")
-    runs_per_federation = models.PositiveIntegerField("runs at once in a federation they own", null=True, blank=True)
-    supernodes = models.PositiveIntegerField("SuperNodes registered", null=True, blank=True)
-    simulated_supernodes = models.PositiveIntegerField(
-        "simulated SuperNodes per federation they own", null=True, blank=True
-    )
-
-    class Meta:
-        verbose_name = verbose_name_plural = "limits"
-
-    def __str__(self) -> str:
-        return f"limits of {self.user}"

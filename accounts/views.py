@@ -1,14 +1,18 @@
+from dataclasses import dataclass
+from datetime import datetime
+
 from allauth.socialaccount.models import SocialAccount
 from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from supergrid.web import confirm_page
+from supergrid.web import Moment, Window, confirm_page, paginate
 
 from . import cli_login as logins
 from . import services, sso
@@ -42,6 +46,29 @@ class SigningKeyForm(forms.Form):
     )
 
 
+CLI_SESSIONS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class SessionRow:
+    """A CLI session as the profile lists it: times formatted once (``Moment``), its Revoke URL filled in."""
+
+    pk: int
+    created: Moment
+    last_used: datetime | None
+    expires: Moment
+    revoke_url: str
+
+
+def session_rows(page: Window) -> Window:
+    revoke = reverse("revoke_cli_session", kwargs={"session_id": 0}).replace("/0/", "/{}/")
+    page.object_list = [
+        SessionRow(pk, Moment.of(created), used, Moment.of(expires), revoke.format(pk))
+        for pk, created, used, expires in page.object_list
+    ]
+    return page
+
+
 def render_profile(
     request: AuthenticatedHttpRequest,
     access_form: DeploymentAccessForm | None = None,
@@ -51,7 +78,16 @@ def render_profile(
         "account": request.user,
         "access_request": request.user.deployment_access_requests.first(),
         "access_form": access_form or DeploymentAccessForm(),
-        "cli_sessions": logins.active_cli_sessions(request.user),
+        # Pages of CLI_SESSIONS_SHOWN, most recently used first: a script that logs in often grows the list.
+        "cli_sessions": session_rows(
+            paginate(
+                logins.active_cli_sessions(request.user)
+                .order_by(F("last_used_at").desc(nulls_last=True), "-created_at")
+                .values_list("pk", "created_at", "last_used_at", "refresh_expires_at"),
+                request.GET.get("sessions"),
+                CLI_SESSIONS_SHOWN,
+            )
+        ),
         # What `flwr` is pointed at (FLWR_SUPERGRID_ADDRESS must be the very address of the `flwr login`).
         "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
         "hub_api_url": settings.HUB_API_URL,
@@ -60,7 +96,9 @@ def render_profile(
         "sso_connected": {
             account.provider: sso.provider_name(account.provider)
             for account in SocialAccount.objects.filter(user=request.user)
-        },
+        }
+        if settings.OIDC_PROVIDERS
+        else {},
         "sections": render_profile_sections(request),
         "nav_section": "profile",
     }

@@ -1,5 +1,5 @@
 """Fair-share limits on a shared grid: operator defaults (settings LIMIT_*), per-user overrides in the
-admin (``accounts.Limits``). 0 means no limit. Refused with the limit and how to free a slot in the
+admin (the ``limit_*`` fields of the user). 0 means no limit. Refused with the limit and how to free a slot in the
 words, on every path: a form's field error, the CLI as Flower's EntitlementError (``Code.LIMIT``)."""
 
 from dataclasses import dataclass
@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from django.conf import settings
 
-from accounts.models import Limits, User
+from accounts.models import User
 
 from .rules import Code, FederationError
 
@@ -37,20 +37,23 @@ LABELS = {
 }
 
 
-def limits_of(user: User) -> dict[Limit, int]:
-    """Every limit of the user (0: none), in one query: their overrides, else the operator's defaults."""
-    overrides = Limits.objects.filter(user_id=user.pk).values(*(str(which) for which in Limit)).first() or {}
-    return {
-        which: int(overrides[which] if overrides.get(which) is not None else getattr(settings, DEFAULTS[which]) or 0)
-        for which in Limit
-    }
-
-
 def limit(user: User, which: Limit) -> int:
-    """The user's limit (0: none): their override, else the operator's default."""
-    override = Limits.objects.filter(user_id=user.pk).values_list(str(which), flat=True).first()
-    value = override if override is not None else getattr(settings, DEFAULTS[which])
-    return int(value or 0)
+    """The user's limit (0: none): the operator's override on their row, else the default. No query."""
+    override = getattr(user, f"limit_{which}")
+    return int(override if override is not None else getattr(settings, DEFAULTS[which]) or 0)
+
+
+def launch_limits(launcher_override: int | None, owner_override: int | None) -> tuple[int, int]:
+    """(the launcher's runs at once, the federation owner's runs at once per federation) from their
+    overrides (read with the launcher's membership, ``lookups.federation_and_membership``), else the
+    defaults."""
+    mine = launcher_override if launcher_override is not None else int(settings.LIMIT_RUNS or 0)
+    theirs = owner_override if owner_override is not None else int(settings.LIMIT_RUNS_PER_FEDERATION or 0)
+    return mine, theirs
+
+
+def limits_of(user: User) -> dict[Limit, int]:
+    return {which: limit(user, which) for which in Limit}
 
 
 @dataclass(frozen=True)
@@ -76,17 +79,19 @@ PROFILE_SECTION = "federations/_limits.html"
 
 
 def usage(user: User) -> list[Usage]:
-    """Each limit and the user's current use: federations counted here, runs and SuperNodes by the apps that
-    ask the SuperLink (``extensions.add_limit_usage``); a federation's runs and simulated SuperNodes are
-    per federation, so only their limit is shown."""
+    """Each limit and, where there is one, the user's current use: federations counted here, runs and
+    SuperNodes by the apps that ask the SuperLink (``extensions.add_limit_usage``); a federation's runs and
+    simulated SuperNodes are per federation, so only their limit is shown."""
     from .extensions import extensions
     from .models import WORKSPACE_NAME, Federation
 
-    owned = Federation.objects.filter(owner=user, archived_at__isnull=True).exclude(name__iexact=WORKSPACE_NAME)
     limits = limits_of(user)
-    used: dict[str, int | None] = {Limit.FEDERATIONS: owned.count()}
+    used: dict[str, int | None] = {}
+    if limits[Limit.FEDERATIONS]:  # counted only where there is a limit to compare with
+        owned = Federation.objects.filter(owner=user, archived_at__isnull=True).exclude(name__iexact=WORKSPACE_NAME)
+        used[Limit.FEDERATIONS] = owned.count()
     for which, count in extensions.limit_usage.items():
-        if limits[Limit(which)]:  # asked of the SuperLink only where there is a limit to compare with
+        if limits[Limit(which)]:  # asked of the SuperLink only where there is a limit, too
             used[which] = count(user)
     return [Usage(which, LABELS[which], limits[which], used.get(which)) for which in Limit]
 

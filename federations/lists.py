@@ -16,6 +16,7 @@ from datetime import datetime
 from functools import cache
 
 from django.db import connection
+from django.urls import reverse
 from django.utils import timezone
 
 from supergrid.db import Rows, as_datetime, fetch_all
@@ -72,7 +73,9 @@ INBOX_SQL = """
     LEFT JOIN {user} v ON v.id = i.inviter_id
     WHERE i.invitee_id = %(user_id)s AND {pending}
     ORDER BY i.created_at DESC, i.id DESC
+    LIMIT %(limit)s
 """.format(pending=Invitation.PENDING_SQL.format(table="i"), **TABLES)
+INBOX_SHOWN = 10  # the newest; a page never lists more (a user can be invited by many)
 
 
 @cache
@@ -151,11 +154,31 @@ class InboxEntry:
     created: Moment
     expires: Moment
 
+    @property
+    def accept_url(self) -> str:
+        return invitation_url("federations:accept_invitation", self.pk)
 
-def inbox(user_id: int) -> list[InboxEntry]:
-    """The invitations waiting for a user (dashboard, profile), newest first."""
-    params = {"user_id": user_id, **Invitation.pending_sql_params(timezone.now(), connection)}
-    return [
+    @property
+    def decline_url(self) -> str:
+        return invitation_url("federations:decline_invitation", self.pk)
+
+
+@cache
+def invitation_url_pattern(view_name: str) -> str:
+    return reverse(view_name, kwargs={"invitation_id": 0}).replace("/0/", "/{}/")
+
+
+def invitation_url(view_name: str, pk: int) -> str:
+    """An invitation's Accept or Decline URL, reversed once per view rather than once per row."""
+    return invitation_url_pattern(view_name).format(pk)
+
+
+def inbox(user_id: int) -> "Inbox":
+    """The invitations waiting for a user (dashboard, profile), newest first: at most INBOX_SHOWN, read with
+    one more so the page knows whether older ones wait (without counting them)."""
+    now = timezone.now()
+    params = {"user_id": user_id, "limit": INBOX_SHOWN + 1, **Invitation.pending_sql_params(now, connection)}
+    entries = [
         InboxEntry(
             row["id"],
             f"@{row['owner']}/{row['name']}",
@@ -165,6 +188,15 @@ def inbox(user_id: int) -> list[InboxEntry]:
         )
         for row in fetch_all(INBOX_SQL, params)
     ]
+    return Inbox(entries[:INBOX_SHOWN], more=len(entries) > INBOX_SHOWN)
+
+
+class Inbox(list):
+    """The invitations shown (a list), and ``more``: whether older ones wait (the header counts them all)."""
+
+    def __init__(self, entries: list, more: bool):
+        super().__init__(entries)
+        self.more = more
 
 
 def member_rows(federation: Federation) -> Rows:

@@ -58,7 +58,9 @@ def sql(statement: str) -> str:
 # federations_one_membership_per_user).
 FEDERATION_AND_MEMBERSHIP_SQL = sql(
     """
-    SELECT {federation_columns}, {membership_columns}
+    SELECT {federation_columns}, {membership_columns},
+        o.limit_runs_per_federation AS owner_limit_runs_per_federation,
+        (SELECT u.limit_runs FROM {user} u WHERE u.id = m.user_id) AS member_limit_runs
     FROM {federation} f
     JOIN {user} o ON o.id = f.owner_id
     LEFT JOIN {membership} m ON m.federation_id = f.id
@@ -154,7 +156,13 @@ def federation_and_membership(federation_id: str, flwr_aid: str = "") -> tuple[F
     if row is None:
         return None, None
     federation = federation_from(row)
-    return federation, membership_from(row, federation)
+    membership = membership_from(row, federation)
+    # The overrides of the limits on runs at once (federations.limits.launch_limits), read in the same
+    # statement so a launch's checks cost no query of their own.
+    federation.owner.limit_runs_per_federation = row["owner_limit_runs_per_federation"]
+    if membership is not None:
+        membership.member_limit_runs = row["member_limit_runs"]  # type: ignore[attr-defined]
+    return federation, membership
 
 
 def member_page(federation_id: str, user_id: int) -> tuple[Federation, Membership, int] | None:

@@ -448,31 +448,32 @@ class PortalFederationManager(FederationManager):
             raise TypeError(f"Flower asked about START_RUN with a {type(context).__name__}.")
         can = member_rights(flwr_aid, context.federation_id)
         can.check(Action.LAUNCH_RUN)
-        self._check_run_limits(account(flwr_aid), can.federation)
+        self._check_run_limits(flwr_aid, can)
 
-    def _check_run_limits(self, user: User, federation: Federation) -> None:
+    def _check_run_limits(self, flwr_aid: str, can: Permissions[Federation]) -> None:
         """Runs pending or running at once: the launcher's own, and the federation's (its owner's limit).
         The seam launches one run at a time, so two launches cannot both take the last slot."""
         active = ["pending", "starting", "running"]
-        mine = len(self.linkstate.get_run_info(flwr_aids=[user.flwr_aid], statuses=active))
-        limits.check(
-            user,
-            Limit.RUNS,
-            mine,
-            "You have {limit} runs pending or running, the most you may at once: "
-            "wait for one to finish or stop one (`flwr stop <run-id>`), then launch again.",
+        federation = can.federation
+        mine, theirs = limits.launch_limits(
+            getattr(can.membership, "member_limit_runs", None), federation.owner.limit_runs_per_federation
         )
-        theirs = len(self.linkstate.get_run_info(federation_ids=[federation.handle], statuses=active))
-        limits.check(
-            federation.owner,
-            Limit.RUNS_PER_FEDERATION,
-            theirs,
-            f"{federation.handle} has {{limit}} runs pending or running, the most it may at once: "
-            "wait for one to finish, then launch again.",
-        )
+        # Runs are counted only where there is a limit: a launch without limits costs no more queries.
+        if mine and len(self.linkstate.get_run_info(flwr_aids=[flwr_aid], statuses=active)) >= mine:
+            raise limits.LimitReached(
+                f"You have {mine} runs pending or running, the most you may at once: "
+                "wait for one to finish or stop one (`flwr stop <run-id>`), then launch again."
+            )
+        if theirs and len(self.linkstate.get_run_info(federation_ids=[federation.handle], statuses=active)) >= theirs:
+            raise limits.LimitReached(
+                f"{federation.handle} has {theirs} runs pending or running, the most it may at once: "
+                "wait for one to finish, then launch again."
+            )
 
     def _check_supernode_limit(self, flwr_aid: str) -> None:
         user = account(flwr_aid)
+        if not limits.limit(user, Limit.SUPERNODES):
+            return
         registered = [
             node for node in self.linkstate.get_node_info(owner_aids=[flwr_aid]) if node.status != "unregistered"
         ]

@@ -91,7 +91,8 @@ def dashboard(request: AuthenticatedHttpRequest) -> HttpResponse:
     invitations = inbox(request.user.pk)
     context = membership_list(request, archived=False) | {
         "invitations": invitations,
-        "pending_invitation_count": len(invitations),  # the header's count, without asking again
+        # The header's count, without asking again (when older invitations wait, it counts them all).
+        **({} if invitations.more else {"pending_invitation_count": len(invitations)}),
     }
     rows, page = context["rows"], context["page"]
     context["only_workspace"] = len(rows) == 1 and rows[0].workspace and not page.has_other_pages()

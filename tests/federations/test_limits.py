@@ -6,7 +6,7 @@ import re
 import pytest
 from django.urls import reverse
 
-from accounts.models import Limits
+from accounts.models import User
 from federations import services
 from federations.limits import LimitReached
 
@@ -30,12 +30,12 @@ def test_federations_owned_are_limited_and_the_workspace_does_not_count(client, 
 
 def test_an_operator_override_wins_over_the_default(settings, owner):
     settings.LIMIT_FEDERATIONS = 1
-    Limits.objects.create(user=owner, federations=3)
+    User.objects.filter(pk=owner.pk).update(limit_federations=3)
     for name in ("a", "b", "c"):
         services.create_federation(owner=owner, name=name, kind="simulation")
     with pytest.raises(LimitReached, match="You own 3 active federations"):
         services.create_federation(owner=owner, name="d", kind="simulation")
-    Limits.objects.filter(user=owner).update(federations=0)  # 0: no limit for this user
+    User.objects.filter(pk=owner.pk).update(limit_federations=0)  # 0: no limit for this user
     services.create_federation(owner=owner, name="d", kind="simulation")
 
 
@@ -61,7 +61,9 @@ def test_the_profile_shows_limits_and_use(client, settings, owner):
     assert "1 of 4" in page
     assert "Your runs pending or running at once" in page
     assert "no limit" in page
-    Limits.objects.create(user=owner, runs=3, federations=None)  # an override; empty keeps the default
+    User.objects.filter(pk=owner.pk).update(
+        limit_runs=3, limit_federations=None
+    )  # an override; empty keeps the default
     page = client.get(reverse("profile")).text
     assert re.search(r"Your runs pending or running at once</dt>\s*<dd>3</dd>", page)  # use unknown: no SuperLink
     assert re.search(r"Active federations you own</dt>\s*<dd>1 of 4</dd>", page)
@@ -72,4 +74,4 @@ def test_the_admin_sets_a_users_limits(client, owner):
     client.force_login(operator)
     url = reverse("admin:accounts_user_change", args=[owner.pk])
     page = client.get(url)
-    assert "limits-TOTAL_FORMS" in page.text  # the inline: one override per user
+    assert "id_limit_runs" in page.text  # the Limits fieldset

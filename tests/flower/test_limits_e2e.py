@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.urls import reverse
 
-from accounts.models import Limits
+from accounts.models import User
 from apps import services as hub_services
 from federations.models import Federation
 
@@ -25,7 +25,7 @@ ENTITLEMENT = "Entitlement error"
 
 def test_federations_and_simulated_supernodes_on_the_cli(portal, cli_for):
     alice = UserFactory(username="alice")
-    Limits.objects.create(user=alice, federations=1, simulated_supernodes=5)
+    User.objects.filter(pk=alice.pk).update(limit_federations=1, limit_simulated_supernodes=5)
     as_alice = cli_for(alice)  # `flwr login` made her workspace, which does not count
     created = as_alice("federation", "create", "lab", "grid", "--simulation")
     assert created.returncode == 0, created.text
@@ -42,7 +42,7 @@ def test_federations_and_simulated_supernodes_on_the_cli(portal, cli_for):
 
 def test_supernodes_registered_on_the_cli_and_the_web(portal, cli_for, tmp_path):
     bob = UserFactory(username="bob")
-    Limits.objects.create(user=bob, supernodes=1)
+    User.objects.filter(pk=bob.pk).update(limit_supernodes=1)
     as_bob = cli_for(bob)
     for name in ("first", "second", "third"):
         (tmp_path / f"{name}.pub").write_text(make_key(tmp_path, name)[1])
@@ -65,8 +65,8 @@ def test_runs_at_once_per_user_and_per_federation(portal, cli_for, quickstart_ap
     alice = UserFactory(username="alice", has_deployment_access=True)
     bob = UserFactory(username="bob")
     federation = FederationFactory(owner=alice, name="hospitals", kind="deployment", members=[bob])
-    Limits.objects.create(user=bob, runs=1)
-    Limits.objects.create(user=alice, runs_per_federation=2)
+    User.objects.filter(pk=bob.pk).update(limit_runs=1)
+    User.objects.filter(pk=alice.pk).update(limit_runs_per_federation=2)
     as_alice, as_bob = cli_for(alice), cli_for(bob)
     app = str(quickstart_app)
     # No SuperNode is in the federation: runs wait, pending or running, until stopped.
@@ -107,7 +107,7 @@ def test_two_launches_racing_for_the_last_slot_make_exactly_one_run(portal, quic
 
     alice = UserFactory(username="alice", has_deployment_access=True)
     federation = FederationFactory(owner=alice, name="hospitals", kind="deployment")
-    Limits.objects.create(user=alice, runs=1)
+    User.objects.filter(pk=alice.pk).update(limit_runs=1)
 
     def launch(_):
         try:

@@ -8,7 +8,7 @@ from flwr.supercore.constant import ActionType
 from flwr.supercore.error import EntitlementError
 from flwr.supercore.typing import StartRunContext
 
-from accounts.models import Limits
+from accounts.models import User
 from superlink.federation_manager import LIMIT_ENTITLEMENT_CODE, PortalFederationManager
 from superlink.node_directory import NodeDirectory
 
@@ -53,7 +53,7 @@ def start(manager, user, federation) -> None:
 
 def test_runs_at_once_per_user_then_per_federation(owner, member, settings):
     federation = FederationFactory(owner=owner, name="lab", members=[member])
-    Limits.objects.create(user=member, runs=1)
+    User.objects.filter(pk=member.pk).update(limit_runs=1)
     busy = manager_with(State([run(member.flwr_aid, federation.handle)]))
     with pytest.raises(EntitlementError) as refused:
         start(busy, member, federation)

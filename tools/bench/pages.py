@@ -20,6 +20,8 @@ from accounts.models import User
 
 from .seed import (
     BIG_OWNER,
+    BUSY_COUNT,
+    BUSY_USER,
     FEDERATION_SIZES,
     HUB_APP,
     HUB_APP_VERSIONS,
@@ -80,6 +82,8 @@ def pages() -> list[Page]:
         Page(f"Activity tab, {big}", BIG_OWNER, f"/{handle}/activity/"),
         Page(f"Settings tab, {big}", BIG_OWNER, f"/{handle}/settings/"),
         Page("Profile", reader, "/profile/"),
+        Page(f"Profile, {BUSY_COUNT} invitations and CLI sessions", BUSY_USER, "/profile/"),
+        Page(f"Dashboard, {BUSY_COUNT} invitations", BUSY_USER, "/federations/"),
         Page("My SuperNodes", reader, "/supernodes/"),
         Page(
             "My SuperNodes: the nodes (fragment)", reader, "/supernodes/", fragment=LIST_NODES, target="my-supernodes"

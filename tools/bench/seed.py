@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from accounts.models import User
+from accounts.models import CliSession, User
 from apps.models import App, AppVersion
 from federations.models import Activity, Federation, Invitation, Membership
 from supernodes.models import FederationNode
@@ -29,6 +29,8 @@ RUNS_FEDERATION = "bench-runs"  # a simulation like stock Flower's default: 2 Su
 NODES_IN_BIG_FEDERATION = 100
 PENDING_FOR_NAMED_USERS = 5
 PENDING_IN_BIG_FEDERATION = 50
+BUSY_USER = "busy-inbox"  # invited to many federations and signed in from many CLIs: bounded lists
+BUSY_COUNT = 300
 HUB_APPS = 1_000  # on /apps/, one version each
 HUB_APP = "bench-app"  # the big owner's app with HUB_APP_VERSIONS versions, for its page
 HUB_APP_VERSIONS = 100
@@ -79,6 +81,7 @@ def tables() -> dict[str, str]:
         "node": FederationNode._meta.db_table,
         "app": App._meta.db_table,
         "version": AppVersion._meta.db_table,
+        "cli_session": CliSession._meta.db_table,
     }
 
 
@@ -94,7 +97,7 @@ def seed(scale: float = 1.0) -> Sizes:
     """Fill an empty, migrated database. Returns what is in it afterwards."""
     users = max(int(USERS * scale), 20)
     federations = max(int(FEDERATIONS * scale), 20)
-    named_users = [member_name(size) for size in USER_SIZES] + [BIG_OWNER]
+    named_users = [member_name(size) for size in USER_SIZES] + [BIG_OWNER, BUSY_USER]
     t = tables()
     with connection.cursor() as cursor:
 
@@ -204,6 +207,25 @@ def seed(scale: float = 1.0) -> Sizes:
             "WHERE u.username = ANY(%s) ON CONFLICT DO NOTHING",
             PENDING_FOR_NAMED_USERS,
             named_users,
+        )
+        # The busy user: BUSY_COUNT pending invitations and as many live CLI sessions.
+        run(
+            "INSERT INTO {invitation} (federation_id, invitee_id, inviter_id, status, created_at, expires_at, reason) "
+            "SELECT f.id, u.id, f.owner_id, 'pending', now() - f.id * interval '1 second', "
+            "now() + interval '14 days', '' "
+            "FROM {user} u CROSS JOIN LATERAL (SELECT * FROM {federation} WHERE name LIKE 'fed%%' "
+            "AND archived_at IS NULL ORDER BY id LIMIT %s) f WHERE u.username = %s ON CONFLICT DO NOTHING",
+            BUSY_COUNT,
+            BUSY_USER,
+        )
+        run(
+            "INSERT INTO {cli_session} (user_id, access_token_hash, refresh_token_hash, created_at, access_expires_at, "
+            "refresh_expires_at, last_used_at) "
+            "SELECT u.id, 'bench-a-' || i, 'bench-r-' || i, now() - i * interval '1 hour', now() + interval '1 hour', "
+            "now() + interval '30 days', now() - i * interval '1 minute' "
+            "FROM {user} u, generate_series(1, %s) AS i WHERE u.username = %s",
+            BUSY_COUNT,
+            BUSY_USER,
         )
         run(
             "INSERT INTO {invitation} (federation_id, invitee_id, inviter_id, status, created_at, expires_at, reason) "
