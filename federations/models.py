@@ -250,6 +250,8 @@ class Activity(models.Model):
         ONLY_ITS_APPS_OFF = "only_its_apps_off", "Any app may run"
         REVIEWS_REQUIRED = "reviews_required", "Reviews required"
         REVIEWS_NOT_REQUIRED = "reviews_not_required", "Reviews no longer required"
+        WEBHOOK_ADDED = "webhook_added", "Webhook added"
+        WEBHOOK_REMOVED = "webhook_removed", "Webhook removed"
 
     SENTENCES: dict[str, str] = {
         Verb.CREATED: "created the federation",
@@ -273,6 +275,8 @@ class Activity(models.Model):
         Verb.ONLY_ITS_APPS_OFF: "let any app run again",
         Verb.REVIEWS_REQUIRED: "required runs to be reviewed by {target}",
         Verb.REVIEWS_NOT_REQUIRED: "stopped requiring reviews of runs",
+        Verb.WEBHOOK_ADDED: "added a webhook sending to {target}",
+        Verb.WEBHOOK_REMOVED: "removed the webhook sending to {target}",
     }
 
     federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")

@@ -16,15 +16,16 @@ import threading
 import uuid
 from datetime import timedelta
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.db import close_old_connections, connection, transaction
 from django.tasks import default_task_backend, task
 from django.utils import timezone
 
 from accounts.models import User
-from federations.models import Federation
+from federations.models import Activity, Federation
 from federations.rules import Action, FederationError
-from federations.services import check_allowed, lock
+from federations.services import check_allowed, lock, record
 from supergrid.links import absolute_url
 
 from . import addresses, sending, signing
@@ -70,16 +71,27 @@ def add_webhook(*, federation: Federation, actor: User, url: str, events: list[s
         raise FederationError("This federation already sends to that URL.", field="url")
     if federation.webhooks.count() >= MAX_WEBHOOKS:
         raise FederationError(f"A federation has at most {MAX_WEBHOOKS} webhooks; remove one first.", field="url")
-    return Webhook.objects.create(
+    webhook = Webhook.objects.create(
         federation=federation, url=url, events=wanted, secret=secrets.token_urlsafe(32), created_by=actor
     )
+    record(federation, actor, Activity.Verb.WEBHOOK_ADDED, receiver_host(url))
+    return webhook
+
+
+def receiver_host(url: str) -> str:
+    """What the activity log says of a webhook: its host only (a path or query may carry a token)."""
+    return urlsplit(url).hostname or "?"
 
 
 @transaction.atomic
 def remove_webhook(*, federation: Federation, actor: User, webhook_id: int) -> None:
     federation = lock(federation)
     check_allowed(federation, actor, Action.CHANGE_SETTINGS)
-    federation.webhooks.filter(pk=webhook_id).delete()  # its deliveries with it
+    webhook = federation.webhooks.filter(pk=webhook_id).first()
+    if webhook is None:
+        return
+    webhook.delete()  # its deliveries with it
+    record(federation, actor, Activity.Verb.WEBHOOK_REMOVED, receiver_host(webhook.url))
 
 
 @transaction.atomic

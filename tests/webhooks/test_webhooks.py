@@ -371,3 +371,26 @@ def test_a_run_event_links_to_the_run(hook, queue, receiver, federation, owner, 
     assert run["url"] == "http://127.0.0.1:8000/@olivia/fedavg-lab/runs/12345/"  # PORTAL_URL's, for a receiver
     assert run | {"url": ""} == {"id": "12345", "launcher": "olivia", "status": "pending", "url": ""}
     assert uuid.UUID(receiver.received()[0]["event_id"])
+
+
+def test_adding_and_removing_a_webhook_is_in_the_activity_log_by_host_only(client, queue, federation, owner, member):
+    from federations.models import Activity
+
+    client.force_login(owner)
+    url = "https://93.184.216.34/hooks?token=s3cret"
+    added = client.post(
+        reverse("webhooks:add", kwargs=federation.url_kwargs()), {"url": url, "events": ["run.finished"]}
+    )
+    assert added.status_code == 302
+    webhook = Webhook.objects.get()
+    remove = reverse("webhooks:remove", kwargs={**federation.url_kwargs(), "webhook_id": webhook.pk})
+    assert client.post(remove, follow=True).status_code == 200  # (the owner reads the messages)
+    rows = list(Activity.objects.filter(federation=federation, verb__startswith="webhook").order_by("pk"))
+    assert [(row.verb, row.target, row.source) for row in rows] == [
+        ("webhook_added", "93.184.216.34", "web"),
+        ("webhook_removed", "93.184.216.34", "web"),
+    ]
+    client.force_login(member)
+    log = client.get(reverse("federations:activity", kwargs=federation.url_kwargs())).text
+    assert "added a webhook sending to 93.184.216.34" in log
+    assert "s3cret" not in log
