@@ -15,6 +15,7 @@ class RunsConfig(AppConfig):
             add_tab,
             set_dashboard_live,
         )
+        from federations.limits import Limit
         from federations.rules import Action
         from supergrid.metrics import add_gauges
         from superlink.hooks import on_runs_ended, provide_artifacts_url
@@ -31,5 +32,5 @@ class RunsConfig(AppConfig):
         on_runs_ended(record_finished_runs)
         provide_artifacts_url(pull_url)
         add_gauges(gauges.gauges)
-        add_limit_usage("runs", active_runs)
+        add_limit_usage(Limit.RUNS, active_runs)
         add_profile_section(ProfileSection("run-emails", PROFILE_SECTION, profile_section_context, position=20))

@@ -7,6 +7,7 @@ class SupernodesConfig(AppConfig):
 
     def ready(self):
         from federations.extensions import Tab, add_limit_usage, add_list_count, add_next_step, add_run_note, add_tab
+        from federations.limits import Limit
         from supergrid.metrics import add_gauges
         from superlink.hooks import provide_node_links
 
@@ -19,4 +20,4 @@ class SupernodesConfig(AppConfig):
         provide_node_links(NodeLinks())
         add_run_note(trust.refusing_nodes_note)
         add_gauges(metrics.gauges)
-        add_limit_usage("supernodes", services.registered_count)
+        add_limit_usage(Limit.SUPERNODES, services.registered_count)

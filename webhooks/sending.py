@@ -39,7 +39,7 @@ class PinnedHTTPSConnection(http.client.HTTPSConnection):
         self.sock = self._context.wrap_socket(sock, server_hostname=self.host)  # type: ignore[attr-defined]
 
 
-def post(target: Target, body: bytes, headers: dict[str, str], timeout: float = TIMEOUT_SECONDS) -> Answer:
+def post(target: Target, body: bytes, headers: dict[str, str], timeout: float) -> Answer:
     """Raises OSError (refused, timed out, TLS) or http.client.HTTPException (not HTTP)."""
     kind = PinnedHTTPSConnection if target.scheme == "https" else PinnedHTTPConnection
     connection = kind(target, timeout)

@@ -187,7 +187,7 @@ def attempt(delivery: Delivery) -> None:
     }
     answer, error = None, ""
     try:
-        answer = sending.post(addresses.resolve(delivery.webhook.url), body, headers)
+        answer = sending.post(addresses.resolve(delivery.webhook.url), body, headers, sending.TIMEOUT_SECONDS)
     except addresses.AddressRefused as refused:
         error = refused.message
     except TimeoutError:
