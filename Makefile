@@ -6,7 +6,7 @@ INSTALLED := $(VENV)/.installed
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test setup lint format serve migrate seed bench
+.PHONY: run test setup lint format serve migrate seed bench messages
 
 $(PY):
 	@python=$$(scripts/find-python) && echo "Creating $(VENV) with $$python" && "$$python" -m venv $(VENV)
@@ -27,6 +27,13 @@ seed: migrate
 
 run: seed
 	HOST=$(HOST) PORT=$(PORT) scripts/run-portal
+
+# The Korean catalogue (docs/i18n.md): collect the strings into locale/ko/LC_MESSAGES/django.po, translate
+# what is new there, then compile django.mo. Both files are committed, so running the portal needs no gettext.
+MESSAGES_IGNORE := --ignore=tests/* --ignore=tools/* --ignore=var/* --ignore=examples/* --ignore=deploy/* --ignore=docs/* --ignore=scripts/*
+messages: setup
+	$(PY) manage.py makemessages --locale ko --no-obsolete --add-location file $(MESSAGES_IGNORE)
+	$(PY) manage.py compilemessages --locale ko --ignore .venv
 
 lint: setup
 	$(VENV)/bin/ruff check .

@@ -1,3 +1,4 @@
+import contextlib
 import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
@@ -6,7 +7,9 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from django.conf import settings
 from django.contrib.sites.shortcuts import get_current_site
 from django.shortcuts import resolve_url
+from django.utils.translation import gettext_lazy
 
+from .languages import SUPPORTED, override_for
 from .notifications import queue_email
 
 logger = logging.getLogger(__name__)
@@ -17,7 +20,7 @@ class AccountAdapter(DefaultAccountAdapter):
 
     error_messages = {
         **DefaultAccountAdapter.error_messages,
-        "username_taken": "That username is taken (usernames ignore upper and lower case).",
+        "username_taken": gettext_lazy("That username is taken (usernames ignore upper and lower case)."),
     }
 
     def clean_username(self, username: str, shallow: bool = False) -> str:
@@ -27,10 +30,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return resolve_url(settings.LOGIN_REDIRECT_URL)  # where a sign-in lands (the dashboard, in settings)
 
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """Rendered here, with the request's links; sent by the task worker (allauth would send it inline)."""
+        """Rendered here, with the request's links; sent by the task worker (allauth would send it inline).
+
+        In the recipient's saved language when they have one; otherwise in the request's, which is theirs
+        too (they are signing up, resetting their password or adding an address)."""
         request = allauth_context.request
         context = {"request": request, "email": email, "current_site": get_current_site(request), **context}
-        queue_email(self.render_mail(template_prefix, email, context))
+        recipient = context.get("user")
+        chosen = getattr(recipient, "language", "") in SUPPORTED
+        with override_for(recipient) if chosen else contextlib.nullcontext():
+            queue_email(self.render_mail(template_prefix, email, context))
 
     def is_open_for_signup(self, request) -> bool:
         """Sign-up with a password, unless the operator turned it off (PASSWORD_SIGNUP=0): then only single

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy, ngettext
 
 from . import services
 from .models import DeploymentAccessRequest, SigningKey, User
@@ -15,10 +16,12 @@ class UserAdmin(DjangoUserAdmin):
         *(DjangoUserAdmin.fieldsets or ()),
         ("Flower", {"fields": ("flwr_aid", "has_deployment_access")}),
         (
-            "Limits",
+            gettext_lazy("Limits"),
             {
-                "description": "Overrides of the grid's fair-share limits (LIMIT_* in its environment): empty takes "
-                "the default, 0 means no limit.",
+                "description": gettext_lazy(
+                    "Overrides of the grid's fair-share limits (LIMIT_* in its environment): empty takes "
+                    "the default, 0 means no limit."
+                ),
                 "fields": (
                     "limit_federations",
                     "limit_runs",
@@ -36,10 +39,15 @@ class UserAdmin(DjangoUserAdmin):
         fields = super().get_readonly_fields(request, obj)
         return (*fields, "username") if obj is not None else fields
 
-    @admin.action(description="Grant deployment access", permissions=["change"])
+    @admin.action(description=gettext_lazy("Grant deployment access"), permissions=["change"])
     def grant_deployment_access(self, request, queryset):
         updated = services.grant_deployment_access(users=queryset, operator=request.user)
-        self.message_user(request, f"Granted deployment access to {updated} user(s).", messages.SUCCESS)
+        granted = ngettext(
+            "Granted deployment access to %(count)d user(s).",
+            "Granted deployment access to %(count)d user(s).",
+            updated,
+        )
+        self.message_user(request, granted % {"count": updated}, messages.SUCCESS)
 
 
 @admin.register(DeploymentAccessRequest)
@@ -54,7 +62,7 @@ class DeploymentAccessRequestAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="reason")
+    @admin.display(description=gettext_lazy("reason"))
     def short_reason(self, obj) -> str:
         return obj.reason if len(obj.reason) <= 120 else obj.reason[:119] + "…"
 
@@ -63,14 +71,19 @@ class DeploymentAccessRequestAdmin(admin.ModelAdmin):
             services.decide_deployment_access(access_request=item, operator=request.user, approve=approve)
             for item in queryset
         )
-        verb = "Approved" if approve else "Denied"
-        self.message_user(request, f"{verb} {decided} request(s).", messages.SUCCESS)
+        if approve:
+            done = ngettext("Approved %(count)d request(s).", "Approved %(count)d request(s).", decided)
+        else:
+            done = ngettext("Denied %(count)d request(s).", "Denied %(count)d request(s).", decided)
+        self.message_user(request, done % {"count": decided}, messages.SUCCESS)
 
-    @admin.action(description="Approve selected requests (grant deployment access)", permissions=["change"])
+    @admin.action(
+        description=gettext_lazy("Approve selected requests (grant deployment access)"), permissions=["change"]
+    )
     def approve(self, request, queryset):
         self.decide(request, queryset, approve=True)
 
-    @admin.action(description="Deny selected requests", permissions=["change"])
+    @admin.action(description=gettext_lazy("Deny selected requests"), permissions=["change"])
     def deny(self, request, queryset):
         self.decide(request, queryset, approve=False)
 

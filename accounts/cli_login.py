@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core import signing
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from supergrid.db import fetch_one
 
@@ -52,7 +53,7 @@ def start_device_authorization() -> tuple[DeviceAuthorization, str]:
     now = timezone.now()
     DeviceAuthorization.objects.filter(expires_at__lte=now).delete()
     if DeviceAuthorization.objects.filter(approved_at__isnull=True).count() >= settings.CLI_LOGIN_PENDING_LIMIT:
-        raise LoginError("Too many `flwr login` requests are waiting to be approved. Try again in a few minutes.")
+        raise LoginError(_("Too many `flwr login` requests are waiting to be approved. Try again in a few minutes."))
     device_code = secrets.token_urlsafe(32)
     authorization = DeviceAuthorization.objects.create(
         device_code_hash=token_hash(device_code),
@@ -70,11 +71,11 @@ def pending_authorization(user_code: str) -> DeviceAuthorization:
         DeviceAuthorization.objects.filter(user_code=user_code).first() if USER_CODE.fullmatch(user_code) else None
     )
     if authorization is None:
-        raise LoginError("This login link is not valid. Run `flwr login` again to get a new one.")
+        raise LoginError(_("This login link is not valid. Run `flwr login` again to get a new one."))
     if authorization.consumed_at is not None or authorization.approved_at is not None:
-        raise LoginError("This login was already authorized. Return to your terminal.")
+        raise LoginError(_("This login was already authorized. Return to your terminal."))
     if authorization.is_expired():
-        raise LoginError("This login link has expired. Run `flwr login` again to get a new one.")
+        raise LoginError(_("This login link has expired. Run `flwr login` again to get a new one."))
     return authorization
 
 
@@ -83,7 +84,7 @@ def approve_device_authorization(*, user_code: str, user: User) -> DeviceAuthori
     authorization = pending_authorization(user_code)
     authorization = DeviceAuthorization.objects.select_for_update().get(pk=authorization.pk)
     if authorization.approved_at is not None:
-        raise LoginError("This login was already authorized. Return to your terminal.")
+        raise LoginError(_("This login was already authorized. Return to your terminal."))
     authorization.approved_by = user
     authorization.approved_at = timezone.now()
     authorization.save(update_fields=["approved_by", "approved_at"])
@@ -131,12 +132,12 @@ def exchange_device_code(device_code: str) -> IssuedTokens | None:
         .first()
     )
     if authorization is None:
-        raise LoginError("Unknown login. Run `flwr login` again.")
+        raise LoginError(_("Unknown login. Run `flwr login` again."))
     if authorization.consumed_at is not None:
-        raise LoginError("This login was already used. Run `flwr login` again.")
+        raise LoginError(_("This login was already used. Run `flwr login` again."))
     if authorization.approved_at is None:
         if authorization.is_expired():
-            raise LoginError("The login was not authorized in time. Run `flwr login` again.")
+            raise LoginError(_("The login was not authorized in time. Run `flwr login` again."))
         return None
     assert authorization.approved_by is not None  # set with approved_at (a check constraint)
     authorization.consumed_at = timezone.now()

@@ -2,11 +2,14 @@ import hashlib
 import uuid
 from typing import ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, UserManager
 from django.db import models
 from django.db.models import CharField, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from .validators import USERNAME_DB_REGEX, USERNAME_MAX_LENGTH, validate_username
 
@@ -41,54 +44,68 @@ class User(AbstractUser):
     """A portal account; ``username`` is the Flower account name."""
 
     username = models.CharField(
-        "username",
+        _("username"),
         max_length=USERNAME_MAX_LENGTH,
         unique=True,
         validators=[validate_username],
-        help_text="Your Flower account name: 1–39 letters, digits, - or _, starting with a letter or digit.",
-        error_messages={"unique": "That username is taken."},
+        help_text=_("Your Flower account name: 1–39 letters, digits, - or _, starting with a letter or digit."),
+        error_messages={"unique": _("That username is taken.")},
     )
     flwr_aid = models.CharField(
-        "Flower account id",
+        _("Flower account id"),
         max_length=36,
         unique=True,
         default=new_flwr_aid,
         editable=False,
-        help_text="Stable account id used by the Flower SuperLink; never changes.",
+        help_text=_("Stable account id used by the Flower SuperLink; never changes."),
     )
     has_deployment_access = models.BooleanField(
-        "deployment access",
+        _("deployment access"),
         default=False,
-        help_text="May create deployment federations with real SuperNodes.",
+        help_text=_("May create deployment federations with real SuperNodes."),
     )
     # An operator's overrides of the grid's fair-share limits (settings LIMIT_*; federations.limits): empty
     # takes the default, 0 means no limit. On the user's row, so checking them costs no query.
     limit_federations = models.PositiveIntegerField(
-        "active federations owned", null=True, blank=True, help_text="Their workspace does not count."
+        _("active federations owned"), null=True, blank=True, help_text=_("Their workspace does not count.")
     )
-    limit_runs = models.PositiveIntegerField("runs at once", null=True, blank=True, help_text="Pending or running.")
+    limit_runs = models.PositiveIntegerField(
+        _("runs at once"), null=True, blank=True, help_text=_("Pending or running.")
+    )
     limit_runs_per_federation = models.PositiveIntegerField(
-        "runs at once in a federation they own", null=True, blank=True
+        _("runs at once in a federation they own"), null=True, blank=True
     )
-    limit_supernodes = models.PositiveIntegerField("SuperNodes registered", null=True, blank=True)
+    limit_supernodes = models.PositiveIntegerField(_("SuperNodes registered"), null=True, blank=True)
     limit_simulated_supernodes = models.PositiveIntegerField(
-        "simulated SuperNodes per federation they own", null=True, blank=True
+        _("simulated SuperNodes per federation they own"), null=True, blank=True
+    )
+
+    # The language pages, emails and the CLI's refusals use (accounts.languages); empty follows the browser.
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[("", _("The browser's language")), *settings.LANGUAGES],
     )
 
     objects: ClassVar[AccountManager] = AccountManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["username"]
         constraints = [
             models.UniqueConstraint(
                 Lower("username"),
                 name="accounts_user_username_ci_unique",
-                violation_error_message="That username is taken.",
+                violation_error_message=_("That username is taken."),
             ),
             models.CheckConstraint(
                 condition=models.Q(username__regex=USERNAME_DB_REGEX),
                 name="accounts_user_username_format",
-                violation_error_message=(
+                violation_error_message=_(
                     "Usernames use 1 to 39 letters, digits, - or _, starting with a letter or digit."
                 ),
             ),
@@ -110,18 +127,24 @@ class DeploymentAccessRequest(models.Model):
     """A user's request for deployment access; operators approve or deny it in the admin."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        APPROVED = "approved", "Approved"
-        DENIED = "denied", "Denied"
+        PENDING = "pending", pgettext_lazy("access request status", "Pending")
+        APPROVED = "approved", pgettext_lazy("access request status", "Approved")
+        DENIED = "denied", pgettext_lazy("access request status", "Denied")
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="deployment_access_requests")
-    reason = models.TextField(max_length=2000)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decided_by = models.ForeignKey(User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="deployment_access_requests", verbose_name=_("user")
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
 
     class Meta:
+        verbose_name = _("deployment access request")
+        verbose_name_plural = _("deployment access requests")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
@@ -133,7 +156,12 @@ class DeploymentAccessRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"Deployment access for {self.user} ({self.status})"
+        described = {
+            "pending": gettext("Deployment access for %(user)s (pending)"),
+            "approved": gettext("Deployment access for %(user)s (approved)"),
+            "denied": gettext("Deployment access for %(user)s (denied)"),
+        }
+        return described[self.status] % {"user": self.user}
 
     @property
     def is_pending(self) -> bool:
@@ -195,7 +223,7 @@ class CliSession(models.Model):
         indexes = [models.Index(fields=["user", "revoked_at"], name="accounts_cli_session_owner")]
 
     def __str__(self) -> str:
-        return f"flwr CLI session of {self.user}"
+        return gettext("flwr CLI session of %(user)s") % {"user": self.user}
 
 
 class SigningKey(models.Model):
@@ -206,14 +234,17 @@ class SigningKey(models.Model):
     file and in a FAB's verifications.
     """
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signing_keys")
-    name = models.CharField(max_length=64)
-    public_key = models.CharField(max_length=200)  # the OpenSSH line: ssh-ed25519 AAAA… (without a comment)
-    key_id = models.CharField(max_length=60)  # SHA256:… as ssh-keygen -l prints it
-    created_at = models.DateTimeField(default=timezone.now)
-    removed_at = models.DateTimeField(null=True, blank=True)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="signing_keys", verbose_name=_("user"))
+    name = models.CharField(_("name"), max_length=64)
+    # The OpenSSH line: ssh-ed25519 AAAA… (without a comment).
+    public_key = models.CharField(_("public key"), max_length=200)
+    key_id = models.CharField(_("key id"), max_length=60)  # SHA256:… as ssh-keygen -l prints it
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    removed_at = models.DateTimeField(_("removed at"), null=True, blank=True)
 
     class Meta:
+        verbose_name = _("signing key")
+        verbose_name_plural = _("signing keys")
         ordering = ["created_at", "id"]
         constraints = [
             # A key belongs to one account (while it is in use).
@@ -221,12 +252,16 @@ class SigningKey(models.Model):
                 "key_id",
                 condition=models.Q(removed_at__isnull=True),
                 name="accounts_signing_key_in_use_once",
-                violation_error_message="This key is already registered.",
+                violation_error_message=_("This key is already registered."),
             ),
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.key_id}) of {self.user}"
+        return gettext("%(name)s (%(key_id)s) of %(user)s") % {
+            "name": self.name,
+            "key_id": self.key_id,
+            "user": self.user,
+        }
 
     @property
     def is_removed(self) -> bool:

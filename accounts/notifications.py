@@ -14,9 +14,12 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives, send_mail
 from django.db import transaction
 from django.tasks import Task, TaskContext, default_task_backend, task
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from supergrid.links import absolute_url
 from supergrid.metrics import tally
+
+from .languages import override_for
 
 logger = logging.getLogger(__name__)
 
@@ -105,12 +108,17 @@ def send_access_decision_email(request_id: int) -> None:
     if not has_verified_email(user):
         return
     profile = absolute_url("profile") + "#deployment-access"
-    if access_request.status == access_request.Status.APPROVED:
-        subject = "Deployment access granted"
-        body = f"You can now create deployment federations with real SuperNodes.\n\nYour profile: {profile}\n"
-    else:
-        subject = "Deployment access request denied"
-        body = f"An operator denied your request for deployment access. You can ask again with more detail: {profile}\n"
+    with override_for(user):  # in the recipient's language
+        if access_request.status == access_request.Status.APPROVED:
+            subject = _("Deployment access granted")
+            body = _("You can now create deployment federations with real SuperNodes.\n\nYour profile: %(profile)s\n")
+        else:
+            subject = _("Deployment access request denied")
+            body = _(
+                "An operator denied your request for deployment access. You can ask again with more detail: "
+                "%(profile)s\n"
+            )
+        body %= {"profile": profile}
     try:
         send_mail(subject, body, None, [user.email])
         sent()

@@ -5,6 +5,7 @@ from allauth.account.signals import password_changed, password_reset, password_s
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.dispatch import receiver
+from django.utils.translation import ngettext
 
 from supergrid.metrics import SIGN_INS
 
@@ -13,11 +14,12 @@ from supergrid.metrics import SIGN_INS
 def cli_sessions_signed_out(sender, request, user, **kwargs):
     ended = getattr(user, "cli_sessions_ended", 0)
     if ended:
-        messages.info(
-            request,
-            f"Your new password signed out {ended} flwr CLI session{'s' if ended != 1 else ''}. "
-            "Run `flwr login` to sign in again.",
+        signed_out = ngettext(
+            "Your new password signed out %(count)d flwr CLI session. Run `flwr login` to sign in again.",
+            "Your new password signed out %(count)d flwr CLI sessions. Run `flwr login` to sign in again.",
+            ended,
         )
+        messages.info(request, signed_out % {"count": ended})
 
 
 @receiver(user_logged_in, dispatch_uid="metrics-sign-in")

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ed25519
+from django.utils.translation import gettext as _
 
 MAX_KEY_TEXT = 1000  # an ssh-ed25519 line is about 100 characters; a pasted comment may add some
 PRIVATE_KEY_ARMOUR = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----")
@@ -35,28 +36,35 @@ def key_id_of(public_key: ed25519.Ed25519PublicKey) -> str:
 def parse_signing_key(text: str) -> ParsedKey:
     text = (text or "").strip()
     if not text:
-        raise InvalidSigningKey("Paste your public key: the contents of the .pub file, starting with ssh-ed25519.")
+        raise InvalidSigningKey(_("Paste your public key: the contents of the .pub file, starting with ssh-ed25519."))
     if len(text) > MAX_KEY_TEXT:
-        raise InvalidSigningKey("That is far longer than an Ed25519 public key. Paste the one line of the .pub file.")
+        raise InvalidSigningKey(
+            _("That is far longer than an Ed25519 public key. Paste the one line of the .pub file.")
+        )
     if PRIVATE_KEY_ARMOUR.search(text):
         raise InvalidSigningKey(
-            "That is a private key: keep it to yourself (flwr app review asks for its path) and paste the "
-            "public key instead, the .pub file."
+            _(
+                "That is a private key: keep it to yourself (flwr app review asks for its path) and paste the "
+                "public key instead, the .pub file."
+            )
         )
     parts = text.split()
     if parts[0] != "ssh-ed25519":
         raise InvalidSigningKey(
-            f"{parts[0][:40]} keys cannot sign Flower apps: flwr app review uses Ed25519. "
-            "Make one with: ssh-keygen -t ed25519 -f flwr-review"
+            _(
+                "%(kind)s keys cannot sign Flower apps: flwr app review uses Ed25519. "
+                "Make one with: ssh-keygen -t ed25519 -f flwr-review"
+            )
+            % {"kind": parts[0][:40]}
         )
     try:
         key = serialization.load_ssh_public_key(" ".join(parts[:2]).encode())
     except (ValueError, TypeError, IndexError, binascii.Error):
         raise InvalidSigningKey(
-            "This public key is damaged or incomplete. Paste the whole line of the .pub file."
+            _("This public key is damaged or incomplete. Paste the whole line of the .pub file.")
         ) from None
     if not isinstance(key, ed25519.Ed25519PublicKey):
-        raise InvalidSigningKey("This is not an Ed25519 key.")
+        raise InvalidSigningKey(_("This is not an Ed25519 key."))
     line = key.public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH).decode()
     return ParsedKey(public_key=line, key_id=key_id_of(key))
 

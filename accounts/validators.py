@@ -1,4 +1,6 @@
 from django.core.validators import RegexValidator
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 # Flower account names: 1-39 characters, ASCII letters, digits, "-" and "_",
 # starting with a letter or digit.
@@ -8,7 +10,9 @@ USERNAME_DB_REGEX = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,38}$"
 
 validate_username = RegexValidator(
     regex=USERNAME_REGEX,
-    message=("Use 1 to 39 letters, digits, hyphens or underscores, starting with a letter or digit (no spaces)."),
+    message=gettext_lazy(
+        "Use 1 to 39 letters, digits, hyphens or underscores, starting with a letter or digit (no spaces)."
+    ),
     code="invalid_username",
 )
 
@@ -22,7 +26,9 @@ def text_problem(value: str, max_length: int | None) -> str | None:
     (terminal escapes, NUL) beyond line breaks and tabs.
     """
     if max_length is not None and len(value) > max_length:
-        return f"Keep it under {max_length} characters."
+        return ngettext("Keep it under %(count)d character.", "Keep it under %(count)d characters.", max_length) % {
+            "count": max_length
+        }
     if any(ord(char) < 32 and char not in "\n\r\t" or ord(char) == 127 for char in value):
-        return "Remove control characters (such as terminal escape codes)."
+        return _("Remove control characters (such as terminal escape codes).")
     return None

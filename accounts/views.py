@@ -10,6 +10,10 @@ from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views import i18n
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from supergrid.web import Moment, Window, confirm_page, paginate
@@ -18,15 +22,50 @@ from . import cli_login as logins
 from . import services, sso
 from .extensions import render_profile_sections
 from .http import AuthenticatedHttpRequest
+from .languages import SUPPORTED
+from .models import User
 
 
 class DeploymentAccessForm(forms.Form):
     reason = forms.CharField(
-        label="Reason",
+        label=gettext_lazy("Reason"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="What you want to run on real SuperNodes, and with whom.",
+        help_text=gettext_lazy("What you want to run on real SuperNodes, and with whom."),
     )
+
+
+class LanguageForm(forms.Form):
+    language = forms.ChoiceField(
+        label=gettext_lazy("Language"),
+        required=False,
+        choices=User._meta.get_field("language").choices or [],
+        help_text=gettext_lazy("Pages, your emails and the refusals your flwr CLI shows use it."),
+    )
+
+
+@require_POST
+def set_language(request: HttpRequest) -> HttpResponse:
+    """The footer's switcher: Django's ``set_language`` (a cookie) and, for someone signed in, their profile's
+    language too, which would otherwise win over the cookie."""
+    response = i18n.set_language(request)
+    language = request.POST.get("language", "")
+    if request.user.is_authenticated and language in SUPPORTED:
+        services.set_language(user=request.user, language=language)
+    return response
+
+
+@login_required
+@require_POST
+def change_language(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The profile's Language section: saved on the account; the page answers in the language chosen."""
+    form = LanguageForm(request.POST)
+    if form.is_valid():
+        services.set_language(user=request.user, language=form.cleaned_data["language"])
+        # Said in the language just chosen (or, back to the browser's, in that one).
+        translation.activate(request.user.language or translation.get_language_from_request(request))
+        messages.success(request, _("Language saved."))
+    return redirect(reverse("profile") + "#language")
 
 
 def home(request: HttpRequest) -> HttpResponse:
@@ -36,13 +75,19 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 class SigningKeyForm(forms.Form):
-    name = forms.CharField(label="Name", max_length=64, widget=forms.TextInput(attrs={"placeholder": "laptop"}))
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=64,
+        widget=forms.TextInput(attrs={"placeholder": gettext_lazy("laptop")}),
+    )
     public_key = forms.CharField(
-        label="Public key",
+        label=gettext_lazy("Public key"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 2, "spellcheck": "false", "placeholder": "ssh-ed25519 AAAA…"}),
-        help_text="The .pub file of an Ed25519 key: <code>ssh-keygen -t ed25519 -f flwr-review</code>. "
-        "<code>flwr app review</code> signs with the private half.",
+        help_text=gettext_lazy(
+            "The <code>.pub</code> file of an Ed25519 key: <code>ssh-keygen -t ed25519 -f flwr-review</code>. "
+            "<code>flwr app review</code> signs with the private half."
+        ),
     )
 
 
@@ -100,6 +145,7 @@ def render_profile(
         if settings.OIDC_PROVIDERS
         else {},
         "sections": render_profile_sections(request),
+        "language_form": LanguageForm(initial={"language": request.user.language}),
         "nav_section": "profile",
     }
     return render(request, "accounts/profile.html", context, status=status)
@@ -124,7 +170,7 @@ def request_deployment_access(request: AuthenticatedHttpRequest) -> HttpResponse
                 return redirect("profile")
             form.add_error(error.field, error.message)
         else:
-            messages.success(request, "Request sent. An operator will review it; the answer appears here.")
+            messages.success(request, _("Request sent. An operator will review it; the answer appears here."))
             return redirect("profile")
     return render_profile(request, access_form=form, status=400)
 
@@ -142,7 +188,8 @@ def add_signing_key(request: AuthenticatedHttpRequest) -> HttpResponse:
         except services.AccountError as error:
             form.add_error(error.field, error.message)
         else:
-            messages.success(request, f"Added the signing key “{key.name}” ({key.key_id}).")
+            added = _("Added the signing key “%(name)s” (%(key_id)s).") % {"name": key.name, "key_id": key.key_id}
+            messages.success(request, added)
             return redirect(f"{reverse('profile')}#signing-keys")
     status = 400 if form.errors else 200
     return render(request, "accounts/add_signing_key.html", {"form": form, "nav_section": "profile"}, status=status)
@@ -156,9 +203,11 @@ def remove_signing_key(request: AuthenticatedHttpRequest, key_id: int) -> HttpRe
         raise Http404("No such key.")
     if request.method == "POST":
         services.remove_signing_key(user=request.user, key_id=key.pk)
-        messages.success(request, f"Removed the signing key “{key.name}”. Its reviews no longer count.")
+        removed = _("Removed the signing key “%(name)s”. Its reviews no longer count.") % {"name": key.name}
+        messages.success(request, removed)
         return redirect(f"{reverse('profile')}#signing-keys")
-    return confirm_page(request, "accounts/_remove_key_form.html", "Remove signing key", key=key, nav_section="profile")
+    title = _("Remove signing key")
+    return confirm_page(request, "accounts/_remove_key_form.html", title, key=key, nav_section="profile")
 
 
 @login_required
@@ -183,5 +232,5 @@ def revoke_cli_session(request: AuthenticatedHttpRequest, session_id: int) -> Ht
         logins.revoke_session(user=request.user, session_id=session_id)
     except logins.LoginError:
         raise Http404("No such CLI session.") from None
-    messages.success(request, "CLI session revoked. That flwr CLI must log in again.")
+    messages.success(request, _("CLI session revoked. That flwr CLI must log in again."))
     return redirect("profile")

@@ -1,4 +1,6 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import App, AppVersion, FederationApp, Review
 
@@ -27,6 +29,10 @@ class AppAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+    @admin.display(description=_("app"), ordering="name")
+    def handle(self, obj):
+        return obj.handle
 
 
 @admin.register(AppVersion)
@@ -57,15 +63,21 @@ class AppVersionAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Hide the selected versions (no new runs)")
+    @admin.action(description=_("Hide the selected versions (no new runs)"))
     def hide(self, request, queryset):
         count = queryset.update(hidden=True)
-        self.message_user(request, f"Hid {count} version{'s' if count != 1 else ''}: they can no longer be run.")
+        message = ngettext(
+            "Hid %(count)s version: they can no longer be run.",
+            "Hid %(count)s versions: they can no longer be run.",
+            count,
+        )
+        self.message_user(request, message % {"count": count})
 
-    @admin.action(description="Show the selected versions again")
+    @admin.action(description=_("Show the selected versions again"))
     def unhide(self, request, queryset):
         count = queryset.update(hidden=False)
-        self.message_user(request, f"{count} version{'s' if count != 1 else ''} can be run again.")
+        message = ngettext("%(count)s version can be run again.", "%(count)s versions can be run again.", count)
+        self.message_user(request, message % {"count": count})
 
 
 @admin.register(FederationApp)

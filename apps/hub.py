@@ -14,15 +14,18 @@ Errors are JSON ``{"detail": …}`` as Flower's Hub answers them; none is a 500.
 """
 
 import json
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 
 from django.core import signing
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParser, MultiPartParserError
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts import cli_login
+from accounts.languages import override_for
 from accounts.models import User
 from supergrid.links import absolute_url
 from supergrid.middleware import limits_own_body
@@ -42,22 +45,27 @@ def detail(message: Any, status: int) -> JsonResponse:
     return JsonResponse({"detail": message}, status=status)
 
 
+def in_language_of(account: User | None) -> AbstractContextManager:
+    """The account's words when the API knows who asks (the request's, else English, when it does not)."""
+    return override_for(account) if account is not None else nullcontext()
+
+
 def read_request(request: HttpRequest) -> tuple[str, str | None]:
     """The app id and version asked for, or ValueError saying what is wrong with the body."""
     if len(request.body) > MAX_JSON_BYTES:
-        raise ValueError("The request body is too large.")
+        raise ValueError(_("The request body is too large."))
     try:
         body = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ValueError("The request body is not JSON.") from None
+        raise ValueError(_("The request body is not JSON.")) from None
     if not isinstance(body, dict):
-        raise ValueError("The request body must be a JSON object.")
+        raise ValueError(_("The request body must be a JSON object."))
     unknown = set(body) - FIELDS
     if unknown:
-        raise ValueError(f"Unknown fields: {', '.join(sorted(unknown))}.")
+        raise ValueError(_("Unknown fields: %(fields)s.") % {"fields": ", ".join(sorted(unknown))})
     app_id, version = body.get("app_id"), body.get("app_version")
     if not isinstance(app_id, str) or not (version is None or isinstance(version, str)):
-        raise ValueError("app_id must be text, and app_version text or null.")
+        raise ValueError(_("app_id must be text, and app_version text or null."))
     return app_id, version or None
 
 
@@ -83,8 +91,9 @@ def launcher(request: HttpRequest) -> User | None:
 
 def fetch(request: HttpRequest, view: str, key: str, viewer: User | None = None) -> JsonResponse:
     try:
-        app_id, version = read_request(request)
-        found = services.find_version(app_id, version, viewer)
+        with in_language_of(viewer):  # a SuperLink fetching for a launcher: the refusal reaches their flwr
+            app_id, version = read_request(request)
+            found = services.find_version(app_id, version, viewer)
     except ValueError as error:
         return detail(str(error), 400)
     except services.AppNotFound as error:
@@ -113,7 +122,7 @@ def fetch_zip(request: HttpRequest) -> JsonResponse:
 def fab(request: HttpRequest, token: str) -> HttpResponse:
     version = linked_version("hub:fab", token)
     if version is None:
-        return detail("This download link has expired or is not valid.", 404)
+        return detail(_("This download link has expired or is not valid."), 404)
     response = HttpResponse(services.fab_bytes(version), content_type="application/octet-stream")
     response["Content-Disposition"] = f'attachment; filename="{version.app.name}-{version.version}.fab"'
     return response
@@ -123,7 +132,7 @@ def fab(request: HttpRequest, token: str) -> HttpResponse:
 def source(request: HttpRequest, token: str) -> HttpResponse:
     version = linked_version("hub:zip", token)
     if version is None:
-        return detail("This download link has expired or is not valid.", 404)
+        return detail(_("This download link has expired or is not valid."), 404)
     zipped = services.source_zip(version)
     response = HttpResponse(zipped.content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{zipped.name}"'
@@ -183,16 +192,23 @@ def publish(request: HttpRequest) -> JsonResponse:
         length = 0
     if length > PUBLISH_MAX_BYTES:
         limit = f"{FAB_MAX_BYTES / 1_000_000:.1f} MB"
-        return detail(f"An app's files may be at most {limit} in all (they are built into one FAB).", 413)
+        return detail(
+            _("An app's files may be at most %(limit)s in all (they are built into one FAB).") % {"limit": limit}, 413
+        )
     account = account_of(request)
     if account is None:
-        return detail("Not signed in: run `flwr login` against this SuperGrid first.", 401)
+        return detail(_("Not signed in: run `flwr login` against this SuperGrid first."), 401)
+    with in_language_of(account):  # what `flwr app publish` prints, in the account's language
+        return publish_as(request, account)
+
+
+def publish_as(request: HttpRequest, account: User) -> JsonResponse:
     if request.content_type != "multipart/form-data":
-        return detail("Send the app's files as multipart/form-data, one 'files' part each.", 400)
+        return detail(_("Send the app's files as multipart/form-data, one 'files' part each."), 400)
     try:
         files = uploaded_files(request)
     except MultiPartParserError as error:
-        return detail(f"The upload could not be read: {error}", 400)
+        return detail(_("The upload could not be read: %(error)s") % {"error": error}, 400)
     try:
         version = services.publish_files(account=account, files=files)
     except services.HubError as error:
@@ -210,15 +226,20 @@ def signature(request: HttpRequest) -> JsonResponse:
     """`flwr app review`: the signature of a version's FAB by one of the caller's signing keys."""
     account = account_of(request)
     if account is None:
-        return detail("Not signed in: run `flwr login` against this SuperGrid first.", 401)
+        return detail(_("Not signed in: run `flwr login` against this SuperGrid first."), 401)
+    with in_language_of(account):  # what `flwr app review` prints, in the account's language
+        return review_as(request, account)
+
+
+def review_as(request: HttpRequest, account: User) -> JsonResponse:
     if len(request.body) > MAX_JSON_BYTES:
-        return detail("The request body is too large.", 413)
+        return detail(_("The request body is too large."), 413)
     try:
         body = json.loads(request.body or b"{}")
     except (json.JSONDecodeError, UnicodeDecodeError):
-        return detail("The request body is not JSON.", 400)
+        return detail(_("The request body is not JSON."), 400)
     if not isinstance(body, dict) or set(body) - REVIEW_FIELDS:
-        return detail(f"Send a JSON object with: {', '.join(sorted(REVIEW_FIELDS))}.", 400)
+        return detail(_("Send a JSON object with: %(fields)s.") % {"fields": ", ".join(sorted(REVIEW_FIELDS))}, 400)
     app_id, version, signature_b64, signed_at = (
         body.get("app_id"),
         body.get("app_version"),
@@ -226,9 +247,9 @@ def signature(request: HttpRequest) -> JsonResponse:
         body.get("signed_at"),
     )
     if not (isinstance(app_id, str) and isinstance(version, str) and isinstance(signature_b64, str)):
-        return detail("app_id, app_version and signature_b64 must be text.", 400)
+        return detail(_("app_id, app_version and signature_b64 must be text."), 400)
     if not isinstance(signed_at, int) or isinstance(signed_at, bool):
-        return detail("signed_at must be a whole number of seconds.", 400)
+        return detail(_("signed_at must be a whole number of seconds."), 400)
     try:
         review = services.review_version(
             reviewer=account, app_id=app_id, version=version, signature_b64=signature_b64[:200], signed_at=signed_at

@@ -4,6 +4,7 @@ routes. Registered in ``AppsConfig.ready``."""
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from federations import services as federation_services
@@ -34,12 +35,12 @@ class HubHooks:
             found = services.find_version(app_id, version, account)
             return self.of_version(found, federation)
         if not fab_sha256:
-            return HubLaunch(what="this FAB")
+            return HubLaunch(what=_("this FAB"))
         visible = App.objects.visible_to(account).values("pk")
         same = AppVersion.objects.filter(sha256=fab_sha256, hidden=False, app__in=visible).select_related("app__owner")
         sent = same.first()
         if sent is None:
-            return HubLaunch(what="this FAB")
+            return HubLaunch(what=_("this FAB"))
         launch = self.of_version(sent, federation)
         # A FAB that is a reviewed version's is launched as that version, so the SuperLink fetches it from
         # the Hub with its reviews (stock Flower gives sent FABs none, and trusting SuperNodes refuse those).

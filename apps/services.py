@@ -18,6 +18,7 @@ from pathlib import Path, PurePosixPath
 from django.core.files.base import ContentFile
 from django.core.files.storage import storages
 from django.db import IntegrityError, transaction
+from django.utils.translation import gettext as _
 
 from accounts.models import User, ascii_iexact
 from accounts.signing_keys import verifies
@@ -48,7 +49,9 @@ def safe_path(name: str) -> PurePosixPath:
     """A file's path inside the app, or a refusal: relative, no `..`, no backslashes or drive letters."""
     path = PurePosixPath(name)
     if not name or "\\" in name or "\x00" in name or path.is_absolute() or ".." in path.parts or ":" in name:
-        raise HubError(f"Refused the file name {name[:80]!r}: use paths inside the app's folder.")
+        raise HubError(
+            _("Refused the file name %(name)s: use paths inside the app's folder.") % {"name": repr(name[:80])}
+        )
     return path
 
 
@@ -56,7 +59,7 @@ def stamp_publisher(pyproject: str, username: str) -> str:
     """The pyproject.toml with ``publisher`` under ``[tool.flwr.app]`` set to ``username``."""
     header = re.search(r"^\[tool\.flwr\.app\]\s*$", pyproject, flags=re.MULTILINE)
     if header is None:
-        raise HubError("This app's pyproject.toml has no [tool.flwr.app] section, so it is not a Flower app.")
+        raise HubError(_("This app's pyproject.toml has no [tool.flwr.app] section, so it is not a Flower app."))
     end = re.search(r"^\[", pyproject[header.end() :], flags=re.MULTILINE)
     section_end = header.end() + (end.start() if end else len(pyproject[header.end() :]))
     section = pyproject[header.end() : section_end]
@@ -71,18 +74,23 @@ def stamp_publisher(pyproject: str, username: str) -> str:
 def publish_files(*, account: User, files: list[tuple[str, bytes]], private: bool = False) -> AppVersion:
     """`flwr app publish`: the app's source files, built into a FAB stamped with the account as publisher."""
     if not files:
-        raise HubError("Nothing to publish: no files were sent.")
+        raise HubError(_("Nothing to publish: no files were sent."))
     if len(files) > MAX_FILES:
-        raise HubError(f"Too many files: {len(files)}; an app may have at most {MAX_FILES}.")
+        raise HubError(
+            _("Too many files: %(count)s; an app may have at most %(most)s.") % {"count": len(files), "most": MAX_FILES}
+        )
     if sum(len(content) for _, content in files) > FAB_MAX_BYTES:
-        raise HubError(f"These files are larger than the {FAB_MAX_BYTES // 1_000_000} MB a FAB may be.")
+        raise HubError(
+            _("These files are larger than the %(megabytes)s MB a FAB may be.")
+            % {"megabytes": FAB_MAX_BYTES // 1_000_000}
+        )
     paths = {safe_path(name): content for name, content in files}
     if PurePosixPath("pyproject.toml") not in paths:
-        raise HubError("Nothing to publish: the files have no pyproject.toml at the app's top level.")
+        raise HubError(_("Nothing to publish: the files have no pyproject.toml at the app's top level."))
     try:
         pyproject = paths[PurePosixPath("pyproject.toml")].decode()
     except UnicodeDecodeError:
-        raise HubError("This app's pyproject.toml is not UTF-8 text.") from None
+        raise HubError(_("This app's pyproject.toml is not UTF-8 text.")) from None
     paths[PurePosixPath("pyproject.toml")] = stamp_publisher(pyproject, account.username).encode()
     with tempfile.TemporaryDirectory(prefix="supergrid-publish-") as tmp:
         root = Path(tmp) / "app"
@@ -93,7 +101,7 @@ def publish_files(*, account: User, files: list[tuple[str, bytes]], private: boo
         try:
             fab = build_fab(root)
         except Exception as error:  # flwr's builder refuses with its own exceptions (a missing component…)
-            raise HubError(f"Could not build a FAB from these files: {error}") from None
+            raise HubError(_("Could not build a FAB from these files: %(error)s") % {"error": error}) from None
     return publish_fab(account=account, fab=fab, private=private)
 
 
@@ -122,13 +130,21 @@ def publish_fab(*, account: User, fab: bytes, private: bool = False) -> AppVersi
         raise HubError(str(error)) from None
     if info.publisher.lower() != account.username.lower():
         raise HubError(
-            f"This FAB's publisher is “{info.publisher}”; apps you publish are yours: set "
-            f'publisher = "{account.username}" under [tool.flwr.app] in pyproject.toml and build it again.'
+            _(
+                "This FAB's publisher is “%(publisher)s”; apps you publish are yours: set "
+                'publisher = "%(username)s" under [tool.flwr.app] in pyproject.toml and build it again.'
+            )
+            % {"publisher": info.publisher, "username": account.username}
         )
     if not re.match(APP_NAME_REGEX, info.name):
-        raise HubError(f"“{info.name}” is not a Flower app name (letters, digits, - and _, a letter first).")
+        raise HubError(
+            _("“%(name)s” is not a Flower app name (letters, digits, - and _, a letter first).") % {"name": info.name}
+        )
     if not VERSION_REGEX.match(info.version):
-        raise HubError(f"“{info.version}” is not a version Flower can ask for: use MAJOR.MINOR.PATCH, e.g. 1.0.0.")
+        raise HubError(
+            _("“%(version)s” is not a version Flower can ask for: use MAJOR.MINOR.PATCH, e.g. 1.0.0.")
+            % {"version": info.version}
+        )
     readme = read_readme(fab)
     digest = hashlib.sha256(fab).hexdigest()
     name = f"fabs/{digest}.fab"
@@ -162,8 +178,11 @@ def publish_fab(*, account: User, fab: bytes, private: bool = False) -> AppVersi
             return version
     except IntegrityError:
         raise HubError(
-            f"@{account.username}/{info.name}=={info.version} is already published, and versions never change: "
-            "raise the version in pyproject.toml and publish again."
+            _(
+                "%(version)s is already published, and versions never change: "
+                "raise the version in pyproject.toml and publish again."
+            )
+            % {"version": f"@{account.username}/{info.name}=={info.version}"}
         ) from None
 
 
@@ -209,7 +228,9 @@ def find_used_app(federation: Federation, app_id: str) -> App:
         else None
     )
     if link is None:
-        raise AppNotFound(f"{app_id} is not one of {federation.handle}'s apps.")
+        raise AppNotFound(
+            _("%(app)s is not one of %(federation)s's apps.") % {"app": app_id, "federation": federation.handle}
+        )
     return link.app
 
 
@@ -218,15 +239,17 @@ def find_version(app_id: str, version: str | None, viewer: User | None = None) -
 
     A private app is found only for a ``viewer`` who may see it; to anyone else it does not exist."""
     if APP_ID.match(app_id or "") is None:
-        raise AppNotFound(f"{app_id!r} is not an app id (@account/app).")
+        raise AppNotFound(_("%(app)s is not an app id (@account/app).") % {"app": repr(app_id)})
     app = find_app_by_id(app_id, viewer)
     if app is None:
-        raise AppNotFound(f"No app {app_id} on this SuperGrid's Hub.")
+        raise AppNotFound(_("No app %(app)s on this SuperGrid's Hub.") % {"app": app_id})
     versions = app.versions.filter(hidden=False)
     found = versions.filter(version=version).first() if version else versions.order_by("-published_at").first()
     if found is None:
         available = sorted(versions.values_list("version", flat=True))
-        raise AppNotFound(f"{app.handle}=={version} is not published.", available=available)
+        raise AppNotFound(
+            _("%(version)s is not published.") % {"version": f"{app.handle}=={version}"}, available=available
+        )
     return found
 
 
@@ -269,7 +292,7 @@ def remove_from_federation(*, federation: Federation, actor: User, app: App) -> 
     with transaction.atomic():
         federation = federation_services.lock(federation)
         federation_services.check_allowed(federation, actor, Action.MANAGE_APPS)
-        removed, _ = FederationApp.objects.filter(federation=federation, app=app).delete()
+        removed, _kept = FederationApp.objects.filter(federation=federation, app=app).delete()
         if removed:
             federation_services.record(federation, actor, Activity.Verb.APP_REMOVED, app.handle)
 
@@ -278,7 +301,7 @@ def set_private(*, app: App, actor: User, private: bool) -> App:
     """Only the app's owner changes who sees it. A private app stays on the federations that use it (their
     members still see and run it)."""
     if app.owner_id != actor.pk:
-        raise NotAllowed("Only the app's publisher can change who sees it.")
+        raise NotAllowed(_("Only the app's publisher can change who sees it."))
     if app.private != private:
         app.private = private
         app.save(update_fields=["private"])
@@ -295,18 +318,23 @@ def review_version(*, reviewer: User, app_id: str, version: str | None, signatur
     keys = list(reviewer.signing_keys.filter(removed_at__isnull=True))
     if not keys:
         raise HubError(
-            "You have no signing key on this SuperGrid: add the public half of the key you sign with "
-            "(its .pub file) on your profile, then review again."
+            _(
+                "You have no signing key on this SuperGrid: add the public half of the key you sign with "
+                "(its .pub file) on your profile, then review again."
+            )
         )
     if not isinstance(signed_at, int) or signed_at > time.time() + SIGNED_AT_SLACK:
-        raise HubError("The signature's time is in the future: check this computer's clock and review again.")
+        raise HubError(_("The signature's time is in the future: check this computer's clock and review again."))
     key = next((key for key in keys if verifies(key.public_key, found.sha256, signed_at, signature_b64)), None)
     if key is None:
         raise HubError(
-            f"This signature does not verify with any of your signing keys for the FAB of {found}: sign with "
-            "a key whose public half is on your profile, and review the version as the Hub serves it."
+            _(
+                "This signature does not verify with any of your signing keys for the FAB of %(version)s: sign with "
+                "a key whose public half is on your profile, and review the version as the Hub serves it."
+            )
+            % {"version": found}
         )
-    review, _ = Review.objects.update_or_create(
+    review, _created = Review.objects.update_or_create(
         version=found, key=key, defaults={"reviewer": reviewer, "signature": signature_b64, "signed_at": signed_at}
     )
     return review

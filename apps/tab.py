@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -52,18 +53,24 @@ def chosen_app(request: AuthenticatedHttpRequest, federation: Federation) -> App
 @login_required
 @require_POST
 def add_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
-    federation, _ = load_federation(request.user, owner, name, Action.MANAGE_APPS)
+    federation, _can = load_federation(request.user, owner, name, Action.MANAGE_APPS)
     app = chosen_app(request, federation)
     services.add_to_federation(federation=federation, actor=request.user, app=app)
-    messages.success(request, f"{app.handle} is one of {federation.handle}'s apps now: members run it from here.")
+    messages.success(
+        request,
+        _("%(app)s is one of %(federation)s's apps now: members run it from here.")
+        % {"app": app.handle, "federation": federation.handle},
+    )
     return redirect("hub:federation_apps", **federation.url_kwargs())
 
 
 @login_required
 @require_POST
 def remove_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResponse:
-    federation, _ = load_federation(request.user, owner, name, Action.MANAGE_APPS)
+    federation, _can = load_federation(request.user, owner, name, Action.MANAGE_APPS)
     app = chosen_app(request, federation)
     services.remove_from_federation(federation=federation, actor=request.user, app=app)
-    messages.success(request, f"Removed {app.handle} from {federation.handle}'s apps.")
+    messages.success(
+        request, _("Removed %(app)s from %(federation)s's apps.") % {"app": app.handle, "federation": federation.handle}
+    )
     return redirect("hub:federation_apps", **federation.url_kwargs())

@@ -14,6 +14,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -128,15 +130,19 @@ def app_page(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRe
 
 class PublishForm(forms.Form):
     fab = forms.FileField(
-        label="Flower App bundle (.fab)",
-        help_text="Made by <code>flwr build</code> in your app's folder; up to 2.5 MB here (larger apps: "
-        "<code>flwr app publish</code>). It becomes @you/&lt;its name&gt;, at the version in its pyproject.toml.",
+        label=gettext_lazy("Flower App bundle (.fab)"),
+        help_text=gettext_lazy(
+            "Made by <code>flwr build</code> in your app's folder; up to 2.5 MB here (larger apps: "
+            "<code>flwr app publish</code>). It becomes @you/&lt;its name&gt;, at the version in its pyproject.toml."
+        ),
     )
     private = forms.BooleanField(
-        label="Private",
+        label=gettext_lazy("Private"),
         required=False,
-        help_text="Only you and the members of federations you add it to can see and run it. "
-        "A new app is public otherwise; change it on its page.",
+        help_text=gettext_lazy(
+            "Only you and the members of federations you add it to can see and run it. "
+            "A new app is public otherwise; change it on its page."
+        ),
     )
 
 
@@ -153,7 +159,7 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         except services.HubError as error:
             form.add_error("fab", error.message)
         else:
-            messages.success(request, f"Published {version}.")
+            messages.success(request, _("Published %(version)s.") % {"version": version})
             return redirect("hub:app", owner=request.user.username, name=version.app.name)
     query = request.GET.get("q", "").strip()[:100]
     order = request.GET.get("order", "newest")
@@ -175,14 +181,17 @@ def app_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 class RunForm(forms.Form):
-    federation = forms.ChoiceField(label="Federation", widget=QuickSelect)
-    version = forms.ChoiceField(label="Version", widget=QuickSelect)
+    federation = forms.ChoiceField(label=gettext_lazy("Federation"), widget=QuickSelect)
+    version = forms.ChoiceField(label=gettext_lazy("Version"), widget=QuickSelect)
     overrides = forms.CharField(
-        label="Run config overrides",
+        label=gettext_lazy("Run config overrides"),
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "placeholder": "num-server-rounds=5"}),
-        help_text='Optional: one key=value per line; values are numbers, true/false or "quoted text".',
+        help_text=gettext_lazy(
+            "Optional: one <code>key=value</code> per line; values are numbers, "
+            '<code>true</code>/<code>false</code> or "quoted text".'
+        ),
     )
 
     def __init__(self, *args: Any, federations: list[str], versions: list[VersionRow], **kwargs: Any):
@@ -230,7 +239,7 @@ def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRes
         handle = form.cleaned_data["federation"]
         parts = split_handle(handle)
         assert parts is not None
-        federation, _ = load_federation(request.user, *parts, Action.LAUNCH_RUN)
+        federation, _can = load_federation(request.user, *parts, Action.LAUNCH_RUN)
         try:
             run_id = control_client.start_run(
                 request.user,
@@ -241,7 +250,11 @@ def run_app(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRes
         except control_client.SuperLinkTrouble as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"Launched run {run_id} of {app.handle} in {federation.handle}.")
+            messages.success(
+                request,
+                _("Launched run %(run_id)s of %(app)s in %(federation)s.")
+                % {"run_id": run_id, "app": app.handle, "federation": federation.handle},
+            )
             return redirect("runs:run", run_id=run_id, **federation.url_kwargs())
     return render_app_page(request, app, versions, readme, form, status=400)
 
@@ -260,5 +273,6 @@ def visibility(request: AuthenticatedHttpRequest, owner: str, name: str) -> Http
     form = VisibilityForm(request.POST)
     if form.is_valid():
         services.set_private(app=app, actor=request.user, private=form.cleaned_data["private"])
-        messages.success(request, f"{app.handle} is {'private' if app.private else 'public'} now.")
+        message = _("%(app)s is private now.") if app.private else _("%(app)s is public now.")
+        messages.success(request, message % {"app": app.handle})
     return redirect("hub:app", owner=app.owner.username, name=app.name)

@@ -7,6 +7,8 @@ from django.db.models import Count
 from django.http import StreamingHttpResponse
 from django.template.response import TemplateResponse
 from django.urls import path
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from accounts.models import ascii_iexact
 
@@ -27,11 +29,11 @@ class MembershipInline(admin.TabularInline):
 
 
 class ArchivedFilter(admin.SimpleListFilter):
-    title = "archived"
+    title = _("archived")
     parameter_name = "archived"
 
     def lookups(self, request, model_admin):
-        return [("yes", "Archived"), ("no", "Active")]
+        return [("yes", _("Archived")), ("no", _("Active"))]
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
@@ -75,11 +77,11 @@ class FederationAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(_member_count=Count("memberships"))
 
-    @admin.display(description="federation", ordering="name")
+    @admin.display(description=_("federation"), ordering="name")
     def handle(self, obj):
         return obj.handle
 
-    @admin.display(description="members", ordering="_member_count")
+    @admin.display(description=_("members"), ordering="_member_count")
     def member_count(self, obj):
         return obj._member_count
 
@@ -89,24 +91,25 @@ class FederationAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
-    @admin.action(description="Unarchive selected federations", permissions=["change"])
+    @admin.action(description=_("Unarchive selected federations"), permissions=["change"])
     def unarchive(self, request, queryset):
         count = 0
         for federation in queryset.archived():
             services.unarchive_federation(federation=federation, operator=request.user)
             count += 1
-        self.message_user(request, f"Unarchived {count} federation(s).", messages.SUCCESS)
+        words = ngettext("Unarchived %(count)d federation.", "Unarchived %(count)d federations.", count)
+        self.message_user(request, words % {"count": count}, messages.SUCCESS)
 
 
 class ExportForm(forms.Form):
-    since = forms.DateField(label="From (UTC)", widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label="To (UTC, included)", widget=forms.DateInput(attrs={"type": "date"}))
-    format = forms.ChoiceField(choices=[("csv", "CSV"), ("jsonl", "JSON Lines")])
+    since = forms.DateField(label=_("From (UTC)"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(label=_("To (UTC, included)"), widget=forms.DateInput(attrs={"type": "date"}))
+    format = forms.ChoiceField(label=_("Format"), choices=[("csv", "CSV"), ("jsonl", "JSON Lines")])
 
     def clean(self):
         data = super().clean() or {}
         if data.get("since") and data.get("until") and data["since"] > data["until"]:
-            raise forms.ValidationError("The first day comes after the last.")
+            raise forms.ValidationError(_("The first day comes after the last."))
         return data
 
 
@@ -149,7 +152,7 @@ class ActivityAdmin(admin.ModelAdmin):
             name = f"activity-{form.cleaned_data['since']}-to-{form.cleaned_data['until']}.{fmt}"
             response["Content-Disposition"] = f'attachment; filename="{name}"'
             return response
-        context = {**self.admin_site.each_context(request), "title": "Export the activity log", "form": form}
+        context = {**self.admin_site.each_context(request), "title": _("Export the activity log"), "form": form}
         return TemplateResponse(request, "admin/federations/activity/export.html", context)
 
 
@@ -161,7 +164,7 @@ class InvitationAdmin(admin.ModelAdmin):
     list_select_related = ("federation__owner", "invitee", "inviter")
     date_hierarchy = "created_at"
 
-    @admin.display(description="status")
+    @admin.display(description=_("status"))
     def effective_status(self, obj):
         return obj.get_effective_status_display()
 

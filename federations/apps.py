@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class FederationsConfig(AppConfig):
     name = "federations"
-    verbose_name = "Federations"
+    verbose_name = _("Federations")
 
     def ready(self):
         from django.conf import settings
@@ -18,11 +19,16 @@ class FederationsConfig(AppConfig):
         from .services import workspace_for_new_account
         from .views.invitations import INBOX_TEMPLATE, inbox_context
 
-        add_tab(Tab("overview", "Overview", "federations:overview", "federations/tabs/overview.html", position=10))
-        add_tab(Tab("members", "Members", "federations:members", "federations/tabs/members.html", position=40))
-        add_tab(Tab("activity", "Activity", "federations:activity", "federations/tabs/activity.html", position=50))
+        add_tab(Tab("overview", _("Overview"), "federations:overview", "federations/tabs/overview.html", position=10))
+        add_tab(Tab("members", _("Members"), "federations:members", "federations/tabs/members.html", position=40))
+        add_tab(Tab("activity", _("Activity"), "federations:activity", "federations/tabs/activity.html", position=50))
         settings_tab = Tab(
-            "settings", "Settings", "federations:settings", "federations/tabs/settings.html", Action.VIEW_SETTINGS, 60
+            "settings",
+            _("Settings"),
+            "federations:settings",
+            "federations/tabs/settings.html",
+            Action.VIEW_SETTINGS,
+            60,
         )
         add_tab(settings_tab)
         add_profile_section(ProfileSection("invitations", INBOX_TEMPLATE, inbox_context, position=10))

@@ -2,8 +2,9 @@
 
 Every row has the time (UTC, ISO 8601), the actor (username; empty for the system), the action (the
 verb's code), its target, the source (web, cli, admin or system: ``supergrid.sources``) and the event in
-words. Members export their federation's log (they read all of it on the Activity tab); operators export
-every federation's, for a date range, from the admin. Streamed: a long log is never held whole.
+words, in the language of whoever asked for the export. Members export their federation's log (they read
+all of it on the Activity tab); operators export every federation's, for a date range, from the admin.
+Streamed: a long log is never held whole.
 """
 
 import csv
@@ -13,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from datetime import UTC
 
 from django.db.models import QuerySet
+from django.utils import translation
 
 from .models import Activity
 
@@ -22,8 +24,16 @@ FREE_TEXT = {"target", "event"}
 
 
 def rows(events: QuerySet[Activity]) -> Iterator[dict[str, str]]:
+    """The rows, the event's words in the language active now (the download is written after the view
+    returns, when another may be)."""
+    return written_in(events, translation.get_language())
+
+
+def written_in(events: QuerySet[Activity], language: str | None) -> Iterator[dict[str, str]]:
     ordered = events.select_related("actor", "federation__owner").order_by("created_at", "id")
     for event in ordered.iterator(chunk_size=CHUNK):
+        with translation.override(language):
+            words = event.describe()
         yield {
             "time": event.created_at.astimezone(UTC).isoformat().replace("+00:00", "Z"),
             "federation": event.federation.handle,
@@ -31,7 +41,7 @@ def rows(events: QuerySet[Activity]) -> Iterator[dict[str, str]]:
             "action": event.verb,
             "target": event.target,
             "source": event.source,
-            "event": event.describe(),
+            "event": words,
         }
 
 

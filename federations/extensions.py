@@ -8,15 +8,18 @@ federation lists show (a deployment federation's SuperNodes).
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .rules import Action
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 @dataclass(frozen=True)
 class Tab:
     key: str
-    label: str
+    label: "StrOrPromise"  # gettext_lazy: said in the reader's language
     url_name: str  # takes the federation's owner and name
     template: str  # the tab's section, rendered inside federations/federation.html
     action: Action = Action.VIEW  # shown to those the rules table allows it

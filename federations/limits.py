@@ -2,14 +2,20 @@
 admin (the ``limit_*`` fields of the user). 0 means no limit. Refused with the limit and how to free a slot in the
 words, on every path: a form's field error, the CLI as Flower's EntitlementError (``Code.LIMIT``)."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 
 from .rules import Code, FederationError
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Limit(StrEnum):
@@ -29,11 +35,11 @@ DEFAULTS = {
 }
 
 LABELS = {
-    Limit.FEDERATIONS: "Active federations you own",
-    Limit.RUNS: "Your runs pending or running at once",
-    Limit.RUNS_PER_FEDERATION: "Runs at once in a federation you own",
-    Limit.SUPERNODES: "SuperNodes you register",
-    Limit.SIMULATED_SUPERNODES: "Simulated SuperNodes per federation you own",
+    Limit.FEDERATIONS: _("Active federations you own"),
+    Limit.RUNS: _("Your runs pending or running at once"),
+    Limit.RUNS_PER_FEDERATION: _("Runs at once in a federation you own"),
+    Limit.SUPERNODES: _("SuperNodes you register"),
+    Limit.SIMULATED_SUPERNODES: _("Simulated SuperNodes per federation you own"),
 }
 
 
@@ -59,7 +65,7 @@ def limits_of(user: User) -> dict[Limit, int]:
 @dataclass(frozen=True)
 class Usage:
     which: Limit
-    label: str
+    label: "StrOrPromise"
     limit: int  # 0: none
     used: int | None  # None where the page does not count it
 
@@ -68,11 +74,16 @@ class LimitReached(FederationError):
     code = Code.LIMIT
 
 
-def check(user: User, which: Limit, used: int, message: str, *, field: str | None = None) -> None:
-    """Refuse one more when ``used`` has reached the user's limit; ``message`` takes {limit}."""
+def check(
+    user: User, which: Limit, used: int, message: "StrOrPromise | Callable[[int], str]", *, field: str | None = None
+) -> None:
+    """Refuse one more when ``used`` has reached the user's limit. ``message`` is the refusal given the limit
+    (a function, for words that translate: ``lambda n: ngettext(...) % {"limit": n}``), or text that takes
+    ``{limit}``."""
     value = limit(user, which)
     if value and used >= value:
-        raise LimitReached(message.format(limit=value), field=field)
+        words = message(value) if callable(message) else str(message).format(limit=value)
+        raise LimitReached(words, field=field)
 
 
 PROFILE_SECTION = "federations/_limits.html"

@@ -18,6 +18,7 @@ from functools import cache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from supergrid.db import Rows, as_datetime, fetch_all
 from supergrid.web import Moment
@@ -225,5 +226,7 @@ def ended_rows(federation: Federation, now: datetime, limit: int) -> list[tuple[
     for invitee, stored, expires_at, responded_at, reason in rows:
         shown = Invitation.status_at(stored, expires_at, now)
         ended_at = expires_at if shown != stored else responded_at  # past its expiry: it ended then
-        ended.append((invitee, Invitation.Status(shown).label, ended_at, reason))
+        # Both in the reader's language: the status's label, and a reason stored in English (the portal's own,
+        # models.ARCHIVED_INVITATION_REASON; any other stays as written).
+        ended.append((invitee, str(Invitation.Status(shown).label), ended_at, gettext(reason) if reason else ""))
     return ended

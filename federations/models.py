@@ -1,6 +1,7 @@
+import re
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Self
+from typing import TYPE_CHECKING, Any, Self
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -9,8 +10,14 @@ from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop, pgettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ascii_iexact
+from supergrid import sources
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 # Flower's federation name rule: 1-32 characters, a letter first, then letters, digits and "-".
 FEDERATION_NAME_MAX_LENGTH = 32
@@ -22,10 +29,16 @@ DEFAULT_SIMULATED_SUPERNODES = 10
 # when no federation is named (``DEFAULT_FEDERATION_SIMULATION``). The name is reserved for it.
 WORKSPACE_NAME = "workspace"
 WORKSPACE_SIMULATED_SUPERNODES = 2
+# Stored in English when a workspace is created (services.ensure_workspace); shown in the reader's language
+# while its owner has not written their own (``shown_description``).
+WORKSPACE_DESCRIPTION = gettext_noop("Personal workspace")
+# Why pending invitations ended when their federation was archived: stored in English, shown translated.
+ARCHIVED_INVITATION_REASON = gettext_noop("The federation was archived.")
+ARTIFACTS_TARGET = re.compile(r"run (\d+)")  # an ARTIFACTS_DELETED activity's target
 
 validate_federation_name = RegexValidator(
     regex=r"^[A-Za-z][A-Za-z0-9-]{0,31}\Z",
-    message="Use 1 to 32 letters, digits or hyphens, starting with a letter (no spaces or slashes).",
+    message=_("Use 1 to 32 letters, digits or hyphens, starting with a letter (no spaces or slashes)."),
     code="invalid_federation_name",
 )
 
@@ -39,6 +52,11 @@ class SimulationSettings:
     client_resources_num_gpus: float
     backend: str
     verbose: bool
+
+
+def shown_description(description: str) -> str:
+    """A federation's description as shown: the workspace's own default in the reader's language."""
+    return gettext(description) if description == WORKSPACE_DESCRIPTION else description
 
 
 def split_handle(federation_id: str) -> tuple[str, str] | None:
@@ -68,58 +86,64 @@ class FederationQuerySet(models.QuerySet["Federation"]):
 
 class Federation(models.Model):
     class Kind(models.TextChoices):
-        SIMULATION = "simulation", "Simulation"
-        DEPLOYMENT = "deployment", "Deployment"
+        SIMULATION = "simulation", _("Simulation")
+        DEPLOYMENT = "deployment", _("Deployment")
 
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_federations")
-    name = models.CharField(max_length=FEDERATION_NAME_MAX_LENGTH, validators=[validate_federation_name])
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    description = models.TextField(blank=True, max_length=1000)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
-    archived_at = models.DateTimeField(null=True, blank=True)
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="owned_federations", verbose_name=_("owner")
+    )
+    name = models.CharField(_("name"), max_length=FEDERATION_NAME_MAX_LENGTH, validators=[validate_federation_name])
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices)
+    description = models.TextField(_("description"), blank=True, max_length=1000)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, editable=False)
+    archived_at = models.DateTimeField(_("archived at"), null=True, blank=True)
 
     # Simulation config: set on simulation federations only (a check constraint says so).
     num_supernodes = models.PositiveIntegerField(
-        "number of simulated SuperNodes",
+        _("number of simulated SuperNodes"),
         null=True,
         blank=True,
         validators=[MinValueValidator(MIN_SIMULATED_SUPERNODES), MaxValueValidator(MAX_SIMULATED_SUPERNODES)],
     )
-    client_resources_num_cpus = models.PositiveIntegerField("CPUs per simulated SuperNode", null=True, blank=True)
-    client_resources_num_gpus = models.FloatField("GPUs per simulated SuperNode", null=True, blank=True)
-    simulation_backend = models.CharField(max_length=16, blank=True, default="")
-    simulation_verbose = models.BooleanField(null=True, blank=True)
+    client_resources_num_cpus = models.PositiveIntegerField(_("CPUs per simulated SuperNode"), null=True, blank=True)
+    client_resources_num_gpus = models.FloatField(_("GPUs per simulated SuperNode"), null=True, blank=True)
+    simulation_backend = models.CharField(_("simulation backend"), max_length=16, blank=True, default="")
+    simulation_verbose = models.BooleanField(_("simulation verbose"), null=True, blank=True)
 
     # Only the apps on its Apps tab may run (a Hub app it uses, or that app's FAB); uploads of other FABs
     # and `flwr run .` of other code are refused (rules.Action.LAUNCH_OTHER_APP).
     its_apps_only = models.BooleanField(
-        "only its apps may run",
+        _("only its apps may run"),
         default=False,
         db_default=False,  # rows written in SQL (the bench's seed) need no value
-        help_text="Refuse runs of apps that are not on its Apps tab.",
+        help_text=_("Refuse runs of apps that are not on its Apps tab."),
     )
     # Runs need a review (`flwr app review`, a key in use) by one of these accounts: their usernames,
     # space-separated (usernames never change). Empty: no review needed.
-    reviewers_required = models.CharField(max_length=400, blank=True, default="", db_default="")
+    reviewers_required = models.CharField(
+        _("reviewers required"), max_length=400, blank=True, default="", db_default=""
+    )
 
     objects = FederationQuerySet.as_manager()
 
     member_count: int  # set by ``access.load_federation`` for the page header, which then asks no more
 
     class Meta:
+        verbose_name = _("federation")
+        verbose_name_plural = _("federations")
         ordering = ["owner__username", "name"]
         constraints = [
             models.UniqueConstraint(
                 "owner",
                 Lower("name"),
                 name="federations_name_unique_per_owner_ci",
-                violation_error_message="You already have a federation with that name.",
+                violation_error_message=_("You already have a federation with that name."),
             ),
             models.CheckConstraint(condition=Q(name__regex=FEDERATION_NAME_DB_REGEX), name="federations_name_format"),
             models.CheckConstraint(
                 condition=~Q(name__iexact=WORKSPACE_NAME) | Q(kind="simulation", archived_at__isnull=True),
                 name="federations_workspace_is_an_active_simulation",
-                violation_error_message="A workspace is a simulation federation and is never archived.",
+                violation_error_message=_("A workspace is a simulation federation and is never archived."),
             ),
             models.CheckConstraint(condition=Q(kind__in=["simulation", "deployment"]), name="federations_kind_valid"),
             models.CheckConstraint(
@@ -153,6 +177,10 @@ class Federation(models.Model):
     def handle(self) -> str:
         """The federation's id and display name, as Flower writes it: ``@owner/name``."""
         return f"@{self.owner.username}/{self.name}"
+
+    @property
+    def shown_description(self) -> str:
+        return shown_description(self.description)
 
     @property
     def is_archived(self) -> bool:
@@ -197,15 +225,21 @@ class Federation(models.Model):
 
 class Membership(models.Model):
     class Role(models.TextChoices):
-        OWNER = "owner", "Owner"
-        MEMBER = "member", "Member"
+        OWNER = "owner", _("Owner")
+        MEMBER = "member", _("Member")
 
-    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships")
-    role = models.CharField(max_length=8, choices=Role.choices, default=Role.MEMBER)
-    joined_at = models.DateTimeField(default=timezone.now)
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("federation")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships", verbose_name=_("user")
+    )
+    role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
+    joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
 
     class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
         ordering = ["federation", "joined_at"]
         constraints = [
             models.UniqueConstraint(fields=["federation", "user"], name="federations_one_membership_per_user"),
@@ -218,7 +252,13 @@ class Membership(models.Model):
         indexes = [models.Index(fields=["federation", "-role", "joined_at", "id"], name="federations_member_list")]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.federation} ({self.role})"
+        # The role's label in lower case, as in English "alice in @alice/lab (owner)".
+        role = str(self.Role(self.role).label).lower()
+        return gettext("%(user)s in %(federation)s (%(role)s)") % {
+            "user": self.user,
+            "federation": self.federation,
+            "role": role,
+        }
 
     @property
     def is_owner(self) -> bool:
@@ -229,74 +269,91 @@ class Activity(models.Model):
     """One immutable row per state change: who did what to what, when."""
 
     class Verb(models.TextChoices):
-        CREATED = "created", "Created"
-        SIMULATION_CONFIG_CHANGED = "simulation_config_changed", "Simulation config changed"
-        DESCRIPTION_CHANGED = "description_changed", "Description changed"
-        ARCHIVED = "archived", "Archived"
-        UNARCHIVED = "unarchived", "Unarchived"
-        INVITED = "invited", "Invited"
-        INVITATION_REVOKED = "invitation_revoked", "Invitation revoked"
-        INVITATION_ACCEPTED = "invitation_accepted", "Invitation accepted"
-        INVITATION_DECLINED = "invitation_declined", "Invitation declined"
-        MEMBER_LEFT = "member_left", "Member left"
-        MEMBER_REMOVED = "member_removed", "Member removed"
-        SUPERNODE_ADDED = "supernode_added", "SuperNode added"
-        SUPERNODE_REMOVED = "supernode_removed", "SuperNode removed"
-        ARTIFACTS_DELETED = "artifacts_deleted", "Artifacts deleted"
-        APP_ADDED = "app_added", "App added"
-        APP_REMOVED = "app_removed", "App removed"
-        APP_PUBLISHED = "app_published", "App published"
-        ONLY_ITS_APPS_ON = "only_its_apps_on", "Only its apps may run"
-        ONLY_ITS_APPS_OFF = "only_its_apps_off", "Any app may run"
-        REVIEWS_REQUIRED = "reviews_required", "Reviews required"
-        REVIEWS_NOT_REQUIRED = "reviews_not_required", "Reviews no longer required"
-        WEBHOOK_ADDED = "webhook_added", "Webhook added"
-        WEBHOOK_REMOVED = "webhook_removed", "Webhook removed"
+        CREATED = "created", pgettext_lazy("activity", "Created")
+        SIMULATION_CONFIG_CHANGED = "simulation_config_changed", pgettext_lazy("activity", "Simulation config changed")
+        DESCRIPTION_CHANGED = "description_changed", pgettext_lazy("activity", "Description changed")
+        ARCHIVED = "archived", pgettext_lazy("activity", "Archived")
+        UNARCHIVED = "unarchived", pgettext_lazy("activity", "Unarchived")
+        INVITED = "invited", pgettext_lazy("activity", "Invited")
+        INVITATION_REVOKED = "invitation_revoked", pgettext_lazy("activity", "Invitation revoked")
+        INVITATION_ACCEPTED = "invitation_accepted", pgettext_lazy("activity", "Invitation accepted")
+        INVITATION_DECLINED = "invitation_declined", pgettext_lazy("activity", "Invitation declined")
+        MEMBER_LEFT = "member_left", pgettext_lazy("activity", "Member left")
+        MEMBER_REMOVED = "member_removed", pgettext_lazy("activity", "Member removed")
+        SUPERNODE_ADDED = "supernode_added", pgettext_lazy("activity", "SuperNode added")
+        SUPERNODE_REMOVED = "supernode_removed", pgettext_lazy("activity", "SuperNode removed")
+        ARTIFACTS_DELETED = "artifacts_deleted", pgettext_lazy("activity", "Artifacts deleted")
+        APP_ADDED = "app_added", pgettext_lazy("activity", "App added")
+        APP_REMOVED = "app_removed", pgettext_lazy("activity", "App removed")
+        APP_PUBLISHED = "app_published", pgettext_lazy("activity", "App published")
+        ONLY_ITS_APPS_ON = "only_its_apps_on", pgettext_lazy("activity", "Only its apps may run")
+        ONLY_ITS_APPS_OFF = "only_its_apps_off", pgettext_lazy("activity", "Any app may run")
+        REVIEWS_REQUIRED = "reviews_required", pgettext_lazy("activity", "Reviews required")
+        REVIEWS_NOT_REQUIRED = "reviews_not_required", pgettext_lazy("activity", "Reviews no longer required")
+        WEBHOOK_ADDED = "webhook_added", pgettext_lazy("activity", "Webhook added")
+        WEBHOOK_REMOVED = "webhook_removed", pgettext_lazy("activity", "Webhook removed")
 
-    SENTENCES: dict[str, str] = {
-        Verb.CREATED: "created the federation",
-        Verb.SIMULATION_CONFIG_CHANGED: "set the number of simulated SuperNodes to {target}",
-        Verb.DESCRIPTION_CHANGED: "changed the description",
-        Verb.ARCHIVED: "archived the federation",
-        Verb.UNARCHIVED: "unarchived the federation",
-        Verb.INVITED: "invited {target}",
-        Verb.INVITATION_REVOKED: "revoked the invitation for {target}",
-        Verb.INVITATION_ACCEPTED: "accepted the invitation and joined",
-        Verb.INVITATION_DECLINED: "declined the invitation",
-        Verb.MEMBER_LEFT: "left the federation",
-        Verb.MEMBER_REMOVED: "removed {target}",
-        Verb.SUPERNODE_ADDED: "added SuperNode {target}",
-        Verb.SUPERNODE_REMOVED: "removed SuperNode {target}",
-        Verb.ARTIFACTS_DELETED: "deleted the artifacts of {target}",
-        Verb.APP_ADDED: "added the app {target}",
-        Verb.APP_REMOVED: "removed the app {target}",
-        Verb.APP_PUBLISHED: "published {target}",
-        Verb.ONLY_ITS_APPS_ON: "let only the federation's apps run",
-        Verb.ONLY_ITS_APPS_OFF: "let any app run again",
-        Verb.REVIEWS_REQUIRED: "required runs to be reviewed by {target}",
-        Verb.REVIEWS_NOT_REQUIRED: "stopped requiring reviews of runs",
-        Verb.WEBHOOK_ADDED: "added a webhook sending to {target}",
-        Verb.WEBHOOK_REMOVED: "removed the webhook sending to {target}",
+    # Lazy: the row stores the verb and the target, and each reader reads the words in their language.
+    SENTENCES: dict[str, "StrOrPromise"] = {
+        Verb.CREATED: _("created the federation"),
+        Verb.SIMULATION_CONFIG_CHANGED: _("set the number of simulated SuperNodes to %(target)s"),
+        Verb.DESCRIPTION_CHANGED: _("changed the description"),
+        Verb.ARCHIVED: _("archived the federation"),
+        Verb.UNARCHIVED: _("unarchived the federation"),
+        Verb.INVITED: _("invited %(target)s"),
+        Verb.INVITATION_REVOKED: _("revoked the invitation for %(target)s"),
+        Verb.INVITATION_ACCEPTED: _("accepted the invitation and joined"),
+        Verb.INVITATION_DECLINED: _("declined the invitation"),
+        Verb.MEMBER_LEFT: _("left the federation"),
+        Verb.MEMBER_REMOVED: _("removed %(target)s"),
+        Verb.SUPERNODE_ADDED: _("added SuperNode %(target)s"),
+        Verb.SUPERNODE_REMOVED: _("removed SuperNode %(target)s"),
+        Verb.ARTIFACTS_DELETED: _("deleted the artifacts of %(target)s"),
+        Verb.APP_ADDED: _("added the app %(target)s"),
+        Verb.APP_REMOVED: _("removed the app %(target)s"),
+        Verb.APP_PUBLISHED: _("published %(target)s"),
+        Verb.ONLY_ITS_APPS_ON: _("let only the federation's apps run"),
+        Verb.ONLY_ITS_APPS_OFF: _("let any app run again"),
+        Verb.REVIEWS_REQUIRED: _("required runs to be reviewed by %(target)s"),
+        Verb.REVIEWS_NOT_REQUIRED: _("stopped requiring reviews of runs"),
+        Verb.WEBHOOK_ADDED: _("added a webhook sending to %(target)s"),
+        Verb.WEBHOOK_REMOVED: _("removed the webhook sending to %(target)s"),
     }
 
-    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="activities")
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    # Where the change came from (supergrid.sources), as the admin shows it.
+    SOURCES = [
+        (sources.WEB, pgettext_lazy("activity source", "web")),
+        (sources.CLI, pgettext_lazy("activity source", "cli")),
+        (sources.ADMIN, pgettext_lazy("activity source", "admin")),
+        (sources.SYSTEM, pgettext_lazy("activity source", "system")),
+    ]
+
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="activities", verbose_name=_("federation")
     )
-    verb = models.CharField(max_length=40, choices=Verb.choices)
-    target = models.CharField(max_length=200, blank=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("actor"),
+    )
+    verb = models.CharField(_("verb"), max_length=40, choices=Verb.choices)
+    target = models.CharField(_("target"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now, db_index=True)
     # Where the change came from (supergrid.sources): web, cli (flwr, through the SuperLink or the Hub
     # API), admin, or system. Rows from before it was kept say system.
-    source = models.CharField(max_length=8, default="system", db_default="system")
+    source = models.CharField(_("source"), max_length=8, choices=SOURCES, default="system", db_default="system")
 
     class Meta:
         ordering = ["-created_at", "-id"]
-        verbose_name_plural = "activities"
+        verbose_name = _("activity")
+        verbose_name_plural = _("activities")
         indexes = [models.Index(fields=["federation", "-created_at", "-id"], name="federations_activity_feed")]
 
     def __str__(self) -> str:
-        return f"{self.actor or 'An operator'} {self.describe()}"
+        return f"{self.actor or gettext('An operator')} {self.describe()}"
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
@@ -307,8 +364,11 @@ class Activity(models.Model):
         raise ValidationError("Activity rows are immutable.")
 
     def describe(self) -> str:
-        """The event as the end of a sentence that starts with the actor's name."""
-        return self.SENTENCES[self.verb].format(target=self.target)
+        """The event as the end of a sentence that starts with the actor's name, in the reader's language."""
+        if self.verb == self.Verb.ARTIFACTS_DELETED and (run := ARTIFACTS_TARGET.fullmatch(self.target)):
+            # Stored as "run <id>" (runs.services): the word "run" is said in the reader's language too.
+            return gettext("deleted the artifacts of run %(run_id)s") % {"run_id": run[1]}
+        return self.SENTENCES[self.verb] % {"target": self.target}
 
 
 class InvitationQuerySet(models.QuerySet["Invitation"]):
@@ -329,33 +389,45 @@ class Invitation(models.Model):
     """An invitation to join a federation, bound to the invitee's account. Never deleted."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        REVOKED = "revoked", "Revoked"
-        EXPIRED = "expired", "Expired"
+        PENDING = "pending", pgettext_lazy("invitation status", "Pending")
+        ACCEPTED = "accepted", pgettext_lazy("invitation status", "Accepted")
+        DECLINED = "declined", pgettext_lazy("invitation status", "Declined")
+        REVOKED = "revoked", pgettext_lazy("invitation status", "Revoked")
+        EXPIRED = "expired", pgettext_lazy("invitation status", "Expired")
 
-    federation = models.ForeignKey(Federation, on_delete=models.CASCADE, related_name="invitations")
-    invitee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations")
-    inviter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="sent_invitations"
+    federation = models.ForeignKey(
+        Federation, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("federation")
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    created_at = models.DateTimeField(default=timezone.now)
-    expires_at = models.DateTimeField()
-    responded_at = models.DateTimeField(null=True, blank=True)
-    reason = models.CharField(max_length=200, blank=True, help_text="Why it was revoked, when not by the owner.")
+    invitee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("invitee")
+    )
+    inviter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="sent_invitations",
+        verbose_name=_("inviter"),
+    )
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    responded_at = models.DateTimeField(_("responded at"), null=True, blank=True)
+    reason = models.CharField(
+        _("reason"), max_length=200, blank=True, help_text=_("Why it was revoked, when not by the owner.")
+    )
 
     objects = InvitationQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["-created_at", "-id"]
         constraints = [
             models.UniqueConstraint(
                 fields=["federation", "invitee"],
                 condition=Q(status="pending"),
                 name="federations_one_pending_invitation",
-                violation_error_message="This user already has a pending invitation.",
+                violation_error_message=_("This user already has a pending invitation."),
             ),
             models.CheckConstraint(
                 condition=Q(status__in=["pending", "accepted", "declined", "revoked", "expired"]),
@@ -369,7 +441,12 @@ class Invitation(models.Model):
         indexes = [models.Index(fields=["invitee", "status"], name="federations_invitation_inbox")]
 
     def __str__(self) -> str:
-        return f"{self.invitee} to {self.federation} ({self.effective_status})"
+        # The status's label in lower case, as in English "bob to @alice/lab (pending)".
+        return gettext("%(invitee)s to %(federation)s (%(status)s)") % {
+            "invitee": self.invitee,
+            "federation": self.federation,
+            "status": self.get_effective_status_display().lower(),
+        }
 
     # ``pending()`` in SQL, for the statements that stay SQL: the one other spelling of the same rule.
     PENDING_SQL = "{table}.status = %(pending)s AND {table}.expires_at > %(now)s"
@@ -392,7 +469,7 @@ class Invitation(models.Model):
         return self.Status.EXPIRED if self.is_expired() else self.status
 
     def get_effective_status_display(self) -> str:
-        return self.Status(self.effective_status).label
+        return str(self.Status(self.effective_status).label)  # in the reader's language
 
     @property
     def is_pending(self) -> bool:

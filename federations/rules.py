@@ -9,10 +9,15 @@ Flower's error codes without reading the message.
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, pgettext
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 
 class Code(StrEnum):
@@ -43,7 +48,7 @@ class Refusal(Exception):
 
     code = Code.INVALID
 
-    def __init__(self, message: str, *, field: str | None = None, code: Code | None = None):
+    def __init__(self, message: "StrOrPromise", *, field: str | None = None, code: Code | None = None):
         super().__init__(message)
         self.message = message
         self.field = field
@@ -100,23 +105,24 @@ class Who(StrEnum):
 class Rule:
     who: Who
     when_archived: bool  # still allowed once the federation is archived
-    refusal: str  # what someone who is not `who` is told
+    refusal: "StrOrPromise"  # what someone who is not `who` is told
     deployment_only: bool = False  # refused in simulation federations, with SIMULATION_REASON
-    not_in_workspace: str = ""  # refused in a workspace, with these words (a workspace is personal)
-    not_when_only_its_apps: str = ""  # refused where only the federation's apps may run, with these words
+    not_in_workspace: "StrOrPromise" = ""  # refused in a workspace, with these words (a workspace is personal)
+    not_when_only_its_apps: "StrOrPromise" = ""  # refused where only the federation's apps may run, with these words
 
 
-ARCHIVED_REASON = "This federation is archived and read-only."
-NOT_MEMBER_REASON = "You are not a member of this federation."
-SIMULATION_REASON = "Simulation federations use simulated SuperNodes; real ones cannot be added."
-WORKSPACE_INVITE_REASON = (
+# Lazy: each is said in the reader's language (the page's, or the flwr CLI's account's) when shown.
+ARCHIVED_REASON = gettext_lazy("This federation is archived and read-only.")
+NOT_MEMBER_REASON = gettext_lazy("You are not a member of this federation.")
+SIMULATION_REASON = gettext_lazy("Simulation federations use simulated SuperNodes; real ones cannot be added.")
+WORKSPACE_INVITE_REASON = gettext_lazy(
     "Your workspace is personal: nobody can be invited to it. Collaborations get a federation of their own."
 )
-ONLY_ITS_APPS_REASON = (
+ONLY_ITS_APPS_REASON = gettext_lazy(
     "Only this federation's apps may run here: launch one from its Apps tab (or `flwr run @owner/app`), "
     "or ask the owner to add yours."
 )
-WORKSPACE_ARCHIVE_REASON = (
+WORKSPACE_ARCHIVE_REASON = gettext_lazy(
     "Your workspace cannot be archived: it is where your runs go when you name no federation. "
     "Collaborations get a federation of their own."
 )
@@ -125,22 +131,26 @@ WORKSPACE_ARCHIVE_REASON = (
 # the account checks they need; docs/rules.md lists both.
 RULES: dict[Action, Rule] = {
     Action.VIEW: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
-    Action.VIEW_SETTINGS: Rule(Who.OWNER, True, "Only the owner can see the settings."),
-    Action.CHANGE_SETTINGS: Rule(Who.OWNER, False, "Only the owner can change the settings."),
+    Action.VIEW_SETTINGS: Rule(Who.OWNER, True, gettext_lazy("Only the owner can see the settings.")),
+    Action.CHANGE_SETTINGS: Rule(Who.OWNER, False, gettext_lazy("Only the owner can change the settings.")),
     Action.INVITE: Rule(
         Who.OWNER,
         False,
-        "Only the owner can invite users or revoke invitations.",
+        gettext_lazy("Only the owner can invite users or revoke invitations."),
         not_in_workspace=WORKSPACE_INVITE_REASON,
     ),
-    Action.SEE_INVITATION_HISTORY: Rule(Who.OWNER, True, "Only the owner can see ended invitations."),
-    Action.REMOVE_MEMBER: Rule(Who.OWNER_NOT_ON_OWNER, False, "Only the owner can remove members."),
-    Action.LEAVE: Rule(Who.MEMBER_NOT_OWNER, False, "The owner cannot leave the federation; archive it instead."),
+    Action.SEE_INVITATION_HISTORY: Rule(Who.OWNER, True, gettext_lazy("Only the owner can see ended invitations.")),
+    Action.REMOVE_MEMBER: Rule(Who.OWNER_NOT_ON_OWNER, False, gettext_lazy("Only the owner can remove members.")),
+    Action.LEAVE: Rule(
+        Who.MEMBER_NOT_OWNER, False, gettext_lazy("The owner cannot leave the federation; archive it instead.")
+    ),
     Action.ADD_SUPERNODE: Rule(
-        Who.MEMBER_OWN_NODE, False, "Choose one of your own registered SuperNodes.", deployment_only=True
+        Who.MEMBER_OWN_NODE, False, gettext_lazy("Choose one of your own registered SuperNodes."), deployment_only=True
     ),
     Action.REMOVE_SUPERNODE: Rule(
-        Who.NODE_OWNER_OR_OWNER, False, "Only the SuperNode's owner or the federation's owner can remove it."
+        Who.NODE_OWNER_OR_OWNER,
+        False,
+        gettext_lazy("Only the SuperNode's owner or the federation's owner can remove it."),
     ),
     Action.LAUNCH_RUN: Rule(Who.MEMBER, False, NOT_MEMBER_REASON),
     # A run of any other code (an upload, `flwr run .`, a Hub app the federation does not use): members,
@@ -148,19 +158,26 @@ RULES: dict[Action, Rule] = {
     Action.LAUNCH_OTHER_APP: Rule(Who.MEMBER, False, NOT_MEMBER_REASON, not_when_only_its_apps=ONLY_ITS_APPS_REASON),
     Action.READ_RUNS: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
     Action.STOP_RUN: Rule(
-        Who.LAUNCHER_OR_OWNER, True, "Only whoever launched this run, or the federation's owner, can stop it."
+        Who.LAUNCHER_OR_OWNER,
+        True,
+        gettext_lazy("Only whoever launched this run, or the federation's owner, can stop it."),
     ),
     # Members read runs, so members download what a run kept (the web and `flwr pull`), archived or not.
     Action.DOWNLOAD_ARTIFACTS: Rule(Who.MEMBER, True, NOT_MEMBER_REASON),
     # Which apps of the Hub the federation uses (its Apps tab; every member sees and runs them).
-    Action.MANAGE_APPS: Rule(Who.OWNER, False, "Only the owner can add apps to the federation or remove them."),
+    Action.MANAGE_APPS: Rule(
+        Who.OWNER, False, gettext_lazy("Only the owner can add apps to the federation or remove them.")
+    ),
     # Archiving an archived federation changes nothing: the service answers the owner's second try as done.
     Action.ARCHIVE: Rule(
-        Who.OWNER, False, "Only the owner can archive the federation.", not_in_workspace=WORKSPACE_ARCHIVE_REASON
+        Who.OWNER,
+        False,
+        gettext_lazy("Only the owner can archive the federation."),
+        not_in_workspace=WORKSPACE_ARCHIVE_REASON,
     ),
 }
 
-OWNER_CANNOT_BE_REMOVED = "The owner cannot be removed."
+OWNER_CANNOT_BE_REMOVED = gettext_lazy("The owner cannot be removed.")
 
 
 class RulesFederation(Protocol):
@@ -296,13 +313,21 @@ def review_refusal(required: list[str], reviewed_by: Collection[str], what: str)
     counts (made with a key in use). ``what`` is the launch in words (``@alice/app==1.0.0``, "this FAB")."""
     if not required or {name.lower() for name in required} & set(reviewed_by):
         return None
-    who = " or ".join(f"@{name}" for name in required)
+    separator = " " + pgettext("between usernames", "or") + " "
+    who = separator.join(f"@{name}" for name in required)
     if what.startswith("@"):
         return NotAllowed(
-            f"Runs in this federation must be reviewed by {who}, and {what} has no review by them that counts. "
-            f"Ask them to review it (flwr app review {what}), then launch it again."
+            _(
+                "Runs in this federation must be reviewed by %(who)s, and %(what)s has no review by them that "
+                "counts. Ask them to review it (flwr app review %(what)s), then launch it again."
+            )
+            % {"who": who, "what": what}
         )
+    # Anything but a Hub app's version is a FAB sent with the launch (``what`` is then "this FAB").
     return NotAllowed(
-        f"Runs in this federation must be reviewed by {who}: {what} is not a version of a Hub app they "
-        "reviewed. Publish it, have it reviewed, and launch that version."
+        _(
+            "Runs in this federation must be reviewed by %(who)s: this FAB is not a version of a Hub app they "
+            "reviewed. Publish it, have it reviewed, and launch that version."
+        )
+        % {"who": who}
     )

@@ -13,6 +13,8 @@ from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts import services as account_services
 from accounts.models import User, ascii_iexact
@@ -23,9 +25,11 @@ from supergrid import sources
 from . import limits, notifications
 from .limits import Limit
 from .models import (
+    ARCHIVED_INVITATION_REASON,
     DEFAULT_SIMULATED_SUPERNODES,
     MAX_SIMULATED_SUPERNODES,
     MIN_SIMULATED_SUPERNODES,
+    WORKSPACE_DESCRIPTION,
     WORKSPACE_NAME,
     WORKSPACE_SIMULATED_SUPERNODES,
     Activity,
@@ -75,8 +79,14 @@ def check_simulated_supernodes(owner: User, number: int) -> None:
     value = limits.limit(owner, Limit.SIMULATED_SUPERNODES)
     if value and number > value:
         raise limits.LimitReached(
-            f"A federation of yours may have at most {value} simulated SuperNodes; "
-            "choose fewer, or ask an operator to raise your limit.",
+            ngettext(
+                "A federation of yours may have at most %(limit)d simulated SuperNode; "
+                "choose fewer, or ask an operator to raise your limit.",
+                "A federation of yours may have at most %(limit)d simulated SuperNodes; "
+                "choose fewer, or ask an operator to raise your limit.",
+                value,
+            )
+            % {"limit": value},
             field="num_supernodes",
         )
 
@@ -85,10 +95,11 @@ def validate_num_supernodes(value: int | str) -> int:
     try:
         number = int(value)
     except (TypeError, ValueError):
-        raise FederationError("Enter a whole number.", field="num_supernodes") from None
+        raise FederationError(_("Enter a whole number."), field="num_supernodes") from None
     if not MIN_SIMULATED_SUPERNODES <= number <= MAX_SIMULATED_SUPERNODES:
         raise FederationError(
-            f"Choose between {MIN_SIMULATED_SUPERNODES} and {MAX_SIMULATED_SUPERNODES} simulated SuperNodes.",
+            _("Choose between %(min)d and %(max)d simulated SuperNodes.")
+            % {"min": MIN_SIMULATED_SUPERNODES, "max": MAX_SIMULATED_SUPERNODES},
             field="num_supernodes",
         )
     return number
@@ -98,7 +109,7 @@ def clean_description(description: str) -> str:
     description = (description or "").strip()
     problem = text_problem(description, Federation._meta.get_field("description").max_length)
     if problem:
-        raise FederationError(f"Description: {problem}", field="description")
+        raise FederationError(_("Description: %(problem)s") % {"problem": problem}, field="description")
     return description
 
 
@@ -118,28 +129,36 @@ def create_federation(
         raise FederationError(error.messages[0], field="name", code=Code.INVALID_NAME) from None
     if name.lower() == WORKSPACE_NAME:
         raise FederationError(
-            "“workspace” is the name of everyone's personal workspace; choose another name.",
+            _("“workspace” is the name of everyone's personal workspace; choose another name."),
             field="name",
             code=Code.NAME_TAKEN,
         )
     if kind not in Federation.Kind.values:
-        raise FederationError("Choose Simulation or Deployment.", field="kind")
+        raise FederationError(_("Choose Simulation or Deployment."), field="kind")
     # Lock the owner's row so two concurrent creations of the same name queue up.
     owner = User.objects.select_for_update().get(pk=owner.pk)
     if kind == Federation.Kind.DEPLOYMENT and not owner.has_deployment_access:
         raise FederationError(
-            "Deployment federations need deployment access. Request it on your profile.", field="kind"
+            _("Deployment federations need deployment access. Request it on your profile."), field="kind"
         )
     if Federation.objects.filter(ascii_iexact("name", name), owner=owner).exists():
-        raise FederationError(f"You already have a federation named “{name}”.", field="name", code=Code.NAME_TAKEN)
+        raise FederationError(
+            _("You already have a federation named “%(name)s”.") % {"name": name}, field="name", code=Code.NAME_TAKEN
+        )
 
     owned = Federation.objects.filter(owner=owner, archived_at__isnull=True).exclude(name__iexact=WORKSPACE_NAME)
     limits.check(
         owner,
         Limit.FEDERATIONS,
         owned.count(),
-        "You own {limit} active federations, the most you may: archive one you no longer need, "
-        "or ask an operator to raise your limit.",
+        # One form for every number: tests/flower pin "You own 1 active federations" as the CLI prints it.
+        lambda limit: (
+            _(
+                "You own %(limit)d active federations, the most you may: archive one you no longer need, "
+                "or ask an operator to raise your limit."
+            )
+            % {"limit": limit}
+        ),
         field="name",
     )
     federation = Federation(owner=owner, name=name, kind=kind, description=clean_description(description))
@@ -157,14 +176,11 @@ def create_federation(
             federation.save()
     except IntegrityError:
         raise FederationError(
-            f"You already have a federation named “{name}”.", field="name", code=Code.NAME_TAKEN
+            _("You already have a federation named “%(name)s”.") % {"name": name}, field="name", code=Code.NAME_TAKEN
         ) from None
     Membership.objects.create(federation=federation, user=owner, role=Membership.Role.OWNER)
     record(federation, owner, Activity.Verb.CREATED, federation.handle)
     return federation
-
-
-WORKSPACE_DESCRIPTION = "Personal workspace"
 
 
 def ensure_workspace(owner: User) -> Federation:
@@ -234,7 +250,7 @@ def update_settings(
     changed: list[str] = []
     if num_supernodes is not None:
         if not federation.is_simulation:
-            raise FederationError("Only simulation federations have simulated SuperNodes.", field="num_supernodes")
+            raise FederationError(_("Only simulation federations have simulated SuperNodes."), field="num_supernodes")
         number = validate_num_supernodes(num_supernodes)
         if number > (federation.num_supernodes or 0):  # fewer is always fine, even above a limit lowered since
             check_simulated_supernodes(federation.owner, number)
@@ -282,7 +298,7 @@ def archive_federation(*, federation: Federation, actor: User) -> Federation:
     federation.archived_at = now
     federation.save(update_fields=["archived_at"])
     federation.invitations.filter(status=Invitation.Status.PENDING).update(
-        status=Invitation.Status.REVOKED, responded_at=now, reason="The federation was archived."
+        status=Invitation.Status.REVOKED, responded_at=now, reason=ARCHIVED_INVITATION_REASON
     )
     record(federation, actor, Activity.Verb.ARCHIVED)
     return federation
@@ -292,7 +308,7 @@ def archive_federation(*, federation: Federation, actor: User) -> Federation:
 def unarchive_federation(*, federation: Federation, operator: User) -> Federation:
     """Operators only (the admin): make an archived federation active again."""
     if not operator.is_staff:
-        raise NotAllowed("Only operators can unarchive a federation.")
+        raise NotAllowed(_("Only operators can unarchive a federation."))
     federation = lock(federation)
     if not federation.is_archived:
         return federation
@@ -332,11 +348,13 @@ def consume_invite_quota(user: User) -> bool:
 def find_invitee(username: str) -> User:
     username = (username or "").strip().lstrip("@")
     if not username:
-        raise FederationError("Enter the username of the person to invite.", field="username")
+        raise FederationError(_("Enter the username of the person to invite."), field="username")
     invitee = User.objects.filter(ascii_iexact("username", username), is_active=True).first()
     if invitee is None:
         raise FederationError(
-            f"There is no account with the username “{username}”.", field="username", code=Code.UNKNOWN_ACCOUNT
+            _("There is no account with the username “%(username)s”.") % {"username": username},
+            field="username",
+            code=Code.UNKNOWN_ACCOUNT,
         )
     return invitee
 
@@ -347,19 +365,30 @@ def invite(*, federation: Federation, inviter: User, username: str) -> Invitatio
     check_allowed(federation, inviter, Action.INVITE)
     # Every attempt counts, unknown usernames included, so the form cannot probe for accounts.
     if not consume_invite_quota(inviter):
-        raise FederationError("You are sending invitations too quickly. Wait a while and try again.", field="username")
+        raise FederationError(
+            _("You are sending invitations too quickly. Wait a while and try again."), field="username"
+        )
     invitee = find_invitee(username)
     if invitee.pk == inviter.pk:
-        raise FederationError("You cannot invite yourself.", field="username")
+        raise FederationError(_("You cannot invite yourself."), field="username")
     if federation.memberships.filter(user=invitee).exists():
-        raise FederationError(f"{invitee.username} is already a member.", field="username")
+        raise FederationError(_("%(username)s is already a member.") % {"username": invitee.username}, field="username")
     expire_stale_invitations(federation)
     if federation.invitations.pending().filter(invitee=invitee).exists():
-        raise FederationError(f"{invitee.username} already has a pending invitation.", field="username")
-    if federation.invitations.pending().count() >= settings.INVITATION_PENDING_LIMIT:
         raise FederationError(
-            f"This federation already has {settings.INVITATION_PENDING_LIMIT} pending invitations. "
-            "Revoke some or wait for answers before inviting more.",
+            _("%(username)s already has a pending invitation.") % {"username": invitee.username}, field="username"
+        )
+    if federation.invitations.pending().count() >= settings.INVITATION_PENDING_LIMIT:
+        pending_limit = settings.INVITATION_PENDING_LIMIT
+        raise FederationError(
+            ngettext(
+                "This federation already has %(count)d pending invitation. "
+                "Revoke it or wait for an answer before inviting more.",
+                "This federation already has %(count)d pending invitations. "
+                "Revoke some or wait for answers before inviting more.",
+                pending_limit,
+            )
+            % {"count": pending_limit},
             field="username",
         )
     now = timezone.now()
@@ -383,16 +412,16 @@ def lock_invitation(federation: Federation, invitation_id: int) -> Invitation:
         .first()
     )
     if invitation is None:
-        raise InvitationNotFound("No such invitation.")
+        raise InvitationNotFound(_("No such invitation."))
     return invitation
 
 
 def ended_reason(invitation: Invitation) -> str:
     reasons: dict[str, str] = {
-        Invitation.Status.ACCEPTED: "This invitation was already accepted.",
-        Invitation.Status.DECLINED: "This invitation was already declined.",
-        Invitation.Status.REVOKED: "This invitation was revoked.",
-        Invitation.Status.EXPIRED: "This invitation has expired.",
+        Invitation.Status.ACCEPTED: _("This invitation was already accepted."),
+        Invitation.Status.DECLINED: _("This invitation was already declined."),
+        Invitation.Status.REVOKED: _("This invitation was revoked."),
+        Invitation.Status.EXPIRED: _("This invitation has expired."),
     }
     return reasons[invitation.effective_status]
 
@@ -415,7 +444,7 @@ def invitation_for(user: User, invitation_id: int) -> Invitation:
     """The user's own invitation; anyone else's, or a missing one, is not found."""
     invitation = Invitation.objects.select_related("federation").filter(pk=invitation_id, invitee=user).first()
     if invitation is None:
-        raise InvitationNotFound("No such invitation.")
+        raise InvitationNotFound(_("No such invitation."))
     return invitation
 
 
@@ -423,7 +452,9 @@ def answer_invitation(user: User, invitation_id: int, accept: bool) -> Invitatio
     federation = lock(invitation_for(user, invitation_id).federation)
     invitation = lock_invitation(federation, invitation_id)
     if federation.is_archived:
-        raise FederationError(f"{federation.handle} is archived; its invitations have ended.")
+        raise FederationError(
+            _("%(federation)s is archived; its invitations have ended.") % {"federation": federation.handle}
+        )
     if not invitation.is_pending:
         raise FederationError(ended_reason(invitation))
     invitation.status = Invitation.Status.ACCEPTED if accept else Invitation.Status.DECLINED
@@ -466,7 +497,10 @@ def remove_member(*, federation: Federation, actor: User, username: str) -> User
         .first()
     )
     if target is None:
-        raise FederationError(f"{username} is not a member of {federation.handle}.")
+        raise FederationError(
+            _("%(username)s is not a member of %(federation)s.")
+            % {"username": username, "federation": federation.handle}
+        )
     check_allowed(federation, actor, Action.REMOVE_MEMBER, Target(user_id=target.user_id, is_owner=target.is_owner))
     target.delete()
     departed_member_hooks(federation, target.user)
@@ -487,11 +521,18 @@ def check_run_settings(*, can: Permissions[Federation], overrides: dict[str, Any
         return
     if own is None:
         raise FederationError(
-            f"{federation.handle} is a deployment federation: its runs take no simulation settings "
-            f"({', '.join(differing)})."
+            _("%(federation)s is a deployment federation: its runs take no simulation settings (%(settings)s).")
+            % {"federation": federation.handle, "settings": ", ".join(differing)}
         )
     raise FederationError(
-        f"Runs of {federation.handle} use the federation's own settings ({own.num_supernodes} simulated "
-        f"SuperNodes); per-run overrides of {', '.join(differing)} are refused. "
-        "Only the owner can change the settings, on the Settings tab."
+        ngettext(
+            "Runs of %(federation)s use the federation's own settings (%(count)d simulated SuperNode); "
+            "per-run overrides of %(settings)s are refused. Only the owner can change the settings, on the "
+            "Settings tab.",
+            "Runs of %(federation)s use the federation's own settings (%(count)d simulated SuperNodes); "
+            "per-run overrides of %(settings)s are refused. Only the owner can change the settings, on the "
+            "Settings tab.",
+            own.num_supernodes,
+        )
+        % {"federation": federation.handle, "count": own.num_supernodes, "settings": ", ".join(differing)}
     )

@@ -1,9 +1,12 @@
+from typing import cast
+
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy
 
 
 class RunsConfig(AppConfig):
     name = "runs"
-    verbose_name = "Runs"
+    verbose_name = gettext_lazy("Runs")
 
     def ready(self):
         from accounts.extensions import ProfileSection, add_profile_section
@@ -25,7 +28,8 @@ class RunsConfig(AppConfig):
         from .services import active_runs, record_finished_runs
         from .views.emails import PROFILE_SECTION, profile_section_context
 
-        add_tab(Tab("runs", "Runs", "runs:runs", "runs/tab.html", Action.READ_RUNS, position=20))
+        runs_label = cast(str, gettext_lazy("Runs"))  # read at each page, in its reader's language
+        add_tab(Tab("runs", runs_label, "runs:runs", "runs/tab.html", Action.READ_RUNS, position=20))
         add_overview_details("runs/_overview_details.html")
         add_next_step("runs/_next_step.html")
         set_dashboard_live("runs:dashboard_live")

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.db.models import Sum
 from django.tasks import task
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from accounts.notifications import enqueue_after_commit
@@ -37,6 +38,7 @@ from federations.models import Federation
 from federations.rules import Code, FederationError
 from supergrid.links import absolute_url
 
+from . import wording
 from .models import RunArtifacts, RunOutcome
 
 logger = logging.getLogger(__name__)
@@ -110,23 +112,23 @@ def pack_folder(folder: Path, out: IO[bytes], *, max_bytes: int, max_files: int)
         for relative, path, info in walk(os.fsencode(folder)):
             name, renamed = readable_name(relative)
             if stat.S_ISLNK(info.st_mode):
-                packed.leave_out(name, "a symbolic link (links are not followed)")
+                packed.leave_out(name, wording.LEFT_OUT_LINK)
                 continue
             if not stat.S_ISREG(info.st_mode):
-                packed.leave_out(name, "not a regular file")
+                packed.leave_out(name, wording.LEFT_OUT_SPECIAL)
                 continue
             if name == MANIFEST_NAME:
-                packed.leave_out(name, "the name of SuperGrid's own manifest")
+                packed.leave_out(name, wording.LEFT_OUT_MANIFEST)
                 continue
             if len(packed.kept) >= max_files:
-                packed.leave_out(name, f"over the limit of {max_files:,} files a run")
+                packed.leave_out(name, wording.stored(wording.LEFT_OUT_FILES, limit=f"{max_files:,}"))
                 continue
             if packed.kept_bytes + info.st_size > max_bytes:
-                packed.leave_out(name, f"over the limit of {max_bytes:,} bytes a run")
+                packed.leave_out(name, wording.stored(wording.LEFT_OUT_BYTES, limit=f"{max_bytes:,}"))
                 continue
             entry = copy_into(archive, name, path, info.st_size)
             if entry is None:
-                packed.leave_out(name, "could not be read")
+                packed.leave_out(name, wording.LEFT_OUT_UNREADABLE)
                 continue
             if renamed:
                 entry["renamed"] = True
@@ -210,10 +212,11 @@ def pack(outcome_id: int) -> RunArtifacts | None:
             return finish(artifacts, RunArtifacts.Status.EMPTY)
         stored = RunArtifacts.objects.filter(status=RunArtifacts.Status.PACKED).aggregate(total=Sum("size"))["total"]
         if (stored or 0) + size > settings.ARTIFACTS_TOTAL_MAX_BYTES:
-            message = (
-                f"The SuperGrid's artifact storage is full ({stored or 0:,} of {settings.ARTIFACTS_TOTAL_MAX_BYTES:,} "
-                f"bytes used; these need {size:,}). An operator can delete older artifacts in the admin; "
-                "they are packed when there is room."
+            message = wording.stored(  # kept in English, shown in the reader's language
+                wording.STORAGE_FULL,
+                used=f"{stored or 0:,}",
+                total=f"{settings.ARTIFACTS_TOTAL_MAX_BYTES:,}",
+                size=f"{size:,}",
             )
             return finish(artifacts, RunArtifacts.Status.FAILED, message=message, **details)
         zipped.seek(0)
@@ -227,9 +230,11 @@ def pack(outcome_id: int) -> RunArtifacts | None:
             logger.exception("Could not store the artifacts of run %s", outcome.run_id)
             with contextlib.suppress(Exception):  # nothing more to clean up than what was written
                 storage.delete(name)
-            message = f"The artifact storage could not take them ({error.__class__.__name__}: {error})."
-            if artifacts.attempts < MAX_ATTEMPTS:
-                message += " They will be packed again."
+            again = artifacts.attempts < MAX_ATTEMPTS
+            message = wording.stored(
+                wording.STORAGE_REFUSED_AGAIN if again else wording.STORAGE_REFUSED,
+                error=f"{error.__class__.__name__}: {error}",
+            )
             return finish(artifacts, RunArtifacts.Status.FAILED, message=message, **details)
     finish(
         artifacts, RunArtifacts.Status.PACKED, file=saved, size=size, packed_at=timezone.now(), message="", **details
@@ -293,16 +298,24 @@ class NotReady(FederationError):
 def ready(artifacts: RunArtifacts | None, run_id: int) -> RunArtifacts:
     """The packed artifacts, or a refusal that says where they are."""
     if artifacts is None or artifacts.status == RunArtifacts.Status.PENDING:
-        raise NotReady(f"The artifacts of run {run_id} are being packed. Try again in a moment.")
+        raise NotReady(
+            gettext("The artifacts of run %(run_id)s are being packed. Try again in a moment.") % {"run_id": run_id}
+        )
     if artifacts.status == RunArtifacts.Status.EMPTY:
         raise NotReady(
-            f"Run {run_id} saved no artifacts. Apps save them in the folder named by SUPERGRID_ARTIFACTS_DIR "
-            "and the run id (see the SuperGrid's docs/artifacts.md)."
+            gettext(
+                "Run %(run_id)s saved no artifacts. Apps save them in the folder named by SUPERGRID_ARTIFACTS_DIR "
+                "and the run id (see the SuperGrid's docs/artifacts.md)."
+            )
+            % {"run_id": run_id}
         )
     if artifacts.status == RunArtifacts.Status.DELETED:
-        raise NotReady(f"The artifacts of run {run_id} were deleted by an operator.")
+        raise NotReady(gettext("The artifacts of run %(run_id)s were deleted by an operator.") % {"run_id": run_id})
     if artifacts.status == RunArtifacts.Status.FAILED:
-        raise NotReady(f"The artifacts of run {run_id} could not be packed. {artifacts.message}")
+        raise NotReady(
+            gettext("The artifacts of run %(run_id)s could not be packed. %(reason)s")
+            % {"run_id": run_id, "reason": artifacts.message_text}
+        )
     return artifacts
 
 

@@ -3,6 +3,8 @@
 import math
 from dataclasses import dataclass
 
+from django.utils.translation import gettext
+
 WIDTH, HEIGHT = 560, 220
 LEFT, RIGHT, TOP, BOTTOM = 56, 12, 12, 32
 COLORS = ["#2563eb", "#d97706", "#059669", "#dc2626", "#7c3aed", "#0891b2", "#be185d", "#4d7c0f"]
@@ -74,7 +76,14 @@ def line_chart(title: str, series: list[tuple[str, list[tuple[int, float]]]]) ->
     x_ticks = tuple((round(x(r), 1), r) for r in range(x_low, x_high + 1, x_step))
     y_ticks = tuple((round(y(v), 1), number(v)) for v in nice_ticks(y_low, y_high) if y_low <= v <= y_high)
     summary = "; ".join(
-        f"{label}: {number(points[0][1])} at round {points[0][0]} to {number(points[-1][1])} at round {points[-1][0]}"
+        gettext("%(label)s: %(first)s at round %(first_round)s to %(last)s at round %(last_round)s")
+        % {
+            "label": label,
+            "first": number(points[0][1]),
+            "first_round": points[0][0],
+            "last": number(points[-1][1]),
+            "last_round": points[-1][0],
+        }
         for label, points in series
     )
     by_line = [dict(points) for _, points in series]

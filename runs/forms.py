@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from superlink.fab import InvalidFab, inspect_fab
 from superlink.run_config import LaunchError, parse_overrides
@@ -6,14 +7,17 @@ from superlink.run_config import LaunchError, parse_overrides
 
 class LaunchForm(forms.Form):
     fab = forms.FileField(
-        label="Flower App bundle (.fab)", help_text="Made by <code>flwr build</code> in your app's folder."
+        label=_("Flower App bundle (.fab)"), help_text=_("Made by <code>flwr build</code> in your app's folder.")
     )
     overrides = forms.CharField(
-        label="Run config overrides",
+        label=_("Run config overrides"),
         required=False,
         max_length=20_000,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false", "placeholder": "num-server-rounds=5"}),
-        help_text='Optional: one key=value per line; values are numbers, true/false or "quoted text".',
+        help_text=_(
+            "Optional: one <code>key=value</code> per line; values are numbers, "
+            '<code>true</code>/<code>false</code> or "quoted text".'
+        ),
     )
 
     def __init__(self, *args, upload_error: str = "", **kwargs):

@@ -4,10 +4,32 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from django.utils import timezone
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 
 from accounts.models import User
 from superlink import control_client
 from superlink.control_client import parse_time
+
+# Flower's run statuses and sub-statuses as people read them; the values themselves stay as Flower sends them.
+STATUS_TEXTS = {
+    "pending": pgettext_lazy("run status", "pending"),
+    "starting": pgettext_lazy("run status", "starting"),
+    "running": pgettext_lazy("run status", "running"),
+    "finished": pgettext_lazy("run status", "finished"),
+    "finished:completed": pgettext_lazy("run status", "finished:completed"),
+    "finished:failed": pgettext_lazy("run status", "finished:failed"),
+    "finished:stopped": pgettext_lazy("run status", "finished:stopped"),
+}
+SUB_STATUS_TEXTS = {
+    "completed": pgettext_lazy("run status", "completed"),
+    "failed": pgettext_lazy("run status", "failed"),
+    "stopped": pgettext_lazy("run status", "stopped"),
+}
+
+
+def sub_status_text(sub_status: str) -> str:
+    """How a run ended (``completed``, ``failed``, ``stopped``) in the reader's language."""
+    return str(SUB_STATUS_TEXTS.get(sub_status, sub_status))
 
 
 @dataclass(frozen=True)
@@ -29,7 +51,7 @@ class RunRow:
             app=f"{run.fab_id} {run.fab_version}".strip(),
             status=run.status.status,
             sub_status=run.status.sub_status,
-            launched_by=names.get(run.flwr_aid) or run.account_name or "unknown account",
+            launched_by=names.get(run.flwr_aid) or run.account_name or gettext("unknown account"),
             pending_at=parse_time(run.pending_at),
             running_at=parse_time(run.running_at),
             finished_at=parse_time(run.finished_at),
@@ -52,11 +74,19 @@ class RunRow:
         seconds = int(self.duration.total_seconds())
         minutes, seconds = divmod(seconds, 60)
         hours, minutes = divmod(minutes, 60)
-        return f"{hours}h {minutes:02d}m" if hours else f"{minutes}m {seconds:02d}s"
+        if hours:
+            return pgettext("duration", "%(hours)dh %(minutes)02dm") % {"hours": hours, "minutes": minutes}
+        return pgettext("duration", "%(minutes)dm %(seconds)02ds") % {"minutes": minutes, "seconds": seconds}
 
     @property
     def status_text(self) -> str:
-        return f"{self.status}:{self.sub_status}" if self.sub_status else self.status
+        """``finished:completed`` and the like, in the reader's language (Flower's words when unknown)."""
+        status = f"{self.status}:{self.sub_status}" if self.sub_status else self.status
+        return str(STATUS_TEXTS.get(status, status))
+
+    @property
+    def sub_status_text(self) -> str:
+        return sub_status_text(self.sub_status)
 
 
 @dataclass(frozen=True)
@@ -91,7 +121,7 @@ def federation_runs(user, federation) -> FederationRuns:
     except control_client.SuperLinkUnavailable as error:
         return FederationRuns([], error.message)
     except control_client.ControlError as error:
-        return FederationRuns([], f"The SuperLink refused to list runs: {error.message}")
+        return FederationRuns([], gettext("The SuperLink refused to list runs: %(error)s") % {"error": error.message})
     names = dict(
         User.objects.filter(flwr_aid__in={run.flwr_aid for run in details.runs}).values_list("flwr_aid", "username")
     )

@@ -27,6 +27,8 @@ import re
 from dataclasses import dataclass, field
 from typing import TypeGuard
 
+from django.utils.translation import gettext_lazy
+
 ROUND = re.compile(r"\[ROUND (\d+)/(\d+)\]")
 PHASE = re.compile(r"\b(?:configure|aggregate)_(train|evaluate)\b")
 AGGREGATED = re.compile(r"Aggregated MetricRecord: (\{.*\})\s*$")
@@ -36,10 +38,10 @@ FINAL = "Final results:"
 NON_FINITE = re.compile(r"(?<![\w'\"])(-?inf|nan)(?![\w'\"])")
 MAX_LINE = 100_000
 
-KINDS = {
-    "train": "training, aggregated from the SuperNodes",
-    "evaluate": "evaluation, aggregated from the SuperNodes",
-    "server": "evaluation on the server",
+KINDS = {  # the keys are the kinds; the words, in the reader's language, go after a metric's name
+    "train": gettext_lazy("training, aggregated from the SuperNodes"),
+    "evaluate": gettext_lazy("evaluation, aggregated from the SuperNodes"),
+    "server": gettext_lazy("evaluation on the server"),
 }
 
 

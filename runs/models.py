@@ -2,8 +2,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 
 from federations.models import Federation
+
+from . import wording
 
 
 class RunOutcome(models.Model):
@@ -31,7 +34,12 @@ class RunOutcome(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"run {self.run_id} {self.sub_status}"
+        from .listing import sub_status_text  # not at import: it brings the SuperLink client (flwr) along
+
+        return gettext("run %(run_id)s %(outcome)s") % {
+            "run_id": self.run_id,
+            "outcome": sub_status_text(self.sub_status),
+        }
 
 
 class RunEmailSetting(models.Model):
@@ -41,9 +49,9 @@ class RunEmailSetting(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="run_email_setting"
     )
     notify_run_finished = models.BooleanField(
-        "email when my runs finish",
+        gettext_lazy("email when my runs finish"),
         default=True,
-        help_text="An email when a run you launched finishes, fails or is stopped.",
+        help_text=gettext_lazy("An email when a run you launched finishes, fails or is stopped."),
     )
 
     def __str__(self) -> str:
@@ -54,27 +62,39 @@ class RunArtifacts(models.Model):
     """What a run wrote into its artifacts folder, packed once into the "artifacts" storage when it ended."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be packed"
-        PACKED = "packed", "Packed"
-        EMPTY = "empty", "No artifacts"
-        FAILED = "failed", "Could not be packed"
-        DELETED = "deleted", "Deleted by an operator"
+        PENDING = "pending", gettext_lazy("Waiting to be packed")
+        PACKED = "packed", gettext_lazy("Packed")
+        EMPTY = "empty", gettext_lazy("No artifacts")
+        FAILED = "failed", gettext_lazy("Could not be packed")
+        DELETED = "deleted", gettext_lazy("Deleted by an operator")
 
-    outcome = models.OneToOneField(RunOutcome, on_delete=models.CASCADE, primary_key=True, related_name="artifacts")
-    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
-    file = models.CharField(max_length=255, blank=True)  # the zip's name in the "artifacts" storage
-    size = models.BigIntegerField(default=0)  # of the zip
-    kept_bytes = models.BigIntegerField(default=0)  # of the files kept, uncompressed
-    files = models.JSONField(default=list, blank=True)  # the manifest: [{"name", "size", "sha256"}], kept files
-    left_out = models.JSONField(default=list, blank=True)  # what was not kept, and why: [{"name", "reason"}]
-    left_out_count = models.IntegerField(default=0)  # all of them (the list above stops at 100)
-    message = models.TextField(blank=True)  # why packing failed, for the run page
-    attempts = models.IntegerField(default=0)
-    claimed_until = models.DateTimeField(null=True, blank=True)  # one packer at a time (a lease)
-    packed_at = models.DateTimeField(null=True, blank=True)
+    outcome = models.OneToOneField(
+        RunOutcome,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="artifacts",
+        verbose_name=gettext_lazy("outcome"),
+    )
+    status = models.CharField(gettext_lazy("status"), max_length=16, choices=Status.choices, default=Status.PENDING)
+    # The zip's name in the "artifacts" storage.
+    file = models.CharField(gettext_lazy("file"), max_length=255, blank=True)
+    size = models.BigIntegerField(gettext_lazy("size"), default=0)  # of the zip
+    kept_bytes = models.BigIntegerField(gettext_lazy("kept bytes"), default=0)  # of the files kept, uncompressed
+    # The manifest of the files kept: [{"name", "size", "sha256"}].
+    files = models.JSONField(gettext_lazy("files"), default=list, blank=True)
+    # What was not kept, and why: [{"name", "reason"}].
+    left_out = models.JSONField(gettext_lazy("left out"), default=list, blank=True)
+    # All of them (the list above stops at 100).
+    left_out_count = models.IntegerField(gettext_lazy("left out count"), default=0)
+    message = models.TextField(gettext_lazy("message"), blank=True)  # why packing failed, for the run page
+    attempts = models.IntegerField(gettext_lazy("attempts"), default=0)
+    # One packer at a time (a lease).
+    claimed_until = models.DateTimeField(gettext_lazy("claimed until"), null=True, blank=True)
+    packed_at = models.DateTimeField(gettext_lazy("packed at"), null=True, blank=True)
 
     class Meta:
-        verbose_name_plural = "run artifacts"
+        verbose_name = gettext_lazy("run artifacts")
+        verbose_name_plural = gettext_lazy("run artifacts")
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="packed") | (~Q(file="") & Q(packed_at__isnull=False)),
@@ -84,4 +104,17 @@ class RunArtifacts(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"artifacts of run {self.outcome.run_id}: {self.status}"
+        return gettext("artifacts of run %(run_id)s: %(status)s") % {
+            "run_id": self.outcome.run_id,
+            "status": self.get_status_display(),
+        }
+
+    @property
+    def message_text(self) -> str:
+        """Why packing failed (kept in English), in the reader's language."""
+        return wording.shown(self.message)
+
+    @property
+    def left_out_shown(self) -> list[dict[str, str]]:
+        """What was left out, each reason (kept in English) in the reader's language."""
+        return [{**item, "reason": wording.shown(item.get("reason", ""))} for item in self.left_out]

@@ -2,10 +2,17 @@
 
 from django.core.files.uploadhandler import FileUploadHandler, StopUpload
 from django.http import HttpRequest
+from django.utils.translation import gettext, gettext_noop
 
 from superlink.fab import FAB_MAX_BYTES, megabytes
 
-TOO_LARGE = f"This file is larger than {megabytes(FAB_MAX_BYTES)}, the most a FAB may be."
+TOO_LARGE_WORDS = gettext_noop("This file is larger than %(size)s, the most a FAB may be.")
+TOO_LARGE = TOO_LARGE_WORDS % {"size": megabytes(FAB_MAX_BYTES)}  # in English; ``too_large()`` for the reader
+
+
+def too_large() -> str:
+    """The refusal of a FAB over the limit, in the reader's language."""
+    return gettext(TOO_LARGE_WORDS) % {"size": megabytes(FAB_MAX_BYTES)}
 
 
 class FabSizeLimit(FileUploadHandler):

@@ -81,7 +81,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.forms",
     "django_htmx",
-    "django_tasks_db",
+    "supergrid.apps.TasksConfig",  # django_tasks_db, with a translated name
     "allauth",
     "allauth.account",
     "allauth.socialaccount",
@@ -103,9 +103,11 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language (or the switcher's cookie)
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.languages.PreferredLanguageMiddleware",  # the profile's language wins over the browser's
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -253,7 +255,12 @@ CACHES = {
     else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
 }
 
-LANGUAGE_CODE = "en-us"
+# English (the source language) and Korean, per person: the profile's choice, else the browser's
+# Accept-Language (or the footer's switcher, a cookie), else English. docs/i18n.md.
+LANGUAGE_CODE = "en"
+LANGUAGES = [("en", "English"), ("ko", "한국어")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["supergrid.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

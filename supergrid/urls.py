@@ -1,12 +1,13 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from .metrics import metrics
 from .views import favicon, healthz
 
-admin.site.site_header = "SuperGrid administration"
-admin.site.site_title = "SuperGrid admin"
-admin.site.index_title = "Operate the SuperGrid"
+admin.site.site_header = gettext_lazy("SuperGrid administration")
+admin.site.site_title = gettext_lazy("SuperGrid admin")
+admin.site.index_title = gettext_lazy("Operate the SuperGrid")
 
 urlpatterns = [
     path("", include("accounts.urls")),

@@ -13,6 +13,7 @@ from django.shortcuts import render
 from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import get_language
 from django_htmx.middleware import HtmxDetails
 
 # Form errors answered to htmx: 422, which htmx is told to swap (base.html's htmx-config) and which
@@ -92,6 +93,9 @@ class Moment:
         if value is None:
             return None
         local = value.astimezone(site_zone())
+        if get_language() == "ko":  # the DATE_FORMAT and DATETIME_FORMAT of supergrid/formats/ko
+            day = f"{local.year}년 {local.month}월 {local.day}일"
+            return cls(at=value, iso=local.isoformat(), day=day, minute=f"{day} {local:%H:%M}")
         day = f"{local.day} {local:%b} {local.year}"
         return cls(at=value, iso=local.isoformat(), day=day, minute=f"{day}, {local:%H:%M}")
 

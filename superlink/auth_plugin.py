@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.utils.translation import gettext_lazy
 from flwr.common.constant import ACCESS_TOKEN_KEY, REFRESH_TOKEN_KEY
 from flwr.supercore.auth.typing import AccountAuthCredentials, AccountAuthLoginDetails, AccountInfo
 from flwr.supercore.error import ApiErrorCode, FlowerError
@@ -16,7 +17,7 @@ from .db import release_connections
 
 OIDC = "oidc"
 POLL_INTERVAL_SECONDS = 2
-SESSION_ENDED = "This CLI session was revoked or has expired. Run `flwr login` to sign in again."
+SESSION_ENDED = gettext_lazy("This CLI session was revoked or has expired. Run `flwr login` to sign in again.")
 
 
 def metadata_value(metadata: Sequence[tuple[str, str | bytes]], key: str) -> str:
@@ -41,9 +42,8 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         try:
             authorization, device_code = logins.start_device_authorization()
         except logins.LoginError as error:
-            raise FlowerError(
-                ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, error.message, public_details=error.message
-            ) from None
+            message = str(error.message)
+            raise FlowerError(ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, message, public_details=message) from None
         finally:
             release_connections()
         return AccountAuthLoginDetails(
@@ -59,9 +59,8 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         try:
             issued = logins.exchange_device_code(device_code)
         except logins.LoginError as error:
-            raise FlowerError(
-                ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, error.message, public_details=error.message
-            ) from None
+            message = str(error.message)
+            raise FlowerError(ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, message, public_details=message) from None
         finally:
             release_connections()
         if issued is None:
@@ -87,6 +86,7 @@ class PortalAuthnPlugin(ControlAuthnPlugin):
         finally:
             release_connections()
         if issued is None:
-            raise FlowerError(ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, SESSION_ENDED, public_details=SESSION_ENDED)
+            message = str(SESSION_ENDED)
+            raise FlowerError(ApiErrorCode.ACCOUNT_AUTHENTICATION_FAILED, message, public_details=message)
         tokens = [(ACCESS_TOKEN_KEY, issued.access_token), (REFRESH_TOKEN_KEY, issued.refresh_token)]
         return tokens, account_info(issued.session.user)

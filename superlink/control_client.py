@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 import httpx
 from django.conf import settings
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from flwr.app.user_config import UserConfig
 from flwr.common.serde import user_config_from_proto, user_config_to_proto
 from flwr.proto.control_pb2 import (
@@ -58,7 +59,10 @@ ANSI_ESCAPES = re.compile(r"\x1b\[[0-9;]*m")
 
 
 class SuperLinkUnavailable(Exception):
-    message = "SuperLink unreachable: runs and SuperNodes cannot be shown right now. Everything else works."
+    @property
+    def message(self) -> str:
+        """In the reader's language, as pages show it."""
+        return _("SuperLink unreachable: runs and SuperNodes cannot be shown right now. Everything else works.")
 
 
 class ControlError(Exception):
@@ -109,7 +113,7 @@ def error_message(response: httpx.Response) -> ControlError:
     try:
         payload = response.json()
     except (json.JSONDecodeError, ValueError):
-        return ControlError(f"The SuperLink answered {response.status_code}.")
+        return ControlError(_("The SuperLink answered %(status)s.") % {"status": response.status_code})
     detail = str(payload.get("detail", "")).strip()
     extra = str(payload.get("extra", "")).strip()
     return ControlError(" ".join(part for part in (detail, extra) if part), payload.get("code"))
@@ -172,7 +176,9 @@ def show_federation(user: User, handle: str) -> FederationProto:
     """The federation as the SuperLink sees it: nodes with status and all its runs (no member list)."""
     found = federation_status(user, [handle]).get(handle)
     if found is None:
-        raise ControlError(f"Federation {handle} does not exist or you are not a member of it.")
+        raise ControlError(
+            _("Federation %(federation)s does not exist or you are not a member of it.") % {"federation": handle}
+        )
     return found
 
 
@@ -203,8 +209,11 @@ def start_run(user: User, handle: str, fab: bytes, overrides: UserConfig) -> int
     if not response.run_id:
         # The SuperLink answers an empty response (run id 0) when it will not take the FAB.
         raise ControlError(
-            f"The SuperLink did not start the run. FABs may be at most {megabytes(FAB_MAX_BYTES)}; "
-            "check the SuperLink's log if this one is smaller."
+            _(
+                "The SuperLink did not start the run. FABs may be at most %(most)s; "
+                "check the SuperLink's log if this one is smaller."
+            )
+            % {"most": megabytes(FAB_MAX_BYTES)}
         )
     return response.run_id
 

@@ -12,6 +12,8 @@ import zipfile
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from flwr.common.constant import FAB_MAX_SIZE
 
 FAB_MAX_BYTES = FAB_MAX_SIZE  # the SuperLink refuses larger FABs, so the portal does too
@@ -20,7 +22,18 @@ MAX_UNPACKED_BYTES = 250_000_000  # what all entries may declare together
 MAX_PYPROJECT_BYTES = 256 * 1024
 COMPRESSIONS = {zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED}
 INT64 = range(-(2**63), 2**63)
-NOT_A_FAB = "This is not a FAB. Build one with `flwr build` in your app's folder and upload the .fab file."
+NOT_A_FAB = gettext_lazy(
+    "This is not a FAB. Build one with `flwr build` in your app's folder and upload the .fab file."
+)
+# Why a run config value cannot be sent (``check_value``): its kind, and the sentence for the line it is on.
+VALUE_TOO_LARGE = "whole numbers must fit in 64 bits"
+VALUE_NOT_FINITE = "nan and inf are not numbers a run can use"
+VALUE_OF_OTHER_TYPE = "only numbers, true/false and text are allowed"
+VALUE_PROBLEMS = {
+    VALUE_TOO_LARGE: gettext_lazy("Line %(number)s: whole numbers must fit in 64 bits."),
+    VALUE_NOT_FINITE: gettext_lazy("Line %(number)s: nan and inf are not numbers a run can use."),
+    VALUE_OF_OTHER_TYPE: gettext_lazy("Line %(number)s: only numbers, true/false and text are allowed."),
+}
 
 
 class InvalidFab(ValueError):
@@ -44,28 +57,30 @@ def check_entry(entry: zipfile.ZipInfo) -> None:
     name = entry.filename
     parts = name.replace("\\", "/").split("/")
     if name.startswith(("/", "\\")) or ".." in parts or ":" in parts[0]:
-        raise InvalidFab(f"This FAB contains an unsafe path ({name[:80]}); rebuild it with `flwr build`.")
+        raise InvalidFab(
+            _("This FAB contains an unsafe path (%(path)s); rebuild it with `flwr build`.") % {"path": name[:80]}
+        )
     if entry.flag_bits & 0x1:
-        raise InvalidFab("This FAB contains encrypted files; rebuild it with `flwr build`.")
+        raise InvalidFab(_("This FAB contains encrypted files; rebuild it with `flwr build`."))
     if entry.compress_type not in COMPRESSIONS:
-        raise InvalidFab("This FAB uses a compression Flower does not read; rebuild it with `flwr build`.")
+        raise InvalidFab(_("This FAB uses a compression Flower does not read; rebuild it with `flwr build`."))
 
 
 def read_pyproject(archive: zipfile.ZipFile) -> dict[str, Any]:
     try:
         entry = archive.getinfo("pyproject.toml")
     except KeyError:
-        raise InvalidFab("This FAB has no pyproject.toml. Rebuild it with `flwr build`.") from None
+        raise InvalidFab(_("This FAB has no pyproject.toml. Rebuild it with `flwr build`.")) from None
     if entry.file_size > MAX_PYPROJECT_BYTES:
-        raise InvalidFab("This FAB's pyproject.toml is too large to be a Flower app's.")
+        raise InvalidFab(_("This FAB's pyproject.toml is too large to be a Flower app's."))
     try:
         with archive.open(entry) as file:
             raw = file.read(MAX_PYPROJECT_BYTES + 1)  # bounded even if the declared size lies
         if len(raw) > MAX_PYPROJECT_BYTES:
-            raise InvalidFab("This FAB's pyproject.toml is too large to be a Flower app's.")
+            raise InvalidFab(_("This FAB's pyproject.toml is too large to be a Flower app's."))
         return tomllib.loads(raw.decode())
     except (zipfile.BadZipFile, UnicodeDecodeError, tomllib.TOMLDecodeError, RecursionError, EOFError, OSError):
-        raise InvalidFab("This FAB has no readable pyproject.toml. Rebuild it with `flwr build`.") from None
+        raise InvalidFab(_("This FAB has no readable pyproject.toml. Rebuild it with `flwr build`.")) from None
 
 
 def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
@@ -82,28 +97,34 @@ def flatten(config: dict[str, Any], prefix: str = "") -> dict[str, Any]:
 def inspect_fab(content: bytes) -> FabInfo:
     """The FAB's run config, or ``InvalidFab`` saying what is wrong with it."""
     if len(content) > FAB_MAX_BYTES:
-        raise InvalidFab(f"This file is {megabytes(len(content))}; FABs may be at most {megabytes(FAB_MAX_BYTES)}.")
+        raise InvalidFab(
+            _("This file is %(size)s; FABs may be at most %(most)s.")
+            % {"size": megabytes(len(content)), "most": megabytes(FAB_MAX_BYTES)}
+        )
     try:
         archive = zipfile.ZipFile(io.BytesIO(content))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise InvalidFab(NOT_A_FAB) from None
+        raise InvalidFab(str(NOT_A_FAB)) from None
     with archive:
         entries = archive.infolist()
         if len(entries) > MAX_ENTRIES:
-            raise InvalidFab(f"This FAB has {len(entries)} files; a Flower app has at most {MAX_ENTRIES}.")
+            raise InvalidFab(
+                _("This FAB has %(count)s files; a Flower app has at most %(most)s.")
+                % {"count": len(entries), "most": MAX_ENTRIES}
+            )
         for entry in entries:
             check_entry(entry)
         if sum(entry.file_size for entry in entries) > MAX_UNPACKED_BYTES:
-            raise InvalidFab(f"This FAB unpacks to more than {megabytes(MAX_UNPACKED_BYTES)}.")
+            raise InvalidFab(_("This FAB unpacks to more than %(size)s.") % {"size": megabytes(MAX_UNPACKED_BYTES)})
         pyproject = read_pyproject(archive)
     tool = pyproject.get("tool")
     flwr = tool.get("flwr") if isinstance(tool, dict) else None
     app = flwr.get("app") if isinstance(flwr, dict) else None
     if not isinstance(app, dict):
-        raise InvalidFab("This FAB's pyproject.toml has no [tool.flwr.app] section, so it is not a Flower app.")
+        raise InvalidFab(_("This FAB's pyproject.toml has no [tool.flwr.app] section, so it is not a Flower app."))
     config = app.get("config", {})
     if not isinstance(config, dict):
-        raise InvalidFab("This FAB's [tool.flwr.app.config] is not a table of settings.")
+        raise InvalidFab(_("This FAB's [tool.flwr.app.config] is not a table of settings."))
     found = pyproject.get("project")
     project: dict[str, Any] = found if isinstance(found, dict) else {}
     return FabInfo(
@@ -116,11 +137,11 @@ def inspect_fab(content: bytes) -> FabInfo:
 
 
 def check_value(value: object) -> str | None:
-    """Why a run config value cannot be sent to the SuperLink, or None when it can."""
+    """Why a run config value cannot be sent to the SuperLink (a key of VALUE_PROBLEMS), or None when it can."""
     if isinstance(value, bool | str):
         return None
     if isinstance(value, int):
-        return None if value in INT64 else "whole numbers must fit in 64 bits"
+        return None if value in INT64 else VALUE_TOO_LARGE
     if isinstance(value, float):
-        return None if math.isfinite(value) else "nan and inf are not numbers a run can use"
-    return "only numbers, true/false and text are allowed"
+        return None if math.isfinite(value) else VALUE_NOT_FINITE
+    return VALUE_OF_OTHER_TYPE

@@ -7,14 +7,19 @@ the wording of the web pages. Message routing (``has_node``/``filter_nodes``) an
 them through ``hooks``.
 """
 
+import inspect
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from functools import wraps
 from typing import TYPE_CHECKING
 
+from django.conf import settings
 from django.db import transaction
+from django.utils import translation
+from django.utils.translation import gettext as _
 from flwr.common.constant import SUPERLINK_NODE_ID
 from flwr.proto.federation_config_pb2 import SimulationConfig
 from flwr.proto.federation_pb2 import Account, Member
@@ -27,6 +32,7 @@ from flwr.supercore.typing import ActionContext, StartRunContext
 from flwr.superlink.federation import FederationManager
 from flwr.superlink.federation.typing import Federation as FederationDetails
 
+from accounts.languages import SUPPORTED
 from accounts.models import User, ascii_iexact
 from federations import limits, lookups, services
 from federations.limits import Limit
@@ -68,31 +74,60 @@ LIMIT_ENTITLEMENT_CODE = 1  # the service-defined code in an EntitlementError: a
 
 def flower_error(error: Refusal) -> FlowerError:
     """The web page's refusal, as the Flower error the CLI prints (a limit as Flower's EntitlementError)."""
+    message = str(error.message)  # a lazy message, in the asker's language, as the text the CLI prints
     if error.code == Code.LIMIT:
-        return EntitlementError(error.message, public_details=error.message, entitlement_code=LIMIT_ENTITLEMENT_CODE)
-    return FlowerError(FLOWER_CODES[error.code], error.message, public_details=error.message)
+        return EntitlementError(message, public_details=message, entitlement_code=LIMIT_ENTITLEMENT_CODE)
+    return FlowerError(FLOWER_CODES[error.code], message, public_details=message)
 
 
 def not_found(federation_id: str) -> FlowerError:
-    message = f"Federation {federation_id} does not exist or you are not a member of it."
+    message = _("Federation %(federation)s does not exist or you are not a member of it.") % {
+        "federation": federation_id
+    }
     return FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PERMISSION, message, public_details=message)
 
 
 def with_django[**P, R](method: Callable[P, R]) -> Callable[P, R]:
     """Run a manager method like a Django request: fresh connections, domain errors translated."""
 
+    parameters = list(inspect.signature(method).parameters)
+    asker = parameters.index("flwr_aid") if "flwr_aid" in parameters else None  # who asks, for their language
+
     @wraps(method)
     def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         release_connections()
+        asked_by = kwargs.get("flwr_aid") or (args[asker] if asker is not None and len(args) > asker else None)
+        flwr_aid = asked_by if isinstance(asked_by, str) else None
         try:
-            with sources.acting_from(sources.CLI):  # what the SuperLink asks, the flwr CLI asked
-                return method(*args, **kwargs)
-        except Refusal as error:
-            raise flower_error(error) from None
+            # what the SuperLink asks, the flwr CLI asked, in the asker's language (their refusals)
+            with sources.acting_from(sources.CLI), translation.override(language_of_account(flwr_aid)):
+                try:
+                    return method(*args, **kwargs)
+                except Refusal as error:
+                    raise flower_error(error) from None  # its words, still in the asker's language
         finally:
             release_connections()
 
     return wrapper
+
+
+LANGUAGES: dict[str, tuple[float, str]] = {}  # flwr_aid: (read at, language); read again after LANGUAGE_TTL
+LANGUAGE_TTL = 10.0
+
+
+def language_of_account(flwr_aid: str | None) -> str:
+    """The account's chosen language (accounts.languages), read at most every 10 s per account: a launch's
+    ``can_execute`` is on the hot path, and a changed preference reaching the CLI 10 s later is fine."""
+    if not flwr_aid:
+        return settings.LANGUAGE_CODE
+    now = time.monotonic()
+    known = LANGUAGES.get(flwr_aid)
+    if known is None or now - known[0] > LANGUAGE_TTL:
+        chosen = User.objects.filter(flwr_aid=flwr_aid).values_list("language", flat=True).first()
+        if len(LANGUAGES) > 10_000:
+            LANGUAGES.clear()
+        known = LANGUAGES[flwr_aid] = (now, chosen if chosen in SUPPORTED else settings.LANGUAGE_CODE)
+    return known[1]
 
 
 def find_federation(federation_id: str) -> Federation | None:
@@ -102,7 +137,7 @@ def find_federation(federation_id: str) -> Federation | None:
 def account(flwr_aid: str) -> User:
     user = User.objects.filter(flwr_aid=flwr_aid, is_active=True).first()
     if user is None:
-        message = "Your account was not found. Run `flwr login` again."
+        message = _("Your account was not found. Run `flwr login` again.")
         raise FlowerError(ApiErrorCode.ACCOUNT_INFO_NOT_FOUND, message, public_details=message)
     return user
 
@@ -281,12 +316,15 @@ class PortalFederationManager(FederationManager):
     def set_simulation_config(self, flwr_aid: str, federation_id: str, config: SimulationConfig) -> None:
         user, federation = member_federation(flwr_aid, federation_id)
         if not config.num_supernodes:
-            message = "Give the number of simulated SuperNodes (--num-supernodes); it is the only setting that changes."
+            message = _(
+                "Give the number of simulated SuperNodes (--num-supernodes); it is the only setting that changes."
+            )
             raise FlowerError(ApiErrorCode.FORBIDDEN_ACTION, message, public_details=message)
         services.update_settings(federation=federation, actor=user, num_supernodes=config.num_supernodes)
 
+    @with_django
     def set_icon_key(self, flwr_aid: str, federation_id: str, icon_key: str | None) -> None:
-        message = "Federation icons are not supported by this SuperGrid."
+        message = _("Federation icons are not supported by this SuperGrid.")
         raise FlowerError(ApiErrorCode.FORBIDDEN_ACTION, message, public_details=message)
 
     @with_django
@@ -354,7 +392,7 @@ class PortalFederationManager(FederationManager):
             Invitation.objects.pending().filter(federation=federation, invitee=user).first() if federation else None
         )
         if invitation is None:
-            message = f"You have no pending invitation to {federation_id}."
+            message = _("You have no pending invitation to %(federation)s.") % {"federation": federation_id}
             raise FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE, message, public_details=message)
         return invitation
 
@@ -379,7 +417,10 @@ class PortalFederationManager(FederationManager):
             .first()
         )
         if invitation is None:
-            message = f"{invitee_account_name} has no pending invitation to {federation.handle}."
+            message = _("%(account)s has no pending invitation to %(federation)s.") % {
+                "account": invitee_account_name,
+                "federation": federation.handle,
+            }
             raise FlowerError(ApiErrorCode.FEDERATION_NOT_FOUND_OR_NO_PENDING_INVITE, message, public_details=message)
         services.revoke_invitation(federation=federation, actor=user, invitation_id=invitation.pk)
 
@@ -461,13 +502,19 @@ class PortalFederationManager(FederationManager):
         # Runs are counted only where there is a limit: a launch without limits costs no more queries.
         if mine and len(self.linkstate.get_run_info(flwr_aids=[flwr_aid], statuses=active)) >= mine:
             raise limits.LimitReached(
-                f"You have {mine} runs pending or running, the most you may at once: "
-                "wait for one to finish or stop one (`flwr stop <run-id>`), then launch again."
+                _(
+                    "You have %(count)s runs pending or running, the most you may at once: "
+                    "wait for one to finish or stop one (`flwr stop <run-id>`), then launch again."
+                )
+                % {"count": mine}
             )
         if theirs and len(self.linkstate.get_run_info(federation_ids=[federation.handle], statuses=active)) >= theirs:
             raise limits.LimitReached(
-                f"{federation.handle} has {theirs} runs pending or running, the most it may at once: "
-                "wait for one to finish, then launch again."
+                _(
+                    "%(federation)s has %(count)s runs pending or running, the most it may at once: "
+                    "wait for one to finish, then launch again."
+                )
+                % {"federation": federation.handle, "count": theirs}
             )
 
     def _check_supernode_limit(self, flwr_aid: str) -> None:
@@ -481,11 +528,18 @@ class PortalFederationManager(FederationManager):
             user,
             Limit.SUPERNODES,
             len(registered),
-            "You have {limit} SuperNodes registered, the most you may: unregister one you no longer use "
-            "(`flwr supernode unregister <node-id>`, or on /supernodes/), or ask an operator to raise your limit.",
+            _(
+                "You have {limit} SuperNodes registered, the most you may: unregister one you no longer use "
+                "(`flwr supernode unregister <node-id>`, or on /supernodes/), or ask an operator to raise your limit."
+            ),
         )
 
     # Actions stock Flower decides alone; the seam asks these first (see seam.py) ------------------------
+
+    @with_django
+    def language(self, flwr_aid: str) -> str:
+        """The account's language (``language_of_account``), for the refusals the seam words itself."""
+        return language_of_account(flwr_aid)
 
     @with_django
     def canonical_id(self, federation_id: str) -> str:
@@ -523,7 +577,7 @@ class PortalFederationManager(FederationManager):
             federation=can.federation, account=account(flwr_aid), app_spec=app_spec, fab_sha256=fab_sha256
         )
         can.check(Action.LAUNCH_RUN if launch.listed else Action.LAUNCH_OTHER_APP)
-        refused = review_refusal(can.federation.required_reviewers, launch.reviewed_by, launch.what or "this FAB")
+        refused = review_refusal(can.federation.required_reviewers, launch.reviewed_by, launch.what or _("this FAB"))
         if refused is not None:
             raise refused
         return launch

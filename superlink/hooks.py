@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Protocol
 
+from django.utils.translation import gettext as _
+
 from accounts.models import User
 from federations.models import Federation
 from federations.rules import Code, FederationError
@@ -113,17 +115,19 @@ class NoHub:
         return []
 
     def add(self, *, federation: Federation, actor: User, app_id: str) -> None:
-        raise FederationError("This SuperGrid has no Hub, so federations have no apps to add.")
+        raise FederationError(_("This SuperGrid has no Hub, so federations have no apps to add."))
 
     def remove(self, *, federation: Federation, actor: User, app_id: str) -> None:
-        raise FederationError("This SuperGrid has no Hub, so federations have no apps to remove.")
+        raise FederationError(_("This SuperGrid has no Hub, so federations have no apps to remove."))
 
     def associations(self, account: User, app_id: str) -> list[str]:
         return []
 
 
 def no_artifacts(run: "FinishedRun", account: User) -> str:
-    raise FederationError(f"This SuperGrid keeps no artifacts of runs (run {run.run_id}).", code=Code.NOT_READY)
+    raise FederationError(
+        _("This SuperGrid keeps no artifacts of runs (run %(run_id)s).") % {"run_id": run.run_id}, code=Code.NOT_READY
+    )
 
 
 @dataclass

@@ -15,6 +15,7 @@ from contextlib import contextmanager
 
 import requests
 from django.core import signing
+from django.utils.translation import gettext as _
 from flwr.supercore.error import ApiErrorCode, FlowerError
 from flwr.supercore.utils import parse_app_spec
 from flwr.supercore.version import package_version
@@ -70,18 +71,25 @@ def fetch_fab(api_url: str, app_spec: str) -> tuple[bytes, dict[str, str], str |
         answer = requests.post(url, json=body, headers=headers, timeout=FETCH_TIMEOUT)
         data = answer.json() if answer.headers.get("Content-Type", "").startswith("application/json") else {}
     except (requests.RequestException, ValueError) as error:
-        raise refused(ApiErrorCode.FAB_DOWNLOAD_LINK_FAILURE, f"The Hub at {url} did not answer: {error}") from None
+        message = _("The Hub at %(url)s did not answer: %(error)s") % {"url": url, "error": error}
+        raise refused(ApiErrorCode.FAB_DOWNLOAD_LINK_FAILURE, message) from None
     if not answer.ok or "fab_url" not in data:
         detail = data.get("detail") if isinstance(data, dict) else None
         if isinstance(detail, dict):  # an unknown version: the Hub names those there are
-            versions = ", ".join(detail.get("available_app_versions") or []) or "none"
-            detail = f"{detail.get('message', app_spec)} Versions published: {versions}."
-        raise refused(ApiErrorCode.FAB_DOWNLOAD_LINK_FAILURE, str(detail or f"The Hub refused {app_spec}."))
+            versions = ", ".join(detail.get("available_app_versions") or [])
+            words = {"message": detail.get("message", app_spec), "versions": versions}
+            if versions:
+                detail = _("%(message)s Versions published: %(versions)s.") % words
+            else:
+                detail = _("%(message)s Versions published: none.") % words
+        message = str(detail or _("The Hub refused %(app)s.") % {"app": app_spec})
+        raise refused(ApiErrorCode.FAB_DOWNLOAD_LINK_FAILURE, message)
     try:
         download = requests.get(data["fab_url"], timeout=FETCH_TIMEOUT)
         download.raise_for_status()
     except requests.RequestException as error:
-        raise refused(ApiErrorCode.FAB_DOWNLOAD_FAILURE, f"Downloading {app_spec} failed: {error}") from None
+        message = _("Downloading %(app)s failed: %(error)s") % {"app": app_spec, "error": error}
+        raise refused(ApiErrorCode.FAB_DOWNLOAD_FAILURE, message) from None
     # As stock Flower formats them (``_format_verification``) for the SuperNodes that check signatures.
     if data.get("verifications") is None:
         verifications = {"valid_license": ""}

@@ -7,7 +7,9 @@ import tomllib
 from collections.abc import Collection
 from typing import Any
 
-from .fab import check_value
+from django.utils.translation import gettext as _
+
+from .fab import VALUE_PROBLEMS, check_value
 
 OVERRIDE_KEY = re.compile(r"^[A-Za-z0-9_.-]+$")
 MAX_OVERRIDE_LINES = 200
@@ -25,27 +27,36 @@ def parse_overrides(text: str, known_keys: Collection[str] | None = None) -> dic
     overrides: dict[str, Any] = {}
     lines = (text or "").splitlines()
     if len(lines) > MAX_OVERRIDE_LINES:
-        raise LaunchError(f"Give at most {MAX_OVERRIDE_LINES} overrides, one per line.")
+        raise LaunchError(_("Give at most %(most)s overrides, one per line.") % {"most": MAX_OVERRIDE_LINES})
     for number, line in enumerate(lines, start=1):
         line = line.strip()
         if not line or line.startswith("#"):
             continue
         key, equals, raw = (part.strip() for part in line.partition("="))
         if not equals or not key or not raw:
-            raise LaunchError(f"Line {number}: write key=value, for example num-server-rounds=5.")
+            raise LaunchError(
+                _("Line %(number)s: write key=value, for example num-server-rounds=5.") % {"number": number}
+            )
         if not OVERRIDE_KEY.match(key):
-            raise LaunchError(f"Line {number}: “{key}” is not a valid key (letters, digits, -, _ and . only).")
+            raise LaunchError(
+                _("Line %(number)s: “%(key)s” is not a valid key (letters, digits, -, _ and . only).")
+                % {"number": number, "key": key}
+            )
         if known_keys is not None and key not in known_keys:
-            listed = ", ".join(sorted(known_keys)) or "none"
-            raise LaunchError(f"Line {number}: this app's run config has no key “{key}” (its keys: {listed}).")
+            if known_keys:
+                message = _("Line %(number)s: this app's run config has no key “%(key)s” (its keys: %(keys)s).")
+            else:
+                message = _("Line %(number)s: this app's run config has no key “%(key)s” (its keys: none).")
+            raise LaunchError(message % {"number": number, "key": key, "keys": ", ".join(sorted(known_keys))})
         try:
             value = tomllib.loads(f"value = {raw}")["value"]
         except (tomllib.TOMLDecodeError, RecursionError):
             raise LaunchError(
-                f'Line {number}: “{raw[:80]}” is not a value. Use a number, true/false, or "quoted text".'
+                _('Line %(number)s: “%(raw)s” is not a value. Use a number, true/false, or "quoted text".')
+                % {"number": number, "raw": raw[:80]}
             ) from None
         problem = check_value(value)
         if problem:
-            raise LaunchError(f"Line {number}: {problem}.")
+            raise LaunchError(str(VALUE_PROBLEMS[problem]) % {"number": number})
         overrides[key] = value
     return overrides

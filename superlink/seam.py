@@ -26,6 +26,7 @@ from typing import Annotated, Any
 import flwr.superlink.main as superlink_main
 import flwr.superlink.servicer.control.control_handlers as control_handlers
 from django.conf import settings
+from django.utils.translation import override
 from fastapi import Depends, Query
 from flwr.common.constant import TRANSPORT_TYPE_GRPC_ADAPTER, Status
 from flwr.common.serde import run_to_proto
@@ -102,13 +103,26 @@ def start_run(
     """Store the run under the federation's canonical id; refuse per-run overrides of its settings.
 
     An uploaded FAB is inspected the way the Runs tab does it (bounded reads), before Flower unpacks it.
+    What the seam and the Hub's client refuse themselves is said in the launcher's language.
     """
+    manager = portal_manager(state)
+    with override(manager.language(account.flwr_aid)):
+        return checked_start_run(manager, request, account, state, *args, **kwargs)
+
+
+def checked_start_run(
+    manager: PortalFederationManager,
+    request: StartRunRequest,
+    account: AccountInfo,
+    state: LinkState,
+    *args: Any,
+    **kwargs: Any,
+) -> StartRunResponse:
     if request.fab.content:
         try:
             inspect_fab(request.fab.content)
         except InvalidFab as error:
             raise FlowerError(ApiErrorCode.INVALID_RUN_CONFIG, str(error), public_details=str(error)) from None
-    manager = portal_manager(state)
     if not request.federation:  # `flwr run` without --federation: the caller's workspace, as stock Flower says
         manager.ensure_default_federations_exist(account.flwr_aid)
         request.federation = f"@{account.account_name}/{WORKSPACE_NAME}"

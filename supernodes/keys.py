@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from django.utils.translation import gettext as _
 
 ALLOWED_TYPES = ("ecdsa-sha2-nistp256", "ecdsa-sha2-nistp384", "ecdsa-sha2-nistp521")
 NIST_CURVES = (ec.SECP256R1, ec.SECP384R1, ec.SECP521R1)
@@ -17,7 +18,12 @@ PRIVATE_KEY_ARMOUR = re.compile(r"^\s*-----BEGIN (?:(?:OPENSSH|ENCRYPTED|EC|RSA|
 
 
 class InvalidKey(ValueError):
-    """A pasted key we refuse, with a message that says what to paste instead."""
+    """A pasted key we refuse, with a message that says what to paste instead; ``code`` says why (the form
+    never echoes a pasted ``private_key``, whatever the language of the message)."""
+
+    def __init__(self, message: str, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 @dataclass(frozen=True)
@@ -43,25 +49,35 @@ def fingerprint_of_pem(pem: bytes) -> str:
 def parse_public_key(text: str) -> SuperNodeKey:
     text = (text or "").strip()
     if not text:
-        raise InvalidKey("Paste the SuperNode's public key (the contents of its .pub file).")
+        raise InvalidKey(_("Paste the SuperNode's public key (the contents of its .pub file)."))
     if PRIVATE_KEY_ARMOUR.search(text):
         raise InvalidKey(
-            "That is a private key. Keep it on the SuperNode and paste the public key instead "
-            "(the .pub file, starting with ecdsa-sha2-nistp256)."
+            _(
+                "That is a private key. Keep it on the SuperNode and paste the public key instead "
+                "(the .pub file, starting with ecdsa-sha2-nistp256)."
+            ),
+            code="private_key",
         )
     key_type = text.split()[0]
     if key_type in ("ssh-ed25519", "ssh-rsa", "ssh-dss") or key_type.startswith("sk-"):
         raise InvalidKey(
-            f"{key_type} keys cannot identify SuperNodes. Use an ECDSA key on a NIST curve, for example "
-            "ssh-keygen -t ecdsa -b 384 -N '' -f supernode"
+            _(
+                "%(key_type)s keys cannot identify SuperNodes. Use an ECDSA key on a NIST curve, for example "
+                "ssh-keygen -t ecdsa -b 384 -N '' -f supernode"
+            )
+            % {"key_type": key_type}
         )
     if key_type not in ALLOWED_TYPES:
-        raise InvalidKey("This is not an OpenSSH public key. It should start with ecdsa-sha2-nistp256, -384 or -521.")
+        raise InvalidKey(
+            _("This is not an OpenSSH public key. It should start with ecdsa-sha2-nistp256, -384 or -521.")
+        )
     try:
         public_key = serialization.load_ssh_public_key(" ".join(text.split()[:2]).encode())
     except (ValueError, TypeError, IndexError):
-        raise InvalidKey("This public key is damaged or incomplete. Paste the whole line of the .pub file.") from None
+        raise InvalidKey(
+            _("This public key is damaged or incomplete. Paste the whole line of the .pub file.")
+        ) from None
     if not isinstance(public_key, ec.EllipticCurvePublicKey) or not isinstance(public_key.curve, NIST_CURVES):
-        raise InvalidKey("Use an ECDSA key on a NIST curve (P-256, P-384 or P-521).")
+        raise InvalidKey(_("Use an ECDSA key on a NIST curve (P-256, P-384 or P-521)."))
     pem = public_key.public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
     return SuperNodeKey(pem=pem, fingerprint=fingerprint_of(public_key))

@@ -5,6 +5,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import pgettext_lazy
 
 from superlink import control_client
 from superlink.control_client import parse_time
@@ -12,6 +13,14 @@ from superlink.control_client import parse_time
 from . import services
 from .keys import fingerprint_of_pem
 from .models import FederationNode
+
+# Flower's SuperNode statuses as people read them; the values themselves stay as Flower sends them.
+STATUS_TEXTS = {
+    "registered": pgettext_lazy("SuperNode status", "registered"),
+    "online": pgettext_lazy("SuperNode status", "online"),
+    "offline": pgettext_lazy("SuperNode status", "offline"),
+    "unregistered": pgettext_lazy("SuperNode status", "unregistered"),
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,11 @@ class NodeRow:
     last_seen: datetime | None
     fingerprint: str
     federations: tuple[str, ...] = ()
+
+    @property
+    def status_text(self) -> str:
+        """The status in the reader's language (Flower's word when unknown)."""
+        return str(STATUS_TEXTS.get(self.status, self.status))
 
     @classmethod
     def from_proto(cls, node, federations: tuple[str, ...] = ()) -> "NodeRow":

@@ -7,6 +7,7 @@ adapter (``flwr federation add-supernode``/``remove-supernode``) call these.
 
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from federations.models import Activity, Federation
@@ -26,7 +27,10 @@ def add_supernode(
     federation = lock(federation)
     check_allowed(federation, actor, Action.ADD_SUPERNODE, Target(flwr_aid=owner_aid))
     if FederationNode.objects.filter(federation=federation, node_id=str(node_id)).exists():
-        raise FederationError(f"SuperNode {node_id} is already in {federation.handle}.")
+        raise FederationError(
+            _("SuperNode %(node_id)s is already in %(federation)s.")
+            % {"node_id": node_id, "federation": federation.handle}
+        )
     node = FederationNode.objects.create(federation=federation, node_id=str(node_id), owner=actor)
     record(federation, actor, Activity.Verb.SUPERNODE_ADDED, f"{name} ({node_id})" if name else str(node_id))
     return node
@@ -39,7 +43,11 @@ def remove_supernode(*, federation: Federation, actor: User, node_id: int) -> No
     check_allowed(federation, actor, Action.REMOVE_SUPERNODE)
     node = FederationNode.objects.filter(federation=federation, node_id=str(node_id)).first()
     if node is None:
-        raise FederationError(f"SuperNode {node_id} is not in {federation.handle}.", code=Code.NODE_NOT_FOUND)
+        raise FederationError(
+            _("SuperNode %(node_id)s is not in %(federation)s.")
+            % {"node_id": node_id, "federation": federation.handle},
+            code=Code.NODE_NOT_FOUND,
+        )
     check_allowed(federation, actor, Action.REMOVE_SUPERNODE, Target(user_id=node.owner_id))
     node.delete()
     record(federation, actor, Activity.Verb.SUPERNODE_REMOVED, str(node_id))

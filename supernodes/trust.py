@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts import services as account_services
 from accounts.models import SigningKey, User
@@ -26,6 +27,19 @@ class TrustError(ValueError):
     """A refused choice or download, with words."""
 
 
+def all_of(names: list[str]) -> str:
+    """``@ada, @bob``."""
+    return ", ".join(f"@{name}" for name in names)
+
+
+def either(names: list[str]) -> str:
+    """``@ada or @bob or @cy``, in the reader's language."""
+    said = ""
+    for name in names:
+        said = _("%(either)s or %(other)s") % {"either": said, "other": f"@{name}"} if said else f"@{name}"
+    return said
+
+
 @dataclass(frozen=True)
 class Trust:
     """A node's trust as its page shows it."""
@@ -37,6 +51,11 @@ class Trust:
     @property
     def ready(self) -> bool:
         return bool(self.content)
+
+    @property
+    def who(self) -> str:
+        """Whose reviews the node trusts, as a sentence names them."""
+        return either(self.names)
 
 
 def file_content(names: list[str], node_id: int) -> str:
@@ -90,12 +109,14 @@ def download(*, owner: User, node_id: int) -> str:
     stored = NodeTrust.objects.filter(node_id=str(node_id), owner=owner).first()
     trust = trust_of(node_id, stored)
     if trust is None:
-        raise TrustError("Choose whose reviews this SuperNode trusts first.")
+        raise TrustError(_("Choose whose reviews this SuperNode trusts first."))
     if not trust.ready:
-        who = ", ".join(f"@{name}" for name in trust.names)
         raise TrustError(
-            f"None of {who} has a signing key yet, and an empty file would turn checking off: ask them to add "
-            "one on their profile."
+            _(
+                "None of %(who)s has a signing key yet, and an empty file would turn checking off: ask them to add "
+                "one on their profile."
+            )
+            % {"who": all_of(trust.names)}
         )
     assert stored is not None
     stored.downloaded_digest = digest(trust.content)
@@ -121,10 +142,12 @@ def refusing_nodes_note(federation, run) -> list[str]:
             )
         )
         if keys and not keys & reviewed:
-            who = " or ".join(f"@{name}" for name in choice.names)
             notes.append(
-                f"SuperNode {choice.node_id} ({links[choice.node_id]}'s) runs only apps reviewed by {who}, and this "
-                f"run's app has no such review: it refuses the run (FAB_VERIFICATION_ERROR). Ask {who} to review "
-                "the app's version with flwr app review, then launch it again."
+                _(
+                    "SuperNode %(node_id)s (%(owner)s's) runs only apps reviewed by %(who)s, and this run's app has "
+                    "no such review: it refuses the run (FAB_VERIFICATION_ERROR). Ask %(who)s to review the app's "
+                    "version with flwr app review, then launch it again."
+                )
+                % {"node_id": choice.node_id, "owner": links[choice.node_id], "who": either(choice.names)}
             )
     return notes

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -37,20 +39,37 @@ def allowed_networks() -> list[ipaddress.IPv4Network | ipaddress.IPv6Network]:
     return [ipaddress.ip_network(network, strict=False) for network in settings.WEBHOOKS_ALLOWED_NETWORKS]
 
 
+# Why a host is refused, by the kind of address it resolves to: one whole sentence each.
+REFUSALS = {
+    "loopback": gettext_lazy(
+        "%(host)s resolves to a loopback address (%(address)s); webhooks go to public addresses only."
+    ),
+    "link-local": gettext_lazy(
+        "%(host)s resolves to a link-local address (%(address)s); webhooks go to public addresses only."
+    ),
+    "reserved": gettext_lazy(
+        "%(host)s resolves to a reserved address (%(address)s); webhooks go to public addresses only."
+    ),
+    "private": gettext_lazy(
+        "%(host)s resolves to a private address (%(address)s); webhooks go to public addresses only."
+    ),
+}
+
+
 def refusal(address: IPAddress) -> str | None:
-    """Why a delivery may not go to this address, or None."""
+    """Why a delivery may not go to this address (a key of REFUSALS), or None."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
         address = address.ipv4_mapped
     if any(address in network for network in allowed_networks()):
         return None
     if address.is_loopback:
-        return "a loopback address"
+        return "loopback"
     if address.is_link_local:
-        return "a link-local address"
+        return "link-local"
     if address.is_multicast or address.is_unspecified or address.is_reserved:
-        return "a reserved address"
+        return "reserved"
     if not address.is_global:
-        return "a private address"
+        return "private"
     return None
 
 
@@ -59,15 +78,17 @@ def parse(url: str) -> tuple[str, str, int, str]:
         parts = urlsplit(url.strip())
         port = parts.port
     except ValueError:
-        raise AddressRefused("Enter a valid URL.") from None
+        raise AddressRefused(_("Enter a valid URL.")) from None
     scheme = parts.scheme.lower()
     allowed = ("https", "http") if settings.WEBHOOKS_ALLOW_HTTP else ("https",)
     if scheme not in allowed:
-        raise AddressRefused("Webhook URLs must start with https://." if scheme == "http" else "Enter an https:// URL.")
+        raise AddressRefused(
+            _("Webhook URLs must start with https://.") if scheme == "http" else _("Enter an https:// URL.")
+        )
     if not parts.hostname:
-        raise AddressRefused("Enter a URL with a host name.")
+        raise AddressRefused(_("Enter a URL with a host name."))
     if parts.username is not None or parts.password is not None:
-        raise AddressRefused("Leave the user name and password out of the URL; the signature proves the sender.")
+        raise AddressRefused(_("Leave the user name and password out of the URL; the signature proves the sender."))
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     return scheme, parts.hostname, port or (443 if scheme == "https" else 80), path
 
@@ -78,10 +99,10 @@ def resolve(url: str) -> Target:
     try:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError):
-        raise AddressRefused(f"The host {host} could not be found.") from None
+        raise AddressRefused(_("The host %(host)s could not be found.") % {"host": host}) from None
     addresses = [ipaddress.ip_address(str(info[4][0]).split("%")[0]) for info in infos]
     for address in addresses:  # every answer, so no round-robin entry points inside
         reason = refusal(address)
         if reason is not None:
-            raise AddressRefused(f"{host} resolves to {reason} ({address}); webhooks go to public addresses only.")
+            raise AddressRefused(str(REFUSALS[reason]) % {"host": host, "address": address})
     return Target(scheme, host, port, path, str(addresses[0]))

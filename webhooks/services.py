@@ -20,7 +20,9 @@ from urllib.parse import urlsplit
 
 from django.db import close_old_connections, connection, transaction
 from django.tasks import default_task_backend, task
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from accounts.models import User
 from federations.models import Activity, Federation
@@ -66,11 +68,16 @@ def add_webhook(*, federation: Federation, actor: User, url: str, events: list[s
     url = check_url(url)
     wanted = [value for value in Event.values if value in events]
     if not wanted:
-        raise FederationError("Choose at least one event.", field="events")
+        raise FederationError(_("Choose at least one event."), field="events")
     if federation.webhooks.filter(url=url).exists():
-        raise FederationError("This federation already sends to that URL.", field="url")
+        raise FederationError(_("This federation already sends to that URL."), field="url")
     if federation.webhooks.count() >= MAX_WEBHOOKS:
-        raise FederationError(f"A federation has at most {MAX_WEBHOOKS} webhooks; remove one first.", field="url")
+        message = ngettext(
+            "A federation has at most %(count)s webhook; remove it first.",
+            "A federation has at most %(count)s webhooks; remove one first.",
+            MAX_WEBHOOKS,
+        )
+        raise FederationError(message % {"count": MAX_WEBHOOKS}, field="url")
     webhook = Webhook.objects.create(
         federation=federation, url=url, events=wanted, secret=secrets.token_urlsafe(32), created_by=actor
     )
@@ -101,7 +108,7 @@ def redeliver(*, federation: Federation, actor: User, delivery_id: int) -> Deliv
     check_allowed(federation, actor, Action.CHANGE_SETTINGS)
     old = Delivery.objects.select_related("webhook").filter(pk=delivery_id, webhook__federation=federation).first()
     if old is None:
-        raise FederationError("No such delivery.")
+        raise FederationError(_("No such delivery."))
     delivery = Delivery.objects.create(webhook=old.webhook, event_id=old.event_id, event=old.event, body=old.body)
     send_after_commit(delivery.pk)
     return delivery
@@ -187,7 +194,9 @@ def attempt(delivery: Delivery) -> None:
     }
     answer, error = None, ""
     try:
-        answer = sending.post(addresses.resolve(delivery.webhook.url), body, headers, sending.TIMEOUT_SECONDS)
+        with translation.override(None):  # kept in the database: the refusal's English words
+            target = addresses.resolve(delivery.webhook.url)
+        answer = sending.post(target, body, headers, sending.TIMEOUT_SECONDS)
     except addresses.AddressRefused as refused:
         error = refused.message
     except TimeoutError:

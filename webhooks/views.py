@@ -5,6 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -51,7 +52,9 @@ def add_webhook(request: AuthenticatedHttpRequest, owner: str, name: str) -> Htt
         except FederationError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)
         else:
-            messages.success(request, f"Webhook added: events go to {webhook.url}, signed with its secret.")
+            messages.success(
+                request, _("Webhook added: events go to %(url)s, signed with its secret.") % {"url": webhook.url}
+            )
             return back_to_settings(federation)
     context = settings_context(federation) | {"webhook_form": form}
     return render_tab(request, federation, can, "settings", context)
@@ -66,9 +69,11 @@ def remove_webhook(request: AuthenticatedHttpRequest, owner: str, name: str, web
         raise Http404("No such webhook.")
     if request.method == "POST":
         services.remove_webhook(federation=federation, actor=request.user, webhook_id=webhook.pk)
-        messages.success(request, f"Removed the webhook to {webhook.url}. It receives nothing more.")
+        messages.success(request, _("Removed the webhook to %(url)s. It receives nothing more.") % {"url": webhook.url})
         return back_to_settings(federation)
-    return confirm_page(request, "webhooks/_remove_form.html", "Remove webhook", federation=federation, webhook=webhook)
+    return confirm_page(
+        request, "webhooks/_remove_form.html", _("Remove webhook"), federation=federation, webhook=webhook
+    )
 
 
 @login_required
@@ -80,5 +85,8 @@ def redeliver(request: AuthenticatedHttpRequest, owner: str, name: str, delivery
     except FederationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Sending {delivery.event} again to {delivery.webhook.url}.")
+        messages.success(
+            request,
+            _("Sending %(event)s again to %(url)s.") % {"event": delivery.event, "url": delivery.webhook.url},
+        )
     return back_to_settings(federation)

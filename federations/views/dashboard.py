@@ -8,6 +8,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -17,7 +19,7 @@ from .. import services
 from ..extensions import extensions
 from ..forms import FederationCreateForm
 from ..lists import MemberFederation, MemberFederations, inbox
-from ..models import Federation, Membership
+from ..models import Federation, Membership, shown_description
 from ..rules import Action, Permissions
 from ..templatetags.federation_tags import federation_url
 
@@ -25,8 +27,6 @@ DASHBOARD_PAGE_SIZE = 25
 
 
 DESCRIPTION_SHOWN = 90  # characters of a description in the list
-KIND_LABELS = {value: str(label) for value, label in Federation.Kind.choices}
-ROLE_LABELS = {value: str(label) for value, label in Membership.Role.choices}
 
 
 @dataclass(frozen=True)
@@ -50,7 +50,7 @@ class FederationRow:
 
     @classmethod
     def of(cls, entry: MemberFederation) -> "FederationRow":
-        description = entry.description
+        description = shown_description(entry.description)
         if len(description) > DESCRIPTION_SHOWN:
             description = description[: DESCRIPTION_SHOWN - 1] + "…"
         may_archive = Permissions(entry, entry).may(Action.ARCHIVE)
@@ -60,10 +60,11 @@ class FederationRow:
             url=federation_url("federations:overview", entry.owner, entry.name),
             description=description,
             kind=entry.kind,
-            kind_label=KIND_LABELS[entry.kind],
-            role_label=ROLE_LABELS[entry.role],
+            kind_label=str(Federation.Kind(entry.kind).label),  # in the reader's language
+            role_label=str(Membership.Role(entry.role).label),
             member_count=entry.member_count,
-            supernodes=f"{entry.num_supernodes} simulated"
+            supernodes=ngettext("%(count)d simulated", "%(count)d simulated", entry.num_supernodes or 0)
+            % {"count": entry.num_supernodes or 0}
             if entry.is_simulation
             else str(entry.counts.get("supernodes", "—")),
             archived=entry.is_archived,
@@ -118,6 +119,6 @@ def create(request: AuthenticatedHttpRequest) -> HttpResponse:
         except services.FederationError as error:
             form.add_error(error.field, error.message)
         else:
-            messages.success(request, f"Created {federation.handle}.")
+            messages.success(request, _("Created %(federation)s.") % {"federation": federation.handle})
             return redirect("federations:overview", **federation.url_kwargs())
     return render(request, "federations/new.html", {"form": form, "nav_section": "federations"})

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -32,7 +33,10 @@ def answer_invitation(request: AuthenticatedHttpRequest, invitation_id: int, acc
         status = 409
     else:
         handle = invitation.federation.handle
-        messages.success(request, f"You joined {handle}." if accept else f"You declined the invitation to {handle}.")
+        if accept:
+            messages.success(request, _("You joined %(federation)s.") % {"federation": handle})
+        else:
+            messages.success(request, _("You declined the invitation to %(federation)s.") % {"federation": handle})
         status = 200
     if wants_partial(request):
         context = {"invitations": inbox(request.user.pk), "oob": True}

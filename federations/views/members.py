@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -142,7 +143,7 @@ def invite(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpResp
         except services.FederationError as error:
             form.add_error("username", error.message)
         else:
-            messages.success(request, f"Invitation sent to {invitation.invitee.username}.")
+            messages.success(request, _("Invitation sent to %(username)s.") % {"username": invitation.invitee.username})
             if wants_partial(request):
                 return render_members(request, federation, can)
             return redirect("federations:members", **federation.url_kwargs())
@@ -171,7 +172,7 @@ def revoke_invitation(request: AuthenticatedHttpRequest, owner: str, name: str, 
         invitation = services.revoke_invitation(federation=federation, actor=request.user, invitation_id=invitation_id)
     except services.FederationError as error:
         return refused(request, federation, can, error)
-    messages.success(request, f"Revoked the invitation for {invitation.invitee.username}.")
+    messages.success(request, _("Revoked the invitation for %(username)s.") % {"username": invitation.invitee.username})
     if wants_partial(request):
         return render_members(request, federation, can)
     return redirect("federations:members", **federation.url_kwargs())
@@ -189,13 +190,17 @@ def remove_member(request: AuthenticatedHttpRequest, owner: str, name: str, user
             services.remove_member(federation=federation, actor=request.user, username=target.user.username)
         except services.FederationError as error:
             return refused(request, federation, can, error)
-        messages.success(request, f"Removed {target.user.username} from {federation.handle}.")
+        messages.success(
+            request,
+            _("Removed %(username)s from %(federation)s.")
+            % {"username": target.user.username, "federation": federation.handle},
+        )
         return redirect("federations:members", **federation.url_kwargs())
     can.check(Action.REMOVE_MEMBER, Target(user_id=target.user_id, is_owner=target.is_owner))
     return confirm_page(
         request,
         "federations/_remove_form.html",
-        f"Remove {target.user.username}",
+        _("Remove %(username)s") % {"username": target.user.username},
         federation=federation,
         target=target,
         nav_section="federations",
@@ -211,12 +216,12 @@ def leave(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRespo
             services.leave_federation(federation=federation, user=request.user)
         except services.FederationError as error:
             return refused(request, federation, can, error)
-        messages.success(request, f"You left {federation.handle}.")
+        messages.success(request, _("You left %(federation)s.") % {"federation": federation.handle})
         return redirect("federations:dashboard")
     return confirm_page(
         request,
         "federations/_leave_form.html",
-        f"Leave {federation.handle}",
+        _("Leave %(federation)s") % {"federation": federation.handle},
         federation=federation,
         nav_section="federations",
     )

@@ -4,6 +4,7 @@ from django.contrib.auth.views import redirect_to_login
 from django.core.files.storage import storages
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET
 
 from federations.access import load_federation
@@ -26,7 +27,7 @@ def download(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
     if token:
         account = artifacts.account_of_token(token, run_id)
         if account is None:
-            message = (
+            message = gettext(
                 "This download link has expired or is not valid. Run flwr pull again for a new one, "
                 "or sign in and download from the run's page."
             )
@@ -38,12 +39,14 @@ def download(request: HttpRequest, owner: str, name: str, run_id: int) -> HttpRe
     federation, _ = load_federation(account, owner, name, Action.DOWNLOAD_ARTIFACTS)
     outcome = RunOutcome.objects.filter(run_id=str(run_id), federation=federation).first()
     if outcome is None:
-        message = f"Run {run_id} has not ended (or is not a run of {federation.handle}): artifacts come when it does."
+        message = gettext(
+            "Run %(run_id)s has not ended (or is not a run of %(federation)s): artifacts come when it does."
+        ) % {"run_id": run_id, "federation": federation.handle}
         return unavailable(request, federation, run_id, message, 409)
     try:
         packed = artifacts.ready(RunArtifacts.objects.filter(outcome=outcome).first(), run_id)
     except artifacts.NotReady as refusal:
-        return unavailable(request, federation, run_id, refusal.message, 409)
+        return unavailable(request, federation, run_id, str(refusal.message), 409)
     try:
         zipped = storages["artifacts"].open(packed.file, "rb")
     except OSError:

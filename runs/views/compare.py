@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
@@ -30,7 +31,7 @@ def compare(request: AuthenticatedHttpRequest, owner: str, name: str) -> HttpRes
     except ValueError:
         wanted = []
     if len(wanted) < 2:
-        messages.info(request, "Choose two or more runs to compare.")
+        messages.info(request, _("Choose two or more runs to compare."))
         return redirect("runs:runs", **federation.url_kwargs())
     try:
         comparison = compare_runs(request.user, federation, wanted, request.GET.get("metric", ""))
@@ -57,7 +58,7 @@ def compare_runs(user, federation: Federation, run_ids: list[int], metric: str) 
     ordered = sorted(choices.items(), key=lambda item: item[1])
     chosen = metric if metric in choices else (ordered[0][0] if ordered else "")
     lines = [
-        (f"Run {run.run_id}", list(series_by_run[run.run_id][chosen].points))
+        (_("Run %(run_id)s") % {"run_id": run.run_id}, list(series_by_run[run.run_id][chosen].points))
         for run in runs
         if chosen in series_by_run[run.run_id]
     ]

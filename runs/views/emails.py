@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -27,6 +28,7 @@ def save_run_emails(request: AuthenticatedHttpRequest) -> HttpResponse:
     wanted = request.POST.get("notify_run_finished") == "on"
     services.set_run_emails(user=request.user, wanted=wanted)
     messages.success(
-        request, "You will get an email when your runs finish." if wanted else "No more emails when your runs finish."
+        request,
+        _("You will get an email when your runs finish.") if wanted else _("No more emails when your runs finish."),
     )
     return redirect(reverse("profile") + "#notifications")

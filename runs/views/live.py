@@ -3,6 +3,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
@@ -33,7 +34,7 @@ def live_counts(user, federations: list[Federation]) -> dict[int, dict]:
     return {
         federation.pk: counts(status[federation.handle])
         if federation.handle in status
-        else {"error": "Not known to the SuperLink."}
+        else {"error": _("Not known to the SuperLink.")}
         for federation in federations
     }
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from accounts.http import AuthenticatedHttpRequest
@@ -129,9 +130,11 @@ def run_logs(request: AuthenticatedHttpRequest, owner: str, name: str, run_id: i
         logs, latest = control_client.run_logs(request.user, run_id, after)
     except control_client.SuperLinkUnavailable:
         # Stop following; the page says so in the log itself.
-        return HttpResponse("\n[SuperLink unreachable: reload the page to follow the logs again]\n")
+        unreachable = _("SuperLink unreachable: reload the page to follow the logs again")
+        return HttpResponse(f"\n[{unreachable}]\n")
     except control_client.ControlError as error:
-        return HttpResponse(f"\n[The SuperLink refused to send more logs: {error.message}]\n")
+        refused = _("The SuperLink refused to send more logs: %(error)s") % {"error": error.message}
+        return HttpResponse(f"\n[{refused}]\n")
     context = {"logs": logs, "logs_after": latest, "run": RunRow.from_proto(run, {}), "federation": federation}
     return render(request, "runs/run.html#log-chunk", context)
 
@@ -151,8 +154,9 @@ def stop_run(request: AuthenticatedHttpRequest, owner: str, name: str, run_id: i
         except control_client.SuperLinkTrouble as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Stopping run {run_id}.")
+            messages.success(request, _("Stopping run %(run_id)s.") % {"run_id": run_id})
         return redirect("runs:run", run_id=run_id, **federation.url_kwargs())
+    title = _("Stop run %(run_id)s") % {"run_id": run_id}
     return confirm_page(
-        request, "runs/_stop_form.html", f"Stop run {run_id}", federation=federation, run=run, nav_section="federations"
+        request, "runs/_stop_form.html", title, federation=federation, run=run, nav_section="federations"
     )

@@ -5,6 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt, csrf_protect
 from django.views.decorators.http import require_GET, require_POST
 
@@ -19,7 +20,7 @@ from superlink import control_client
 
 from ..forms import LaunchForm
 from ..listing import federation_runs
-from ..uploads import TOO_LARGE, limit_uploads
+from ..uploads import limit_uploads, too_large
 
 EXAMPLE_APP = settings.BASE_DIR / "examples" / "quickstart-numpy"
 
@@ -53,7 +54,7 @@ def launch_run(request: AuthenticatedHttpRequest, owner: str, name: str) -> Http
 @csrf_protect
 def launch_checked(request: AuthenticatedHttpRequest, owner: str, name: str, uploads) -> HttpResponse:
     federation, can = load_federation(request.user, owner, name, Action.LAUNCH_RUN)
-    form = LaunchForm(request.POST, request.FILES, upload_error=TOO_LARGE if uploads.too_large else "")
+    form = LaunchForm(request.POST, request.FILES, upload_error=too_large() if uploads.too_large else "")
     if form.is_valid():
         try:
             run_id = control_client.start_run(
@@ -62,7 +63,7 @@ def launch_checked(request: AuthenticatedHttpRequest, owner: str, name: str, upl
         except control_client.SuperLinkTrouble as error:
             form.add_error(None, error.message)
         else:
-            messages.success(request, f"Launched run {run_id}.")
+            messages.success(request, _("Launched run %(run_id)s.") % {"run_id": run_id})
             return redirect("runs:run", run_id=run_id, **federation.url_kwargs())
     context = runs_context(request, federation, can, launch_form=form)
     return render_tab(request, federation, can, "runs", context, status=400)

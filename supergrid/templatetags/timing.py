@@ -1,16 +1,18 @@
 from django import template
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 register = template.Library()
 
-# Largest unit first; months and years are approximate, as in Django's timesince.
+# Largest unit first; months and years are approximate, as in Django's timesince. Each unit's words whole,
+# so a language can say "3분 전" its own way (``ngettext``: English has a plural, Korean none).
 UNITS = (
-    ("year", 365 * 24 * 3600),
-    ("month", 30 * 24 * 3600),
-    ("week", 7 * 24 * 3600),
-    ("day", 24 * 3600),
-    ("hour", 3600),
-    ("minute", 60),
+    (365 * 24 * 3600, lambda n: ngettext("%(count)d year ago", "%(count)d years ago", n)),
+    (30 * 24 * 3600, lambda n: ngettext("%(count)d month ago", "%(count)d months ago", n)),
+    (7 * 24 * 3600, lambda n: ngettext("%(count)d week ago", "%(count)d weeks ago", n)),
+    (24 * 3600, lambda n: ngettext("%(count)d day ago", "%(count)d days ago", n)),
+    (3600, lambda n: ngettext("%(count)d hour ago", "%(count)d hours ago", n)),
+    (60, lambda n: ngettext("%(count)d minute ago", "%(count)d minutes ago", n)),
 )
 
 
@@ -24,8 +26,8 @@ def ago(moment, now=None) -> str:
     if not moment:
         return ""
     seconds = ((now or timezone.now()) - moment).total_seconds()
-    for unit, size in UNITS:
+    for size, words in UNITS:
         if seconds >= size:
             count = int(seconds // size)
-            return f"{count} {unit}{'' if count == 1 else 's'} ago"
-    return "just now"
+            return words(count) % {"count": count}
+    return gettext("just now")

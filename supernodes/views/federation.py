@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -14,7 +15,7 @@ from federations.views.tabs import render_tab
 from supergrid.web import deferred
 from superlink import control_client
 
-from .. import nodes, services
+from .. import nodes, services, trust
 from ..models import FederationNode, NodeTrust
 from ..nodes import NodeRow
 
@@ -44,7 +45,7 @@ def supernodes_context(request: AuthenticatedHttpRequest, federation: Federation
             (
                 row,
                 can.may(Action.REMOVE_SUPERNODE, Target(user_id=owners.get(str(row.node_id)))),
-                trusted.get(str(row.node_id), "").split(),
+                trust.either(trusted.get(str(row.node_id), "").split()),
             )
             for row in rows
         ]
@@ -72,13 +73,16 @@ def add_supernode(request: AuthenticatedHttpRequest, owner: str, name: str) -> H
         node_id = int(request.POST.get("node_id", ""))
         nodes.add_own_node(user=request.user, federation=federation, node_id=node_id)
     except ValueError:
-        messages.error(request, "Choose one of your own registered SuperNodes.")
+        messages.error(request, _("Choose one of your own registered SuperNodes."))
     except FederationError as error:
         messages.error(request, error.message)
     except control_client.SuperLinkTrouble as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Added SuperNode {node_id} to {federation.handle}.")
+        messages.success(
+            request,
+            _("Added SuperNode %(node_id)s to %(federation)s.") % {"node_id": node_id, "federation": federation.handle},
+        )
     return redirect("supernodes:federation", **federation.url_kwargs())
 
 
@@ -91,5 +95,9 @@ def remove_supernode(request: AuthenticatedHttpRequest, owner: str, name: str, n
     except FederationError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, f"Removed SuperNode {node_id} from {federation.handle}.")
+        messages.success(
+            request,
+            _("Removed SuperNode %(node_id)s from %(federation)s.")
+            % {"node_id": node_id, "federation": federation.handle},
+        )
     return redirect("supernodes:federation", **federation.url_kwargs())

@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
@@ -57,14 +58,14 @@ def register_supernode(request: AuthenticatedHttpRequest) -> HttpResponse:
         except control_client.ControlError as error:
             form.add_error("public_key", error.message)
         else:
-            messages.success(request, f"Registered SuperNode {node_id}.")
+            messages.success(request, _("Registered SuperNode %(node_id)s.") % {"node_id": node_id})
             return redirect("supernodes:list")
-    if "private key" in " ".join(map(str, form.errors.get("public_key", []))):
+    if form.has_error("public_key", code="private_key"):
         # Never keep or echo a private key: the form comes back empty.
         form = RegisterNodeForm({"name": request.POST.get("name", ""), "public_key": ""})
         form.full_clean()
         form.errors["public_key"] = form.error_class(
-            ["That is a private key. Keep it on the SuperNode and paste the public key instead."]
+            [_("That is a private key. Keep it on the SuperNode and paste the public key instead.")]
         )
     return render_supernodes(request, form, status=400)
 
@@ -85,10 +86,12 @@ def unregister_supernode(request: AuthenticatedHttpRequest, node_id: int) -> Htt
         except control_client.SuperLinkTrouble as error:
             messages.error(request, error.message)
         else:
-            messages.success(request, f"Unregistered SuperNode {node_id}. It can no longer connect.")
+            messages.success(
+                request, _("Unregistered SuperNode %(node_id)s. It can no longer connect.") % {"node_id": node_id}
+            )
         return redirect("supernodes:list")
     return confirm_page(
-        request, "supernodes/_unregister_form.html", "Unregister SuperNode", node=node, nav_section="supernodes"
+        request, "supernodes/_unregister_form.html", _("Unregister SuperNode"), node=node, nav_section="supernodes"
     )
 
 
@@ -124,17 +127,21 @@ def set_trust(request: AuthenticatedHttpRequest, node_id: int) -> HttpResponse:
     try:
         names = trust.set_trust(owner=request.user, node_id=node_id, text=request.POST.get("trusted", "")[:400])
     except trust.TrustError as error:
-        messages.error(request, f"SuperNode {node_id}: {error}")
+        messages.error(request, _("SuperNode %(node_id)s: %(error)s") % {"node_id": node_id, "error": error})
     else:
         if names:
-            who = ", ".join(f"@{name}" for name in names)
             messages.success(
                 request,
-                f"SuperNode {node_id} trusts reviews by {who}: download its trusted-entities file and start it "
-                "with the command below.",
+                _(
+                    "SuperNode %(node_id)s trusts reviews by %(who)s: download its trusted-entities file and start "
+                    "it with the command below."
+                )
+                % {"node_id": node_id, "who": trust.all_of(names)},
             )
         else:
-            messages.success(request, f"SuperNode {node_id} trusts nobody's reviews: it runs any app.")
+            messages.success(
+                request, _("SuperNode %(node_id)s trusts nobody's reviews: it runs any app.") % {"node_id": node_id}
+            )
     return redirect("supernodes:list")
 
 
@@ -146,7 +153,7 @@ def trusted_entities(request: AuthenticatedHttpRequest, node_id: int) -> HttpRes
     try:
         content = trust.download(owner=request.user, node_id=node_id)
     except trust.TrustError as error:
-        messages.error(request, f"SuperNode {node_id}: {error}")
+        messages.error(request, _("SuperNode %(node_id)s: %(error)s") % {"node_id": node_id, "error": error})
         return redirect("supernodes:list")
     response = HttpResponse(content, content_type="application/yaml; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{trust.FILE_NAME}"'

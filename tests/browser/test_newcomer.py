@@ -3,6 +3,8 @@
 import re
 
 import pytest
+from django.utils import translation
+from django.utils.translation import gettext
 from playwright.sync_api import expect
 
 from federations import services
@@ -44,17 +46,30 @@ def test_htmx_form_errors_keep_the_page_with_debug_on(page, sign_in, settings, l
     assert page.evaluate("getComputedStyle(document.body).fontFamily") != "Times New Roman"
 
 
+def words(language: str, english: str, **values: str) -> str:
+    """The page's words in that language (the catalogue's Korean, which must exist)."""
+    with translation.override(language):
+        said = gettext(english)
+    assert language == "en" or said != english, f"no Korean for {english!r}"
+    return said % values if values else said
+
+
+@pytest.mark.parametrize("language", ["en", "ko"])
 @pytest.mark.parametrize(
-    ("who", "path", "opener"),
+    ("who", "path", "opener", "values"),
     [
-        ("bob", "/@alice/hospital-network-europe-2026/members/", "Leave federation"),
-        ("alice", "/@alice/hospital-network-europe-2026/members/", "Remove bob"),
-        ("alice", "/federations/", "Archive @alice/hospital-network-europe-2026"),
+        ("bob", "/@alice/hospital-network-europe-2026/members/", "Leave federation", {}),
+        ("alice", "/@alice/hospital-network-europe-2026/members/", "Remove %(username)s", {"username": "bob"}),
+        ("alice", "/federations/", "Archive %(handle)s", {"handle": "@alice/hospital-network-europe-2026"}),
     ],
 )
-def test_dialogs_are_never_clipped_and_open_safely(page, sign_in, lab, who, path, opener):
-    sign_in(lab.owner if who == "alice" else lab.memberships.get(user__username=who).user)
+def test_dialogs_are_never_clipped_and_open_safely(page, sign_in, lab, who, path, opener, values, language):
+    user = lab.owner if who == "alice" else lab.memberships.get(user__username=who).user
+    user.language = language  # Korean labels are longer: the dialogs must hold them too
+    user.save()
+    sign_in(user)
     page.goto(path)
+    opener = words(language, opener, **values)
     button = page.get_by_role("button", name=opener).first
     button.click()
     box = page.locator("#" + button.get_attribute("data-dialog"))
@@ -65,7 +80,8 @@ def test_dialogs_are_never_clipped_and_open_safely(page, sign_in, lab, who, path
         )
         assert not clipped, paragraph.inner_text()
     focused = page.evaluate("document.activeElement.tagName + ' ' + (document.activeElement.textContent || '').trim()")
-    assert focused in ("A Cancel", "BUTTON Cancel") or focused.startswith("INPUT"), focused  # never the destructive one
+    cancel = words(language, "Cancel")
+    assert focused in (f"A {cancel}", f"BUTTON {cancel}") or focused.startswith("INPUT"), focused  # never destructive
     page.keyboard.press("Escape")
     expect(box).not_to_be_visible()
     back = page.evaluate(
@@ -74,10 +90,12 @@ def test_dialogs_are_never_clipped_and_open_safely(page, sign_in, lab, who, path
     assert back == opener  # focus returns to the button that opened the dialog
 
 
-def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, lab):
+@pytest.mark.parametrize("locale", ["en-US", "ko-KR"])
+def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, lab, locale):
+    """In English and in Korean (the browser's Accept-Language), whose labels run longer."""
     from django.test import Client
 
-    context = browser.new_context(base_url=live_server.url, viewport=PHONE)
+    context = browser.new_context(base_url=live_server.url, viewport=PHONE, locale=locale)
     session = Client()
     session.force_login(lab.owner)
     context.add_cookies([{"name": "sessionid", "value": session.cookies["sessionid"].value, "url": live_server.url}])
@@ -98,10 +116,13 @@ def test_no_page_scrolls_sideways_on_a_phone(browser, live_server, lab):
         "/profile/",
         "/supernodes/",
         "/runs/",
+        "/apps/",
+        f"{handle}/apps/",
     ]
     try:
         for path in pages:
             page.goto(path)
+            assert page.locator("html").get_attribute("lang") == locale[:2]
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{path} is {width} px wide"
         page.goto("/")

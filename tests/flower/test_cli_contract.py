@@ -2,6 +2,8 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from accounts.models import CliSession
 from federations.models import Activity, Federation, Invitation, Membership
@@ -226,3 +228,18 @@ def test_pages_read_the_superlink_as_the_signed_in_user_and_write_nothing(client
     writes = [q["sql"] for q in queries if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
     assert writes == []
     assert not CliSession.objects.exists()
+
+
+def test_the_stock_cli_shows_a_korean_readers_refusals_in_korean(cli_for, alice, bob):
+    """A refusal's words come from the services in the asking account's language (its profile's choice)."""
+    bob.language = "ko"
+    bob.save()
+    as_alice, as_bob = cli_for(alice), cli_for(bob)
+    assert as_bob("federation", "create", "study", "grid", "--simulation").returncode == 0
+    english = "You cannot invite yourself."
+    with translation.override("ko"):
+        korean = gettext(english)
+    assert korean != english
+    refused(as_bob("federation", "invite", "create", "bob", "@bob/study", "grid"), korean)
+    assert as_alice("federation", "create", "lab", "grid", "--simulation").returncode == 0
+    refused(as_alice("federation", "invite", "create", "alice", "@alice/lab", "grid"), english)  # hers: English
