@@ -145,7 +145,7 @@ def render_profile(
         if settings.OIDC_PROVIDERS
         else {},
         "sections": render_profile_sections(request),
-        "language_form": LanguageForm(initial={"language": request.user.language}),
+        "language_choices": LanguageForm.base_fields["language"].choices,  # type: ignore[attr-defined]
         "nav_section": "profile",
     }
     return render(request, "accounts/profile.html", context, status=status)

@@ -49,7 +49,8 @@ class FederationRow:
     archive_url: str | None
 
     @classmethod
-    def of(cls, entry: MemberFederation) -> "FederationRow":
+    def of(cls, entry: MemberFederation, labels: dict[str, str]) -> "FederationRow":
+        """``labels``: kinds and roles in the reader's language, looked up once per page (``row_labels``)."""
         description = shown_description(entry.description)
         if len(description) > DESCRIPTION_SHOWN:
             description = description[: DESCRIPTION_SHOWN - 1] + "…"
@@ -60,8 +61,8 @@ class FederationRow:
             url=federation_url("federations:overview", entry.owner, entry.name),
             description=description,
             kind=entry.kind,
-            kind_label=str(Federation.Kind(entry.kind).label),  # in the reader's language
-            role_label=str(Membership.Role(entry.role).label),
+            kind_label=labels[entry.kind],
+            role_label=labels[entry.role],
             member_count=entry.member_count,
             supernodes=ngettext("%(count)d simulated", "%(count)d simulated", entry.num_supernodes or 0)
             % {"count": entry.num_supernodes or 0}
@@ -75,9 +76,15 @@ class FederationRow:
         )
 
 
+def row_labels() -> dict[str, str]:
+    """Each kind and role of a federation in the reader's language (their values never overlap)."""
+    return {value: str(label) for value, label in [*Federation.Kind.choices, *Membership.Role.choices]}
+
+
 def membership_list(request: AuthenticatedHttpRequest, *, archived: bool) -> dict:
     page = paginate(MemberFederations(request.user.pk, archived=archived), request.GET.get("page"), DASHBOARD_PAGE_SIZE)
-    rows = [FederationRow.of(entry) for entry in page]
+    labels = row_labels()
+    rows = [FederationRow.of(entry, labels) for entry in page]
     return {
         "page": page,
         "rows": rows,

@@ -1,6 +1,8 @@
+from functools import lru_cache
+
 from django import template
 from django.utils import timezone
-from django.utils.translation import gettext, ngettext
+from django.utils.translation import get_language, gettext, ngettext
 
 register = template.Library()
 
@@ -26,8 +28,16 @@ def ago(moment, now=None) -> str:
     if not moment:
         return ""
     seconds = ((now or timezone.now()) - moment).total_seconds()
-    for size, words in UNITS:
+    for unit, (size, _) in enumerate(UNITS):
         if seconds >= size:
-            count = int(seconds // size)
-            return words(count) % {"count": count}
-    return gettext("just now")
+            return said(get_language(), unit, int(seconds // size))
+    return said(get_language(), len(UNITS), 0)
+
+
+@lru_cache(maxsize=2048)
+def said(language: str | None, unit: int, count: int) -> str:
+    """The words for ``count`` units ago in the active ``language`` (the key only), looked up once: a list
+    of 1,000 members asks for the same few dozen. The catalogue is compiled in, so they never change."""
+    if unit == len(UNITS):
+        return gettext("just now")
+    return UNITS[unit][1](count) % {"count": count}

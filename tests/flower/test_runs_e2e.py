@@ -21,6 +21,7 @@ from superlink import control_client
 from supernodes.models import FederationNode
 
 from ..factories import FederationFactory, UserFactory
+from ..i18n.prose import english_left
 from ..support import load_deferred
 
 pytestmark = [pytest.mark.flower, pytest.mark.django_db(transaction=True)]
@@ -124,6 +125,22 @@ def test_simulation_federation_runs_the_example_app_to_completion(portal, quicks
     assert f">{second}</a>" in mine
     assert f">{run_id}</a>" not in mine
     assert "No runs yet" in signed_in(carol).get(reverse("runs:all"), {"show": "all"}).content.decode()
+
+    # The same pages for a Korean reader, with what the SuperLink said about real runs: nothing left in
+    # English outside Flower's terms, names, code and the names of the app's metrics.
+    bob.language = "ko"
+    bob.save()
+    run_url = reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": run_id})
+    for url, query in [
+        (run_url, {}),
+        (reverse("runs:runs", kwargs=federation.url_kwargs()), {"show": "all"}),
+        (compare, {"run": [run_id, second], "metric": "server.loss"}),
+        (reverse("runs:all"), {"show": "all"}),
+        (reverse("federations:overview", kwargs=federation.url_kwargs()), {}),
+    ]:
+        korean = as_bob.get(url, query).content.decode()
+        assert '<html lang="ko"' in korean
+        assert english_left(korean, {"alice", "bob", "sim", "loss", "accuracy"}) == [], url  # the app's metrics
 
     # The SuperLink recorded how both runs ended and emailed their launchers (the console in development).
     outcomes = dict(RunOutcome.objects.values_list("run_id", "sub_status"))

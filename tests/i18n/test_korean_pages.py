@@ -1,14 +1,14 @@
 """Every page, rendered for a Korean reader, says nothing in English outside what stays in Latin letters:
 Flower's own terms, names people chose (usernames, federations, apps), code, commands and ids."""
 
-import re
-from html.parser import HTMLParser
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils.html import escape
 
+from accounts import cli_login
+from accounts import services as account_services
+from accounts.models import SigningKey
 from apps.models import App
 from federations import services
 from superlink.control_client import build_fab
@@ -16,116 +16,11 @@ from supernodes.models import FederationNode
 
 from ..apps.test_hub_api import EXAMPLE
 from ..factories import FederationFactory, UserFactory
+from ..signing import new_key
 from ..support import folder_storage
+from .prose import english_left
 
 pytestmark = pytest.mark.django_db
-
-# Words that stay in Latin letters in Korean (docs/i18n.md): Flower's terms, standards, products.
-KEPT = set(
-    [
-        "SuperGrid",
-        "SuperNode",
-        "SuperNodes",
-        "SuperLink",
-        "Flower",
-        "flwr",
-        "FAB",
-        "fab",
-        "CLI",
-        "ID",
-        "id",
-        "run_id",
-        "Hub",
-        "README",
-        "URL",
-        "HTTP",
-        "HTTPS",
-        "POST",
-        "TLS",
-        "CA",
-        "JSON",
-        "Lines",
-        "CSV",
-        "UTC",
-        "SHA",
-        "HMAC",
-        "Ed25519",
-        "OpenID",
-        "Connect",
-        "pip",
-        "Docker",
-        "Python",
-        "NumPy",
-        "PyTorch",
-        "GitHub",
-        "CI",
-        "KB",
-        "MB",
-        "GB",
-        "bytes",
-        "English",
-    ]
-)
-# Elements whose text is code, a name or a value, never prose.
-LITERAL = {"code", "pre", "kbd", "samp", "script", "style", "textarea", "var"}
-VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
-SPOKEN_ATTRIBUTES = ("title", "aria-label", "placeholder", "alt")
-WORD = re.compile(r"\b[A-Za-z][A-Za-z'’]+\b")
-
-
-class Prose(HTMLParser):
-    """The text a reader sees or hears: text outside code, plus the spoken attributes."""
-
-    def __init__(self):
-        super().__init__()
-        self.stack: list[bool] = []  # per open element: is it literal (or inside one)?
-        self.found: list[str] = []
-
-    def literal(self) -> bool:
-        return bool(self.stack) and self.stack[-1]
-
-    def handle_starttag(self, tag, attrs):
-        values = dict(attrs)
-        classes = (values.get("class") or "").split()
-        literal = (
-            self.literal()
-            or tag in LITERAL
-            or "mono" in classes
-            or "user-content" in classes  # what people wrote: an app's description and README
-            or values.get("translate") == "no"
-            or (values.get("lang") not in (None, "ko"))
-        )
-        if not literal:
-            self.found += [values[name] or "" for name in SPOKEN_ATTRIBUTES if name in values]
-            if tag == "input" and values.get("type") in ("submit", "button"):
-                self.found.append(values.get("value") or "")
-        if tag not in VOID:
-            self.stack.append(literal)
-
-    def handle_endtag(self, tag):
-        if tag not in VOID and self.stack:
-            self.stack.pop()
-
-    def handle_data(self, data):
-        if not self.literal():
-            self.found.append(data)
-
-
-def english_left(html: str, names: set[str]) -> list[str]:
-    parser = Prose()
-    parser.feed(html)
-    left = []
-    for text in parser.found:
-        # Names people chose, handles, emails, URLs and file names are not English.
-        text = re.sub(
-            r"@?[\w.+-]+@[\w.-]+|@[\w-]+/[\w.-]+(==[\w.]+)?|https?://\S+|\b[\w-]+\.(fab|pub|toml|py|json|npz|pem|yaml)(?![A-Za-z])",
-            " ",
-            text,
-        )
-        for word in WORD.findall(text):
-            if word not in KEPT and word.lower() not in names:
-                left.append(word)
-    return left
 
 
 @pytest.fixture
@@ -141,6 +36,8 @@ def grid(settings, tmp_path):
     FederationFactory(owner=alice, name="old", members=[bob], archived=True)
     FederationFactory(owner=bob, name="bobs-lab")
     services.invite(federation=FederationFactory(owner=bob, name="study"), inviter=bob, username="alice")
+    account_services.add_signing_key(user=alice, name="laptop", public_key=new_key()[1])
+    cli_login.issue_session(alice)  # the profile's CLI sessions table
     web = Client()
     web.force_login(alice)
     published = web.post("/apps/", {"fab": SimpleUploadedFile("app.fab", build_fab(EXAMPLE))})
@@ -149,6 +46,7 @@ def grid(settings, tmp_path):
 
 
 NAMES = {
+    "laptop",
     "alice",
     "bob",
     "carol",
@@ -217,9 +115,20 @@ def test_pages_of_a_korean_member_have_no_english_left(client, grid, path):
     assert response.status_code in (200, 403, 404), (path, response.status_code)
     page = response.content.decode()
     assert '<html lang="ko"' in page
-    # What people wrote stays as written: the app's description (the admin lists it unmarked).
-    left = english_left(page.replace(escape(App.objects.get().description), ""), NAMES)
+    # What people wrote stays as written: the app's description and key ids (the admin lists them unmarked).
+    for written in [App.objects.get().description, *SigningKey.objects.values_list("key_id", flat=True)]:
+        page = page.replace(escape(written), "")
+    left = english_left(page, NAMES)
     assert [word for word in left if not (path in ADMIN and word in DJANGO_ALTS)] == [], path
+
+
+def test_the_cli_approval_pages_have_no_english_left(client, grid):
+    """`flwr login`'s link: the approval page, its answer, and an unknown code."""
+    client.force_login(grid)
+    code = cli_login.start_device_authorization()[0].user_code
+    pages = [client.get(f"/cli/login/{code}/"), client.post(f"/cli/login/{code}/"), client.get("/cli/login/NOPE-NOPE/")]
+    for response in pages:
+        assert english_left(response.content.decode(), NAMES) == [], response.request["PATH_INFO"]
 
 
 @pytest.mark.parametrize("path", SIGNED_OUT)

@@ -86,7 +86,7 @@ def test_the_profile_saves_the_language_and_answers_in_it(client, user):
     assert user.language == "ko"
     page = response.content.decode()
     assert korean("Language saved.") in page
-    assert 'value="ko" selected' in page
+    assert '<option value="ko" lang="ko" selected>' in page
     client.post("/profile/language/", {"language": ""})
     user.refresh_from_db()
     assert user.language == ""
