@@ -15,10 +15,14 @@ from django.utils import translation
 SUPPORTED = {code for code, _ in settings.LANGUAGES}
 
 
+def offered_or_default(code: str | None) -> str:
+    """A saved choice if it is one of ``LANGUAGES``, else the default (English)."""
+    return code if code in SUPPORTED else settings.LANGUAGE_CODE
+
+
 def language_of(user: object) -> str:
     """The language to write to this person in when they are not looking at a page."""
-    chosen = getattr(user, "language", "") or ""
-    return chosen if chosen in SUPPORTED else settings.LANGUAGE_CODE
+    return offered_or_default(getattr(user, "language", None))
 
 
 def override_for(user: object) -> AbstractContextManager:

@@ -109,6 +109,11 @@ class User(AbstractUser):
                     "Usernames use 1 to 39 letters, digits, - or _, starting with a letter or digit."
                 ),
             ),
+            # A saved language is one the portal offers, or none (the browser's): services.set_language.
+            models.CheckConstraint(
+                condition=models.Q(language__in=["", *(code for code, _name in settings.LANGUAGES)]),
+                name="accounts_user_language_offered",
+            ),
         ]
 
     def __str__(self) -> str:

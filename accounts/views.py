@@ -1,3 +1,4 @@
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -22,7 +23,6 @@ from . import cli_login as logins
 from . import services, sso
 from .extensions import render_profile_sections
 from .http import AuthenticatedHttpRequest
-from .languages import SUPPORTED
 from .models import User
 
 
@@ -35,23 +35,14 @@ class DeploymentAccessForm(forms.Form):
     )
 
 
-class LanguageForm(forms.Form):
-    language = forms.ChoiceField(
-        label=gettext_lazy("Language"),
-        required=False,
-        choices=User._meta.get_field("language").choices or [],
-        help_text=gettext_lazy("Pages, your emails and the refusals your flwr CLI shows use it."),
-    )
-
-
 @require_POST
 def set_language(request: HttpRequest) -> HttpResponse:
     """The footer's switcher: Django's ``set_language`` (a cookie) and, for someone signed in, their profile's
     language too, which would otherwise win over the cookie."""
     response = i18n.set_language(request)
-    language = request.POST.get("language", "")
-    if request.user.is_authenticated and language in SUPPORTED:
-        services.set_language(user=request.user, language=language)
+    if request.user.is_authenticated:
+        with suppress(services.AccountError):  # not a language offered: Django's view changed nothing either
+            services.set_language(user=request.user, language=request.POST.get("language", ""))
     return response
 
 
@@ -59,9 +50,11 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_POST
 def change_language(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The profile's Language section: saved on the account; the page answers in the language chosen."""
-    form = LanguageForm(request.POST)
-    if form.is_valid():
-        services.set_language(user=request.user, language=form.cleaned_data["language"])
+    try:
+        services.set_language(user=request.user, language=request.POST.get("language", ""))
+    except services.AccountError as error:
+        messages.error(request, error.message)
+    else:
         # Said in the language just chosen (or, back to the browser's, in that one).
         translation.activate(request.user.language or translation.get_language_from_request(request))
         messages.success(request, _("Language saved."))
@@ -145,7 +138,7 @@ def render_profile(
         if settings.OIDC_PROVIDERS
         else {},
         "sections": render_profile_sections(request),
-        "language_choices": LanguageForm.base_fields["language"].choices,  # type: ignore[attr-defined]
+        "language_choices": User._meta.get_field("language").choices,
         "nav_section": "profile",
     }
     return render(request, "accounts/profile.html", context, status=status)

@@ -32,7 +32,7 @@ from flwr.supercore.typing import ActionContext, StartRunContext
 from flwr.superlink.federation import FederationManager
 from flwr.superlink.federation.typing import Federation as FederationDetails
 
-from accounts.languages import SUPPORTED
+from accounts.languages import offered_or_default
 from accounts.models import User, ascii_iexact
 from federations import limits, lookups, services
 from federations.limits import Limit
@@ -126,7 +126,7 @@ def language_of_account(flwr_aid: str | None) -> str:
         chosen = User.objects.filter(flwr_aid=flwr_aid).values_list("language", flat=True).first()
         if len(LANGUAGES) > 10_000:
             LANGUAGES.clear()
-        known = LANGUAGES[flwr_aid] = (now, chosen if chosen in SUPPORTED else settings.LANGUAGE_CODE)
+        known = LANGUAGES[flwr_aid] = (now, offered_or_default(chosen))
     return known[1]
 
 
@@ -536,6 +536,7 @@ class PortalFederationManager(FederationManager):
 
     # Actions stock Flower decides alone; the seam asks these first (see seam.py) ------------------------
 
+    @with_django
     @with_django
     def language(self, flwr_aid: str) -> str:
         """The account's language (``language_of_account``), for the refusals the seam words itself."""

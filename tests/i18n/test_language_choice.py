@@ -4,6 +4,7 @@ browser's Accept-Language, else English; emails and the CLI's refusals in the re
 from datetime import timedelta
 
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext
 from flwr.supercore.error import FlowerError
@@ -90,9 +91,16 @@ def test_the_profile_saves_the_language_and_answers_in_it(client, user):
     client.post("/profile/language/", {"language": ""})
     user.refresh_from_db()
     assert user.language == ""
-    client.post("/profile/language/", {"language": "fr"})
+    refused = client.post("/profile/language/", {"language": "fr"}, follow=True)
     user.refresh_from_db()
     assert user.language == ""
+    assert "Choose one of the languages offered." in refused.content.decode()
+
+
+def test_the_database_keeps_only_languages_offered(user):
+    user.language = "fr"
+    with pytest.raises(IntegrityError), transaction.atomic():
+        user.save(update_fields=["language"])
 
 
 def test_the_invitation_email_is_in_the_invitees_language(owner, mailoutbox, django_capture_on_commit_callbacks):
