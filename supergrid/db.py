@@ -67,14 +67,16 @@ def as_datetime(value):
 
 class Rows:
     """The rows of a statement that ends in ``LIMIT %(limit)s OFFSET %(offset)s``, sliceable like a queryset
-    (``paginate``). ``timestamps`` names the columns to read as aware datetimes (see ``as_datetime``)."""
+    (``paginate``). ``timestamps`` names the columns to read as aware datetimes (see ``as_datetime``);
+    ``prepare`` where one plan was measured to fit every size of the list (see ``execute``)."""
 
-    def __init__(self, sql: str, params: Mapping[str, Any], timestamps: tuple[str, ...] = ()):
-        self.sql, self.params, self.timestamps = sql, dict(params), timestamps
+    def __init__(self, sql: str, params: Mapping[str, Any], timestamps: tuple[str, ...] = (), *, prepare: bool = False):
+        self.sql, self.params, self.timestamps, self.prepare = sql, dict(params), timestamps, prepare
 
     def __getitem__(self, window: slice) -> list[Row]:
         start = window.start or 0
-        rows = fetch_all(self.sql, {**self.params, "limit": window.stop - start, "offset": start})
+        params = {**self.params, "limit": window.stop - start, "offset": start}
+        rows = execute(self.sql, params, prepare=self.prepare)
         for row in rows:
             for name in self.timestamps:
                 row[name] = as_datetime(row[name])
