@@ -2,6 +2,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertNotContains, assertRedirects
 
 from federations import services
@@ -209,6 +210,21 @@ def test_owner_sees_recently_ended_invitations(client, federation, invitation, o
     response = client.get(furl(federation, "members"))
     assertContains(response, "Recently ended invitations")
     assertContains(response, "Declined")
+
+
+def test_ended_invitations_show_a_lapsed_one_as_expired_at_its_expiry_newest_first(client, federation, owner):
+    declined = services.invite(federation=federation, inviter=owner, username=UserFactory(username="dan").username)
+    lapsed = services.invite(federation=federation, inviter=owner, username=UserFactory(username="eve").username)
+    services.decline_invitation(user=declined.invitee, invitation_id=declined.pk)
+    expired_at = lapsed.created_at
+    Invitation.objects.filter(pk=lapsed.pk).update(expires_at=expired_at)  # still stored as pending
+    client.force_login(owner)
+    response = client.get(furl(federation, "members"))
+    ended = response.content.decode().split('id="ended-invitation-list"')[1]
+    assert ended.index("eve") < ended.index("dan")  # the most recently created first
+    assertContains(response, "Expired")
+    assertContains(response, f'<time datetime="{timezone.localtime(expired_at).isoformat()}">')
+    assertNotContains(response, 'id="invitation-list"')  # neither is pending any more
 
 
 def test_remove_member_confirms_then_removes(client, federation, owner, member):
