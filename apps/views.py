@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
-from federations.models import WORKSPACE_NAME, Federation, split_handle
+from federations.models import WORKSPACE_NAME, split_handle
 from federations.rules import Action
 from supergrid.forms import QuickSelect
 from supergrid.web import Moment, Window, paginate
@@ -84,17 +84,18 @@ def shown_versions(
     """A page of versions, each with its reviews (who, which key, when; a removed key's marked)."""
     page = paginate(versions, number, VERSIONS_PAGE_SIZE)
     reviews: dict[int, list[dict]] = {}
-    found = Review.objects.filter(version_id__in=[version.pk for version in page.object_list] if reviewed else [])
-    for review in found.select_related("reviewer", "key").order_by("created_at"):
-        reviews.setdefault(review.version_id, []).append(
-            {
-                "reviewer": review.reviewer.username,
-                "key": review.key.name,
-                "key_id": review.key.key_id,
-                "removed": review.key.is_removed,
-                "when": Moment.of(review.created_at).day,
-            }
-        )
+    if reviewed:  # without a review of any version, not even a queryset to build
+        found = Review.objects.filter(version_id__in=[version.pk for version in page.object_list])
+        for review in found.select_related("reviewer", "key").order_by("created_at"):
+            reviews.setdefault(review.version_id, []).append(
+                {
+                    "reviewer": review.reviewer.username,
+                    "key": review.key.name,
+                    "key_id": review.key.key_id,
+                    "removed": review.key.is_removed,
+                    "when": Moment.of(review.created_at).day,
+                }
+            )
     page.object_list = [
         {**version.row(version is latest), "reviews": reviews.get(version.pk, [])} for version in page.object_list
     ]
@@ -220,9 +221,7 @@ class RunForm(forms.Form):
 
 def launchable_federations(user) -> list[str]:
     """The reader's active federations (members launch runs in them), their workspace first."""
-    federations = Federation.objects.filter(memberships__user=user, archived_at__isnull=True)
-    ordered = federations.order_by("owner__username", "name").values_list("owner__username", "name")
-    handles = [f"@{owner}/{name}" for owner, name in ordered]
+    handles = lists.launchable(user)
     workspace = f"@{user.username}/{WORKSPACE_NAME}"
     return sorted(handles, key=lambda handle: handle.lower() != workspace.lower())
 

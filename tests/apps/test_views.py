@@ -128,3 +128,22 @@ def test_the_app_page_shows_the_readme_as_text(client, member, example_fab):
     page = client.get(reverse("hub:app", kwargs={"owner": "max", "name": "quickstart-numpy"}))
     assertContains(page, "federated linear regression with NumPy")
     assertContains(page, "README")
+
+
+def test_the_run_form_offers_my_active_federations_workspace_first_then_by_handle(client, member, example_fab):
+    from federations import services as federation_services
+
+    from ..factories import FederationFactory
+
+    zed = UserFactory(username="zed")
+    FederationFactory(owner=zed, name="b-lab", members=[member])
+    FederationFactory(owner=zed, name="a-lab", members=[member])
+    gone = FederationFactory(owner=zed, name="gone", members=[member])
+    federation_services.archive_federation(federation=gone, actor=zed)
+    FederationFactory(owner=zed, name="not-mine")
+    client.force_login(member)
+    client.post(reverse("hub:list"), {"fab": SimpleUploadedFile("app.fab", example_fab)})
+    page = client.get(reverse("hub:app", kwargs={"owner": "max", "name": "quickstart-numpy"})).content.decode()
+    select = page.split('name="federation"')[1].split("</select>")[0]
+    offered = [part.split('"')[0] for part in select.split('<option value="')[1:]]
+    assert offered == ["@max/workspace", "@zed/a-lab", "@zed/b-lab"]
