@@ -12,6 +12,7 @@ and a member of 3 can need different plans (``execute(..., prepare=True)`` where
 to fit all). Both show up in Django's query log like any other query.
 """
 
+import functools
 import time
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -49,9 +50,16 @@ def execute(sql: str, params: Mapping[str, Any], *, prepare: bool, one: bool = F
     connection.ensure_connection()
     raw = connection.connection
     started = time.monotonic()
-    with connection.wrap_database_errors, psycopg.Cursor(raw, row_factory=dict_row) as cursor:
-        cursor.execute(sql, params, prepare=prepare and raw.prepare_threshold is not None)
-        rows = [row for row in [cursor.fetchone()] if row is not None] if one else cursor.fetchall()
+    with connection.wrap_database_errors, psycopg.Cursor(raw, row_factory=dict_row) as prepared:
+
+        def run(sql: str, params: Mapping[str, Any], many: bool, context: dict[str, Any]) -> None:
+            prepared.execute(sql, params, prepare=prepare and raw.prepare_threshold is not None)
+
+        # Through the connection's execute wrappers, as Django's own cursors are (what counts statements).
+        for wrapper in reversed(connection.execute_wrappers):
+            run = functools.partial(wrapper, run)
+        run(sql, params, False, {"connection": connection, "cursor": prepared})
+        rows = [row for row in [prepared.fetchone()] if row is not None] if one else prepared.fetchall()
     if connection.queries_logged:
         connection.queries_log.append({"sql": f"{sql} -- {dict(params)}", "time": f"{time.monotonic() - started:.3f}"})
     return rows

@@ -1,7 +1,9 @@
 """The SuperLink process's own /metrics, on a local port of its own (SUPERLINK_METRICS_PORT): how long
 each Control call took, by method (stock handlers and the portal's, over gRPC and HTTP alike), what the
-FederationManager was asked and how it answered, and the runs the SuperLink holds by status and
-federation kind, counted at most once per RUN_COUNTS_SECONDS however often Prometheus scrapes."""
+FederationManager was asked and how it answered, the messages routed to and from SuperNodes and ServerApps,
+the SQL statements the portal's code sent while serving them (0 per message is the goal: routing reads
+memory), and the runs the SuperLink holds by status and federation kind, counted at most once per
+RUN_COUNTS_SECONDS however often Prometheus scrapes."""
 
 import inspect
 import logging
@@ -35,6 +37,22 @@ MANAGER_CALLS = Counter(
     ["method", "outcome"],
     registry=REGISTRY,
 )
+
+MESSAGES = Counter(
+    "supergrid_superlink_messages",
+    "Messages through the SuperLink, by API (fleet: SuperNodes; serverappio: ServerApps) and direction "
+    "(pushed to the SuperLink, pulled from it).",
+    ["api", "direction"],
+    registry=REGISTRY,
+)
+SQL_STATEMENTS = Counter(
+    "supergrid_superlink_sql_statements",
+    "SQL statements the portal's code sent to its database from the SuperLink process, by the API the thread "
+    "was serving (fleet, serverappio; other: the Control API, its login and background work).",
+    ["api"],
+    registry=REGISTRY,
+)
+serving = threading.local()  # .api: the message API this thread is answering, if any
 
 
 def outcome_of(error: BaseException | None) -> str:
@@ -87,6 +105,48 @@ def count_manager_calls(manager: Any, methods: list[str]) -> None:
                 MANAGER_CALLS.labels(method=__name, outcome=outcome_of(error)).inc()
 
         setattr(manager, name, wraps(bound)(counted))
+
+
+def count_messages(handlers: ModuleType, api: str) -> None:
+    """Every handler of a message API (the Fleet API's, the ServerAppIo API's: the module's own public
+    functions, looked up by name at call time) marks its thread as serving ``api`` while it runs, so the SQL
+    it causes is counted under that API; ``push_messages`` and ``pull_messages`` count what they carry."""
+    for name, function in list(vars(handlers).items()):
+        own = inspect.isfunction(function) and function.__module__ == handlers.__name__
+        if own and not name.startswith("_") and not getattr(function, "_serving", False):
+            setattr(handlers, name, serving_api(api, name, function))
+
+
+def serving_api(api: str, name: str, function: Callable[..., Any]) -> Callable[..., Any]:
+    @wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        before = getattr(serving, "api", "other")
+        serving.api = api
+        try:
+            response = function(*args, **kwargs)
+        finally:
+            serving.api = before
+        if name == "push_messages":
+            request = kwargs["request"] if "request" in kwargs else args[0]
+            MESSAGES.labels(api=api, direction="pushed").inc(len(request.messages_list))
+        elif name == "pull_messages":
+            MESSAGES.labels(api=api, direction="pulled").inc(len(response.messages_list))
+        return response
+
+    wrapper._serving = True  # type: ignore[attr-defined]
+    return wrapper
+
+
+def count_statement(execute: Callable[..., Any], sql: str, params: Any, many: bool, context: dict[str, Any]) -> Any:
+    """A database execute wrapper (Django's, also run by ``supergrid.db`` for its prepared statements)."""
+    SQL_STATEMENTS.labels(api=getattr(serving, "api", "other")).inc()
+    return execute(sql, params, many, context)
+
+
+def count_sql(connection: Any, **_: Any) -> None:
+    """Count every statement on ``connection`` (a thread's; called again as each thread connects)."""
+    if count_statement not in connection.execute_wrappers:
+        connection.execute_wrappers.insert(0, count_statement)
 
 
 class StateCounts(Collector):

@@ -10,7 +10,7 @@ import threading
 from django.conf import settings
 
 from .db import release_connections
-from .hooks import hooks
+from .hooks import NodeLinks, hooks
 
 logger = logging.getLogger(__name__)
 
@@ -23,8 +23,9 @@ class NodeDirectory:
     Readers never query.
     """
 
-    def __init__(self, interval: float):
+    def __init__(self, interval: float, links: NodeLinks | None = None):
         self.interval = interval
+        self.links = links  # where the links are kept (hooks.nodes, the supernodes app's, unless given)
         self._nodes: dict[str, frozenset[int]] = {}
         self._signature: object = None
         self._wake = threading.Event()
@@ -50,7 +51,7 @@ class NodeDirectory:
 
     def reload(self, *, force: bool = True) -> None:
         """Read every link again; with ``force=False`` only when their signature changed since the last read."""
-        links = hooks.nodes
+        links = self.links or hooks.nodes
         signature = links.signature()
         if not force and signature == self._signature:
             return

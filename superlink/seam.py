@@ -25,7 +25,11 @@ from typing import Annotated, Any
 
 import flwr.superlink.main as superlink_main
 import flwr.superlink.servicer.control.control_handlers as control_handlers
+import flwr.superlink.servicer.fleet.fleet_handlers as fleet_handlers
+import flwr.superlink.servicer.runtime.runtime_handlers as runtime_handlers
 from django.conf import settings
+from django.db import connection
+from django.db.backends.signals import connection_created
 from django.utils.translation import override
 from fastapi import Depends, Query
 from flwr.common.constant import TRANSPORT_TYPE_GRPC_ADAPTER, Status
@@ -336,6 +340,11 @@ def install() -> PortalFederationManager:
     add_route(FEDERATION_STATUS_PATH, ListFederationsRequest, federation_status)
     # What the stock SuperLink asks of a FederationManager (flwr's abstract methods), counted.
     metrics.count_manager_calls(manager, sorted(FederationManager.__abstractmethods__))
+    # Messages routed to SuperNodes and ServerApps, and any SQL sent while routing them (none, we mean).
+    metrics.count_messages(fleet_handlers, "fleet")
+    metrics.count_messages(runtime_handlers, "serverappio")
+    connection_created.connect(metrics.count_sql, dispatch_uid="supergrid-count-sql")
+    metrics.count_sql(connection)  # this thread's, which may be connected already
 
     def get_federation_manager(is_simulation: bool = False) -> FederationManager:
         return manager

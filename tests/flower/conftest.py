@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+import httpx
 import pytest
 from django.db import connection
 
@@ -37,18 +38,32 @@ class SuperLink:
     ca_certfile: Path
     process: subprocess.Popen
     log_path: Path
+    metrics_url: str = ""
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
+
+    def metric(self, name: str, **labels: str) -> float:
+        """One sample of the SuperLink's own /metrics (0 when it has none yet)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        text = httpx.get(self.metrics_url, timeout=10).text
+        for family in text_string_to_metric_families(text):
+            for sample in family.samples:
+                if sample.name == name and all(sample.labels.get(key) == value for key, value in labels.items()):
+                    return sample.value
+        return 0.0
 
 
 @contextlib.contextmanager
 def running_superlink(workdir: Path, **extra_env: str):
     """`manage.py superlink` on a free port, on the test database; stopped (with its children) afterwards."""
     address = f"127.0.0.1:{free_port()}"
+    metrics_port = str(free_port())
     env = {
         **os.environ,
         **FLWR_ENV,
+        "SUPERLINK_METRICS_PORT": metrics_port,
         "DATABASE_URL": database_url(),
         "SUPERLINK_ADDRESS": address,
         "SUPERLINK_DATABASE": str(workdir / "state.db"),
@@ -73,7 +88,8 @@ def running_superlink(workdir: Path, **extra_env: str):
         )
     try:
         wait_for_tls(address, workdir / "tls" / "ca.pem", process, log_path)
-        yield SuperLink(address, workdir / "tls" / "ca.pem", process, log_path)
+        metrics_url = f"http://127.0.0.1:{env['SUPERLINK_METRICS_PORT']}/metrics"
+        yield SuperLink(address, workdir / "tls" / "ca.pem", process, log_path, metrics_url)
     finally:
         stop(process)
         # This stops every Ray instance of this user on the machine, which tests never share.

@@ -474,5 +474,16 @@ def test_production_grid_end_to_end(grid, tmp_path, quickstart_app, quickstart_f
             ]
             >= 1
         )
+        # The run's messages were routed from memory: not one SQL statement while serving the SuperNode
+        # (Fleet API) or the ServerApp (ServerAppIo API), however many messages and routing checks.
+        for api in ("fleet", "serverappio"):
+            assert samples[("supergrid_superlink_messages_total", (("api", api), ("direction", "pushed")))] > 0
+            assert samples[("supergrid_superlink_messages_total", (("api", api), ("direction", "pulled")))] > 0
+            assert samples.get(("supergrid_superlink_sql_statements_total", (("api", api),)), 0.0) == 0, api
+        routing = sum(
+            samples.get(("supergrid_superlink_federation_manager_calls_total", (("method", m), ("outcome", "ok"))), 0)
+            for m in ("has_node", "filter_nodes")
+        )
+        assert routing > 0
     finally:
         stop(node)

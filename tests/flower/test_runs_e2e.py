@@ -168,7 +168,7 @@ def test_stop_ends_a_running_run_as_stopped(portal, quickstart_fab):
     assert f"{run.status.status}:{run.status.sub_status}" == "finished:stopped"
 
 
-def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernodes, cli_for, tmp_path):
+def test_deployment_run_on_two_real_supernodes(portal, superlink, quickstart_fab, supernodes, cli_for, tmp_path):
     alice = UserFactory(username="alice", has_deployment_access=True)
     bob = UserFactory(username="bob")
     federation = FederationFactory(owner=alice, name="hospitals", kind="deployment", members=[bob])
@@ -225,6 +225,12 @@ def test_deployment_run_on_two_real_supernodes(portal, quickstart_fab, supernode
     assert as_alice.post(archive, {"confirm": federation.handle}).status_code == 302
     run = wait_for_run(alice, federation, run_id, {"finished:completed", "finished:failed"}, timeout=240)
     assert f"{run.status.status}:{run.status.sub_status}" == "finished:completed", run.status.details
+    # Its messages went to real SuperNodes and back, routed from memory: no SQL while serving them.
+    for api in ("fleet", "serverappio"):
+        assert superlink.metric("supergrid_superlink_messages_total", api=api, direction="pulled") > 0
+        assert superlink.metric("supergrid_superlink_sql_statements_total", api=api) == 0, api
+    assert superlink.metric("supergrid_superlink_federation_manager_calls_total", method="has_node") > 0
+    assert superlink.metric("supergrid_superlink_sql_statements_total", api="other") > 0  # the count is live
 
     # Another member sees the same run and its logs, in the browser and in the CLI.
     page = as_bob.get(reverse("runs:run", kwargs={**federation.url_kwargs(), "run_id": run_id})).content.decode()

@@ -34,6 +34,36 @@ def test_routing_answers_from_memory_without_queries(manager, owner, django_asse
         }
 
 
+@pytest.mark.parametrize("size", [20, 1000])
+def test_a_burst_of_routing_calls_sends_no_sql(manager, owner, size):
+    """What the SuperLink asks for every message (has_node, filter_nodes), at 20 and at 1,000 SuperNodes in
+    the federation, once the directory is warm: not one statement, ORM or prepared."""
+    from django.db import connection
+
+    federation = FederationFactory(owner=owner, name="grid", kind="deployment")
+    FederationNode.objects.bulk_create(
+        FederationNode(federation=federation, node_id=str(1000 + number), owner=owner) for number in range(size)
+    )
+    manager.directory.reload()
+    nodes = set(range(1000, 1000 + size))
+    statements = []
+
+    def counted(execute, sql, params, many, context):
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(counted):
+        for node_id in nodes:  # each node's messages: pulled, pushed back
+            assert manager.has_node(node_id, "@olivia/grid")
+            assert manager.filter_nodes({node_id, SUPERLINK_NODE_ID}, "@olivia/grid") == {node_id, SUPERLINK_NODE_ID}
+        assert manager.filter_nodes(nodes | {7}, "@olivia/grid") == nodes  # the ServerApp's get_nodes
+        assert not manager.has_node(7, "@olivia/grid")
+        from supergrid import db
+
+        db.fetch_one("SELECT 1 AS one", {})  # the counter sees prepared statements too
+    assert statements == ["SELECT 1 AS one"]
+
+
 def test_departing_member_takes_their_nodes_out(manager, owner, member):
     federation = FederationFactory(owner=owner, name="real", kind="deployment", members=[member])
     FederationNode.objects.create(federation=federation, node_id="42", owner=member)

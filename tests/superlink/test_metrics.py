@@ -82,3 +82,55 @@ def test_runs_and_supernodes_are_counted_at_most_every_15_seconds(monkeypatch):
     now[0] += 1
     list(collector.collect())
     assert len(calls) == 2
+
+
+@pytest.mark.django_db
+def test_message_handlers_count_their_messages_and_the_sql_they_cause():
+    from django.db import connection
+
+    from accounts.models import User
+    from supergrid import db
+
+    class Carrying:
+        def __init__(self, count):
+            self.messages_list = [object()] * count
+
+    def push_messages(request, state):
+        User.objects.filter(username="nobody").exists()  # through the ORM
+        db.fetch_one("SELECT 1 AS one", {})  # and through our prepared statements
+        return "stored"
+
+    def pull_messages(request, state, store):
+        return Carrying(3)
+
+    def helper():
+        return "not a handler"
+
+    module = types.ModuleType("fleet_handlers")
+    for function in (push_messages, pull_messages, helper):
+        function.__module__ = module.__name__
+        setattr(module, function.__name__, function)
+    module.imported = pytest.approx  # someone else's function: left alone
+    metrics.count_messages(module, "fleet")
+    metrics.count_messages(module, "fleet")  # twice: still counted once
+    wrappers = list(connection.execute_wrappers)
+    metrics.count_sql(connection)
+    metrics.count_sql(connection)  # once per connection
+    try:
+        before = {
+            "pushed": sample("supergrid_superlink_messages_total", api="fleet", direction="pushed"),
+            "pulled": sample("supergrid_superlink_messages_total", api="fleet", direction="pulled"),
+            "fleet sql": sample("supergrid_superlink_sql_statements_total", api="fleet"),
+            "other sql": sample("supergrid_superlink_sql_statements_total", api="other"),
+        }
+        assert module.push_messages(request=Carrying(2), state=None) == "stored"
+        assert module.pull_messages(None, None, None).messages_list
+        User.objects.count()  # outside any handler
+        assert module.helper() == "not a handler"
+        assert module.imported is pytest.approx
+        assert sample("supergrid_superlink_messages_total", api="fleet", direction="pushed") == before["pushed"] + 2
+        assert sample("supergrid_superlink_messages_total", api="fleet", direction="pulled") == before["pulled"] + 3
+        assert sample("supergrid_superlink_sql_statements_total", api="fleet") == before["fleet sql"] + 2
+        assert sample("supergrid_superlink_sql_statements_total", api="other") == before["other sql"] + 1
+    finally:
+        connection.execute_wrappers[:] = wrappers

@@ -21,6 +21,9 @@ def arguments() -> argparse.Namespace:
     parser.add_argument("--reuse", action="store_true", help="keep an already seeded bench database")
     parser.add_argument("--quick", action="store_true", help="fewer repetitions, shorter load (a smoke run)")
     parser.add_argument("--skip-load", action="store_true", help="no gunicorn load test")
+    parser.add_argument(
+        "--skip-scale", action="store_true", help="no runs at scale (1,000 simulated, 20 real SuperNodes)"
+    )
     parser.add_argument("--runs", type=int, default=2, help="Flower runs through each SuperLink (median)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent clients under load")
     parser.add_argument("--out", type=Path, default=ROOT / "var" / "bench" / "latest.txt")

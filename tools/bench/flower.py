@@ -10,8 +10,10 @@ import os
 import ssl
 import statistics
 import sys
+import threading
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
@@ -43,38 +45,46 @@ def superlink_env(workdir: Path) -> dict:
     return {**env, **FLWR_ENV, "PATH": f"{BIN}{os.pathsep}{env.get('PATH', '')}", "FLWR_HOME": str(workdir / "home")}
 
 
+@dataclass(frozen=True)
+class Link:
+    address: str  # the Control API, and in flwr 1.42 the Fleet API too: where SuperNodes connect
+    metrics_url: str = ""  # our SuperLink's own /metrics
+
+
 @contextlib.contextmanager
 def our_superlink(workdir: Path):
-    """The portal's SuperLink on the bench database, at settings.SUPERLINK_ADDRESS."""
+    """The portal's SuperLink on the bench database, at settings.SUPERLINK_ADDRESS, its /metrics on a free port."""
     log = workdir / "ours.log"
-    command = [sys.executable, "manage.py", "superlink", "--", "--fleet-api-address", f"127.0.0.1:{free_port()}"]
-    process = start(command, superlink_env(workdir), log, ROOT)
+    metrics_port = free_port()
+    command = [sys.executable, "manage.py", "superlink"]
+    env = {**superlink_env(workdir), "SUPERLINK_METRICS_PORT": str(metrics_port)}
+    process = start(command, env, log, ROOT)
     try:
         wait_for_tls(settings.SUPERLINK_ADDRESS, settings.SUPERLINK_TLS_DIR / "ca.pem", process, log)
-        yield settings.SUPERLINK_ADDRESS
+        yield Link(settings.SUPERLINK_ADDRESS, f"http://127.0.0.1:{metrics_port}/metrics")
     finally:
         stop(process)
         stop_ray()
 
 
 @contextlib.contextmanager
-def stock_superlink(workdir: Path):
-    """Stock Flower with its own federation manager, on the same certificates, as a simulation SuperLink."""
+def stock_superlink(workdir: Path, *, simulation: bool = True):
+    """Stock Flower with its own federation manager, on the same certificates: a simulation SuperLink, or a
+    deployment one that authenticates SuperNodes (their keys registered over its Control API)."""
     tls = settings.SUPERLINK_TLS_DIR
     address = f"127.0.0.1:{free_port()}"
     host, port = address.rsplit(":", 1)
-    log = workdir / "stock.log"
+    kind = "simulation" if simulation else "deployment"
+    log = workdir / f"stock-{kind}.log"
     command = [
         str(BIN / "flower-superlink"),
-        "--simulation",
+        "--simulation" if simulation else "--enable-supernode-auth",
         "--host",
         host,
         "--port",
         port,
-        "--fleet-api-address",
-        f"127.0.0.1:{free_port()}",
         "--database",
-        str(workdir / "stock-state.db"),
+        str(workdir / f"stock-{kind}-state.db"),
         "--disable-runtime-dependency-installation",
         "--ssl-ca-certfile",
         str(tls / "ca.pem"),
@@ -86,7 +96,7 @@ def stock_superlink(workdir: Path):
     process = start(command, superlink_env(workdir), log, workdir)
     try:
         wait_for_tls(address, tls / "ca.pem", process, log)
-        yield address
+        yield Link(address)
     finally:
         stop(process)
         stop_ray()
@@ -157,6 +167,46 @@ def stock_control_ms(address: str, repeat: int) -> dict[str, float]:
         }
     finally:
         client.close()
+
+
+def stock_control_under_load(address: str, clients: int, seconds: float) -> dict[str, float]:
+    """The p95 of each call the live sections make, asked of the stock SuperLink by ``clients`` threads at
+    once (each on a kept connection of its own), as the pages are asked under load."""
+    from .pages import percentile
+
+    show = ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)
+    calls: dict[str, Callable[[ControlHttpClient], object]] = {
+        SHOW_FEDERATION: lambda client: client.ShowFederation(show),
+        LIST_NODES: lambda client: client.ListNodes(ListNodesRequest()),
+        LIST_RUNS: lambda client: client.ListRuns(ListRunsRequest()),
+    }
+    return {name: percentile(concurrent_ms(address, call, clients, seconds), 0.95) for name, call in calls.items()}
+
+
+def concurrent_ms(address: str, call: Callable[[ControlHttpClient], object], clients: int, seconds: float) -> list:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    stop_at = time.perf_counter() + seconds
+
+    def work() -> None:
+        client, mine = stock_client(address), []
+        try:
+            call(client)  # connected first
+            while time.perf_counter() < stop_at:
+                started = time.perf_counter()
+                call(client)
+                mine.append((time.perf_counter() - started) * 1000)
+        finally:
+            client.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=work) for _ in range(clients)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return latencies
 
 
 def wait_until_finished(status: Callable[[], str], started: float) -> float:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 PAGE_RATIO = 3.0  # a page against the signed-in empty page, in process and at p95 under load
 DASHBOARD_THROUGHPUT = 0.4  # the dashboard's requests/s against the empty page's
 CONTROL_RATIO = 1.5  # a FederationManager call that does real work, against stock Flower's
+LIVE_UNDER_LOAD = 1.5  # a live section's p95 under load, against stock's same call under the same load + floor
 RUN_RATIO = 1.05  # a Flower run through our SuperLink, against a stock one
 PACK_RATIO = 2.0  # packing a run's artifacts, against zip -r of the same folder
 

@@ -25,8 +25,18 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
 
     from tools.processes import BIN, free_port, start, stop, wait_for_http
 
-    from . import control, flower, pages, seed
-    from .report import CONTROL_RATIO, DASHBOARD_THROUGHPUT, PACK_RATIO, PAGE_RATIO, RUN_RATIO, Row, ms, render
+    from . import control, flower, pages, scale, seed
+    from .report import (
+        CONTROL_RATIO,
+        DASHBOARD_THROUGHPUT,
+        LIVE_UNDER_LOAD,
+        PACK_RATIO,
+        PAGE_RATIO,
+        RUN_RATIO,
+        Row,
+        ms,
+        render,
+    )
 
     began = time.perf_counter()
     loads = [load_average()]
@@ -49,7 +59,7 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
     # The Hub the SuperLink fetches `flwr run @owner/app` from: a gunicorn of the portal, up for those runs.
     hub_address = f"127.0.0.1:{free_port()}"
     os.environ["HUB_API_URL"] = f"http://{hub_address}/api/hub/v1"  # our SuperLink's, from its environment
-    with flower.our_superlink(workdir):
+    with flower.our_superlink(workdir) as link:
         print("Pages in process…", flush=True)
         figures = pages.measure_in_process(listed, repeat, seconds=0.5 if args.quick else 2.0)
         if not args.skip_load:
@@ -68,12 +78,20 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
                 ours_runs.append(flower.our_run_seconds(content))
                 print(f"flwr run {app_id} through our SuperLink ({number + 1} of {args.runs})…", flush=True)
                 hub_runs.append(flower.our_hub_run_seconds(app_id))
-    with flower.stock_superlink(workdir) as address:
+        ours_at_scale = {} if args.skip_scale else scale.measure_ours(link, workdir, content, args.runs)
+    with flower.stock_superlink(workdir) as stock_link:
+        address = stock_link.address
         stock_calls = flower.stock_control_ms(address, calls_repeat)
+        stock_loaded = {}
+        if not args.skip_load:
+            print("The stock SuperLink's calls under the same load…", flush=True)
+            stock_loaded = flower.stock_control_under_load(address, args.clients, seconds=1.0 if args.quick else 4.0)
         stock_runs = []
         for number in range(args.runs):
             print(f"A Flower run through a stock SuperLink ({number + 1} of {args.runs})…", flush=True)
             stock_runs.append(flower.stock_run_seconds(address, content))
+        stock_simulation = [] if args.skip_scale else scale.measure_stock_simulation(address, content, args.runs)
+    stock_deployment = [] if args.skip_scale else scale.measure_stock_deployment(workdir, content, args.runs)
     loads.append(load_average())
 
     floor = figures[pages.FLOOR]
@@ -98,6 +116,22 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
                     <= PAGE_RATIO * floor.p95_ms + (stock_calls[page.fragment] if page.fragment else 0.0),
                 )
             )
+        for page in listed:
+            result = figures[page.label]
+            if page.fragment and result.status == 200:
+                stock_p95 = stock_loaded[page.fragment]
+                rows.append(
+                    Row(
+                        f"Live sections under load: p95 against stock's same call under the same load ({args.clients} "
+                        "clients) plus the floor's p95",
+                        f"{page.label} (stock {page.fragment} {ms(stock_p95)})",
+                        ms(result.p95_ms),
+                        ms(stock_p95 + floor.p95_ms),
+                        result.p95_ms / (stock_p95 + floor.p95_ms),
+                        f"≤ {LIVE_UNDER_LOAD:g}×",
+                        not result.errors and result.p95_ms <= LIVE_UNDER_LOAD * (stock_p95 + floor.p95_ms),
+                    )
+                )
         for page in listed:
             result = figures[page.label]
             if page.label.startswith("Dashboard, ") and result.status == 200:
@@ -191,6 +225,10 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
             hub_seconds <= RUN_RATIO * ours_seconds and hub_outcomes == ["completed"],
         )
     )
+    if not args.skip_scale:
+        rows += scale_rows(args.runs, ours_at_scale, stock_simulation, stock_deployment)
+    print("Routing in memory…", flush=True)
+    rows += routing_rows(scale.routing_in_memory())
     print("Packing a run's artifacts…", flush=True)
     from . import packing
 
@@ -291,6 +329,94 @@ def in_process_rows(listed, figures: dict, stock_calls: dict[str, float]) -> lis
                 result.in_process_ms / result.floor_ms,
                 goal,
                 None if page.label == pages.FLOOR else result.in_process_ms <= budget,
+            )
+        )
+    return rows
+
+
+def scale_rows(runs: int, ours: dict, stock_simulation: list, stock_deployment: list) -> list:
+    """Runs at scale against stock, then what routing their messages cost our SuperLink (its /metrics)."""
+    from . import scale
+    from .report import RUN_RATIO, Row
+
+    section = (
+        f"Runs at scale, StartRun to finished (quickstart-numpy, {scale.SCALE_ROUNDS} rounds, every node each "
+        f"round; median of {runs})"
+    )
+    routing = "Routing a run's messages in our SuperLink (its /metrics over the runs: Fleet and ServerAppIo APIs)"
+    kinds = (
+        ("simulation", f"{scale.SIMULATED:,} simulated SuperNodes (Ray, 1 CPU each)", stock_simulation),
+        ("deployment", f"{scale.REAL} real flower-supernode processes", stock_deployment),
+    )
+    rows, counts = [], []
+    for kind, label, stock in kinds:
+        times, outcomes, counted = ours[kind]
+        stock_seconds = statistics.median(seconds for seconds, _ in stock)
+        every = sorted(outcomes | {outcome for _, outcome in stock})
+        ours_seconds = statistics.median(times)
+        rows.append(
+            Row(
+                section,
+                f"{label} ({', '.join(every)})",
+                f"{ours_seconds:.1f} s",
+                f"{stock_seconds:.1f} s",
+                ours_seconds / stock_seconds,
+                f"≤ {RUN_RATIO:g}×",
+                ours_seconds <= RUN_RATIO * stock_seconds and every == ["completed"],
+            )
+        )
+        messages = counted.routed
+        sql = per_message(counted.routing_sql, messages)
+        calls = per_message(counted.routing_calls, messages)
+        counts.append(
+            Row(
+                routing,
+                f"{label}: SQL statements per message ({messages:.0f} routed)",
+                sql,
+                "",
+                None,
+                "0",
+                counted.routing_sql == 0,
+            )
+        )
+        counts.append(
+            Row(
+                routing,
+                f"{label}: routing calls (has_node, filter_nodes) per message",
+                calls,
+                "",
+                None,
+                "(shown)",
+                None,
+            )
+        )
+    return rows + counts
+
+
+def per_message(value: float, messages: float) -> str:
+    return f"{value / messages:.2f}" if messages else f"{value:.0f} in all (no messages through these APIs)"
+
+
+def routing_rows(figures: list) -> list:
+    """has_node and filter_nodes at 20 and at 1,000 nodes: O(1) (the larger within 2× of the smaller), no SQL."""
+    from .report import Row
+
+    section = "Routing calls in process, on a warm node directory (per call; SQL statements counted)"
+    (small, small_has, small_filter, small_sql), (large, large_has, large_filter, large_sql) = figures
+    rows = []
+    for name, small_us, large_us in (
+        ("has_node", small_has, large_has),
+        ("filter_nodes (a message's two nodes)", small_filter, large_filter),
+    ):
+        rows.append(
+            Row(
+                section,
+                f"{name}: {large:,} nodes against {small} ({large_sql + small_sql} SQL)",
+                f"{large_us:.2f} µs",
+                f"{small_us:.2f} µs",
+                large_us / small_us,
+                "≤ 2×, 0 SQL",
+                large_us <= 2 * small_us and large_sql + small_sql == 0,
             )
         )
     return rows

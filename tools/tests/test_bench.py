@@ -64,3 +64,51 @@ def test_packing_is_timed_against_zip_and_its_memory_measured(monkeypatch, tmp_p
     assert ours_seconds > 0
     assert zip_seconds > 0
     assert 0 <= peak_mib < 64
+
+
+@pytest.mark.django_db
+def test_routing_is_timed_at_twenty_and_a_thousand_nodes_and_sends_no_sql():
+    from tools.bench import scale
+    from tools.bench.run import routing_rows
+
+    figures = scale.routing_in_memory(repeat=50)
+    assert [size for size, *_ in figures] == [scale.REAL, scale.SIMULATED]
+    assert all(has_node > 0 and filter_nodes > 0 and sql == 0 for _, has_node, filter_nodes, sql in figures)
+    table = report.render("Smoke", routing_rows(figures), [])
+    assert "has_node: 1,000 nodes against 20 (0 SQL)" in table
+
+
+def test_a_runs_counts_are_read_from_the_superlinks_metrics():
+    from tools.bench import scale
+    from tools.bench.run import scale_rows
+
+    def sample(name, value, **labels):
+        return (name, tuple(sorted(labels.items()))), value
+
+    before = dict(
+        [
+            sample("supergrid_superlink_messages_total", 10, api="fleet", direction="pushed"),
+            sample("supergrid_superlink_sql_statements_total", 5, api="other"),
+        ]
+    )
+    after = dict(
+        [
+            sample("supergrid_superlink_messages_total", 50, api="fleet", direction="pushed"),
+            sample("supergrid_superlink_messages_total", 40, api="fleet", direction="pulled"),
+            sample("supergrid_superlink_messages_total", 20, api="serverappio", direction="pushed"),
+            sample("supergrid_superlink_sql_statements_total", 9, api="other"),
+            sample("supergrid_superlink_sql_statements_total", 2, api="fleet"),
+            sample("supergrid_superlink_federation_manager_calls_total", 100, method="has_node", outcome="ok"),
+            sample("supergrid_superlink_federation_manager_calls_total", 60, method="filter_nodes", outcome="ok"),
+        ]
+    )
+    counted = scale.counted_between(before, after)
+    assert counted.routed == 100  # 40 pushed and 40 pulled through the Fleet API, 20 from the ServerApp
+    assert counted.routing_sql == 2  # "other" (the Control API) is not routing
+    assert counted.routing_calls == 160
+    ours = {"simulation": ([10.0], {"completed"}, scale.Counted()), "deployment": ([30.0], {"completed"}, counted)}
+    table = report.render("Smoke", scale_rows(1, ours, [(10.0, "completed")], [(29.0, "completed")]), [])
+    assert "SQL statements per message (100 routed)" in table
+    assert "0.02" in table  # 2 statements in 100 messages: a miss
+    assert "FAIL" in table
+    assert "1.60" in table  # routing calls per message
