@@ -10,14 +10,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.http import HttpRequest
-from django.template.loader import render_to_string
-from django.utils.safestring import SafeString
 
 
 @dataclass(frozen=True)
 class ProfileSection:
     key: str
-    template: str  # a <section class="card">, rendered with the request (so {% csrf_token %} works)
+    template: str  # a <section class="card">, included in the profile page (its context, plus the section's data)
     context: Callable[[HttpRequest], dict[str, Any]]  # the section's data, for the signed-in reader
     position: int = 0  # top to bottom, after the Account card
 
@@ -31,8 +29,13 @@ def add_profile_section(section: ProfileSection) -> None:
     )
 
 
-def render_profile_sections(request: HttpRequest) -> list[SafeString]:
-    return [
-        SafeString(render_to_string(section.template, section.context(request), request=request))
-        for section in profile_sections
-    ]
+def add_profile_sections(request: HttpRequest, context: dict[str, Any]) -> None:
+    """Each section's data into the profile page's context, and their templates as ``sections``, which
+    the page includes: rendered as part of the page, not each on its own, they share its one run of the
+    context processors (rendering each apart reran them all, a query building included, per section)."""
+    for section in profile_sections:
+        data = section.context(request)
+        if clash := context.keys() & data.keys():
+            raise ValueError(f"The profile section {section.key!r} would replace {sorted(clash)} in the page.")
+        context.update(data)
+    context["sections"] = [section.template for section in profile_sections]

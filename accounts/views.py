@@ -21,7 +21,7 @@ from supergrid.web import Moment, Window, confirm_page, paginate
 
 from . import cli_login as logins
 from . import services, sso
-from .extensions import render_profile_sections
+from .extensions import add_profile_sections
 from .http import AuthenticatedHttpRequest
 from .models import User
 
@@ -137,10 +137,10 @@ def render_profile(
         }
         if settings.OIDC_PROVIDERS
         else {},
-        "sections": render_profile_sections(request),
         "language_choices": User._meta.get_field("language").choices,
         "nav_section": "profile",
     }
+    add_profile_sections(request, context)
     return render(request, "accounts/profile.html", context, status=status)
 
 

@@ -1,11 +1,17 @@
+import re
+from datetime import timedelta
+
 import pytest
 from django.core.management import call_command
+from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.asserts import assertContains, assertRedirects
 
-from accounts.models import User
+from accounts.models import CliSession, User
+from federations.services import invite
 
-from ..factories import PASSWORD, UserFactory
+from ..factories import PASSWORD, FederationFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -145,6 +151,54 @@ def test_profile_shows_the_account(client, user):
     assertContains(response, user.flwr_aid)
     assertContains(response, "alice@example.com")
     assertContains(response, "Not granted")
+
+
+def post_forms(html: str) -> dict[str, str]:
+    """Each POST form's action and the CSRF token it carries ("" for none), as a browser would send it."""
+    forms = re.findall(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', html, re.DOTALL)
+    return {
+        action: next(iter(re.findall(r'name="csrfmiddlewaretoken" value="([^"]+)"', body)), "")
+        for action, body in forms
+    }
+
+
+def test_every_form_of_the_profile_posts_without_javascript(user):
+    """The profile is one page with its sections (the inbox, run emails, limits) inside: every form of
+    theirs and its own carries the request's CSRF token, and the answer's message shows on the page."""
+    owner = UserFactory(username="olivia")
+    lab = FederationFactory(owner=owner, name="lab")
+    invitation = invite(federation=lab, inviter=owner, username=user.username)
+    now = timezone.now()
+    session = CliSession.objects.create(
+        user=user,
+        access_token_hash="a",
+        refresh_token_hash="r",
+        access_expires_at=now + timedelta(hours=1),
+        refresh_expires_at=now + timedelta(days=30),
+    )
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(user)
+    page = browser.get(reverse("profile"))
+    assertContains(page, "Limits")
+    forms = post_forms(page.text)
+    wanted = {
+        reverse("change_language"),
+        reverse("runs:emails"),
+        reverse("revoke_cli_session", args=[session.pk]),
+        reverse("federations:accept_invitation", args=[invitation.pk]),
+        reverse("federations:decline_invitation", args=[invitation.pk]),
+        reverse("request_deployment_access"),
+    }
+    assert wanted <= forms.keys()
+    assert all(forms[action] for action in wanted)
+
+    revoke = reverse("revoke_cli_session", args=[session.pk])
+    answer = browser.post(revoke, {"csrfmiddlewaretoken": forms[revoke]}, follow=True)
+    assertContains(answer, "CLI session revoked. That flwr CLI must log in again.")
+    accept = reverse("federations:accept_invitation", args=[invitation.pk])
+    answer = browser.post(accept, {"csrfmiddlewaretoken": forms[accept]}, follow=True)
+    assertContains(answer, "You joined @olivia/lab.")
+    assertContains(answer, "No pending invitations.")
 
 
 def test_landing_page_sends_signed_in_users_to_the_dashboard(client, user):
