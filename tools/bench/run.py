@@ -108,12 +108,11 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
                     ms(result.p95_ms),
                     ms(floor.p95_ms),
                     result.p95_ms / floor.p95_ms,
-                    f"≤ {PAGE_RATIO:g}× + stock {page.fragment}" if page.fragment else f"≤ {PAGE_RATIO:g}×",
+                    # A live section's goal under load is against stock's same call under the same load (below).
+                    "(see the live sections below)" if page.fragment else f"≤ {PAGE_RATIO:g}×",
                     None
-                    if page.label == pages.FLOOR
-                    else not result.errors
-                    and result.p95_ms
-                    <= PAGE_RATIO * floor.p95_ms + (stock_calls[page.fragment] if page.fragment else 0.0),
+                    if page.label == pages.FLOOR or page.fragment
+                    else not result.errors and result.p95_ms <= PAGE_RATIO * floor.p95_ms,
                 )
             )
         for page in listed:
