@@ -7,11 +7,10 @@ from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import F
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views import i18n
@@ -20,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from supergrid.web import Moment, Window, confirm_page, paginate
 
 from . import cli_login as logins
-from . import services, sso
+from . import lists, services, sso
 from .extensions import add_profile_sections
 from .http import AuthenticatedHttpRequest
 from .models import User
@@ -101,8 +100,14 @@ class SessionRow:
 def session_rows(page: Window) -> Window:
     revoke = reverse("revoke_cli_session", kwargs={"session_id": 0}).replace("/0/", "/{}/")
     page.object_list = [
-        SessionRow(pk, Moment.of(created), used, Moment.of(expires), revoke.format(pk))
-        for pk, created, used, expires in page.object_list
+        SessionRow(
+            row["id"],
+            Moment.of(row["created_at"]),
+            row["last_used_at"],
+            Moment.of(row["refresh_expires_at"]),
+            revoke.format(row["id"]),
+        )
+        for row in page.object_list
     ]
     return page
 
@@ -112,24 +117,20 @@ def render_profile(
     access_form: DeploymentAccessForm | None = None,
     status: int = 200,
 ):
+    user = request.user
     context = {
-        "account": request.user,
-        "access_request": request.user.deployment_access_requests.first(),
+        "account": user,
+        # Shown only to someone without deployment access.
+        "access_request": None if user.has_deployment_access else user.deployment_access_requests.first(),
         "access_form": access_form or DeploymentAccessForm(),
         # Pages of CLI_SESSIONS_SHOWN, most recently used first: a script that logs in often grows the list.
         "cli_sessions": session_rows(
-            paginate(
-                logins.active_cli_sessions(request.user)
-                .order_by(F("last_used_at").desc(nulls_last=True), "-created_at")
-                .values_list("pk", "created_at", "last_used_at", "refresh_expires_at"),
-                request.GET.get("sessions"),
-                CLI_SESSIONS_SHOWN,
-            )
+            paginate(lists.cli_sessions(user.pk, timezone.now()), request.GET.get("sessions"), CLI_SESSIONS_SHOWN)
         ),
         # What `flwr` is pointed at (FLWR_SUPERGRID_ADDRESS must be the very address of the `flwr login`).
         "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
         "hub_api_url": settings.HUB_API_URL,
-        "signing_keys": request.user.signing_keys.filter(removed_at__isnull=True),
+        "signing_keys": lists.signing_keys(user.pk),
         "sso_providers": settings.OIDC_PROVIDERS,
         "sso_connected": {
             account.provider: sso.provider_name(account.provider)
