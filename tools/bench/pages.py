@@ -17,6 +17,8 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
+from accounts.services import MAX_SIGNING_KEYS
+from webhooks.services import MAX_WEBHOOKS
 
 from .seed import (
     BIG_OWNER,
@@ -80,9 +82,13 @@ def pages() -> list[Page]:
         Page(f"Members tab, {big}", BIG_OWNER, f"/{handle}/members/"),
         Page(f"Members tab, {federation_name(10)}", BIG_OWNER, f"/@{BIG_OWNER}/{federation_name(10)}/members/"),
         Page(f"Activity tab, {big}", BIG_OWNER, f"/{handle}/activity/"),
-        Page(f"Settings tab, {big}", BIG_OWNER, f"/{handle}/settings/"),
+        Page(f"Settings tab, {big}, {MAX_WEBHOOKS} webhooks", BIG_OWNER, f"/{handle}/settings/"),
         Page("Profile", reader, "/profile/"),
-        Page(f"Profile, {BUSY_COUNT} invitations and CLI sessions", BUSY_USER, "/profile/"),
+        Page(
+            f"Profile, {BUSY_COUNT} invitations and CLI sessions, {MAX_SIGNING_KEYS} signing keys",
+            BUSY_USER,
+            "/profile/",
+        ),
         Page(f"Dashboard, {BUSY_COUNT} invitations", BUSY_USER, "/federations/"),
         Page("My SuperNodes", reader, "/supernodes/"),
         Page(

@@ -9,10 +9,13 @@ from dataclasses import dataclass
 
 from django.db import connection, transaction
 
-from accounts.models import CliSession, User
+from accounts.models import CliSession, SigningKey, User
+from accounts.services import MAX_SIGNING_KEYS
 from apps.models import App, AppVersion
 from federations.models import Activity, Federation, Invitation, Membership
 from supernodes.models import FederationNode
+from webhooks.models import Delivery, Webhook
+from webhooks.services import MAX_WEBHOOKS
 
 USERS = 10_000
 FEDERATIONS = 20_000
@@ -31,6 +34,7 @@ PENDING_FOR_NAMED_USERS = 5
 PENDING_IN_BIG_FEDERATION = 50
 BUSY_USER = "busy-inbox"  # invited to many federations and signed in from many CLIs: bounded lists
 BUSY_COUNT = 300
+DELIVERIES_PER_WEBHOOK = 500
 HUB_APPS = 1_000  # on /apps/, one version each
 HUB_APP = "bench-app"  # the big owner's app with HUB_APP_VERSIONS versions, for its page
 HUB_APP_VERSIONS = 100
@@ -82,6 +86,9 @@ def tables() -> dict[str, str]:
         "app": App._meta.db_table,
         "version": AppVersion._meta.db_table,
         "cli_session": CliSession._meta.db_table,
+        "signing_key": SigningKey._meta.db_table,
+        "webhook": Webhook._meta.db_table,
+        "delivery": Delivery._meta.db_table,
     }
 
 
@@ -226,6 +233,33 @@ def seed(scale: float = 1.0) -> Sizes:
             "FROM {user} u, generate_series(1, %s) AS i WHERE u.username = %s",
             BUSY_COUNT,
             BUSY_USER,
+        )
+        # ... and as many signing keys as an account may have in use, with some removed ones.
+        run(
+            "INSERT INTO {signing_key} (user_id, name, public_key, key_id, created_at, removed_at) "
+            "SELECT u.id, 'Bench key ' || i, 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBench' || i, 'SHA256:bench-' || i, "
+            "now() - i * interval '1 day', CASE WHEN i > %s THEN now() END "
+            "FROM {user} u, generate_series(1, %s) AS i WHERE u.username = %s",
+            MAX_SIGNING_KEYS,
+            MAX_SIGNING_KEYS * 3,
+            BUSY_USER,
+        )
+        # The largest federation has as many webhooks as a federation may, each with a long delivery history.
+        run(
+            "INSERT INTO {webhook} (federation_id, url, events, secret, created_by_id, created_at) "
+            "SELECT f.id, 'https://hooks.example.org/bench/' || i, '[\"run.finished\", \"run.started\"]', "
+            "md5(i::text), f.owner_id, now() - i * interval '1 day' "
+            "FROM {federation} f, generate_series(1, %s) AS i WHERE f.name = %s",
+            MAX_WEBHOOKS,
+            federation_name(max(FEDERATION_SIZES)),
+        )
+        run(
+            "INSERT INTO {delivery} (webhook_id, event_id, event, body, status, attempts, status_code, error, "
+            "response_body, created_at, attempted_at, delivered_at) "
+            "SELECT w.id, gen_random_uuid(), 'run.finished', '{{}}', 'delivered', 1, 200, '', 'ok', "
+            "now() - i * interval '1 hour', now() - i * interval '1 hour', now() - i * interval '1 hour' "
+            "FROM {webhook} w, generate_series(1, %s) AS i",
+            DELIVERIES_PER_WEBHOOK,
         )
         run(
             "INSERT INTO {invitation} (federation_id, invitee_id, inviter_id, status, created_at, expires_at, reason) "

@@ -4,6 +4,7 @@ prints its table. The bench itself is not part of `make test` (it takes minutes 
 import pytest
 from django.db import connection
 
+from accounts.models import User
 from tools.bench import control, pages, report, seed
 from tools.bench.run import in_process_rows
 
@@ -31,6 +32,13 @@ def test_the_seed_makes_the_named_users_and_federations_the_pages_measure(seeded
 
     assert App.objects.count() == seed.HUB_APPS + 1
     assert App.objects.get(name=seed.HUB_APP).versions.count() == seed.HUB_APP_VERSIONS
+    # Lists a user can grow, at their bounds: signing keys in use, webhooks of a federation.
+    from accounts.services import MAX_SIGNING_KEYS
+    from webhooks.services import MAX_WEBHOOKS
+
+    busy = User.objects.get(username=seed.BUSY_USER)
+    assert busy.signing_keys.filter(removed_at__isnull=True).count() == MAX_SIGNING_KEYS
+    assert Federation.objects.get(owner__username=seed.BIG_OWNER, name=big).webhooks.count() == MAX_WEBHOOKS
 
 
 def test_every_page_answers_and_the_table_compares_it_with_the_floor(seeded):
