@@ -1,5 +1,8 @@
+import re
+
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
@@ -287,6 +290,23 @@ def test_decline_with_htmx_updates_the_inbox_and_the_count(client, federation, i
     assert 'id="nav-invitation-count" hx-swap-oob="true"' in body
     assert "No pending invitations" in body
     assert not Membership.objects.filter(federation=federation, user=invitee).exists()
+
+
+def test_the_inbox_htmx_swaps_in_keeps_its_forms_answerable(federation, invitation, invitee):
+    """The section htmx puts in place of the inbox carries the CSRF token in each remaining form."""
+    second = FederationFactory(name="second-lab")
+    other = services.invite(federation=second, inviter=second.owner, username="ivy")
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(invitee)
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', browser.get(reverse("profile")).text)[1]
+    decline = reverse("federations:decline_invitation", args=[invitation.pk])
+    section = browser.post(decline, {"csrfmiddlewaretoken": token}, headers={"HX-Request": "true"}).text
+    accept = reverse("federations:accept_invitation", args=[other.pk])
+    form = re.search(rf'<form method="post" action="{accept}".*?</form>', section, re.DOTALL)[0]
+    swapped_token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+    answer = browser.post(accept, {"csrfmiddlewaretoken": swapped_token}, headers={"HX-Request": "true"})
+    assert answer.status_code == 200
+    assert Membership.objects.filter(federation=second, user=invitee).exists()
 
 
 def test_accepting_an_ended_invitation_says_why(client, federation, invitation, invitee):
