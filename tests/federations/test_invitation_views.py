@@ -207,6 +207,30 @@ def test_revoke_with_htmx_and_refusal_of_an_ended_one(client, federation, invita
     assertContains(again, "This invitation was revoked.")
 
 
+def form_token(html: str, action: str) -> str:
+    """The CSRF token the form posting to ``action`` carries, as a browser would send it."""
+    form = re.search(rf'<form method="post" action="{action}".*?</form>', html, re.DOTALL)[0]
+    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form)[1]
+
+
+def test_a_pending_invitation_is_revoked_with_the_token_its_row_carries(federation, invitation, owner):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(owner)
+    path = furl(federation, "revoke_invitation", invitation_id=invitation.pk)
+    token = form_token(browser.get(furl(federation, "members")).text, path)
+    response = browser.post(path, {"csrfmiddlewaretoken": token}, follow=True)
+    assertContains(response, "Revoked the invitation for ivy.")
+
+
+def test_the_dashboards_invitation_is_accepted_with_the_token_its_row_carries(federation, invitation, invitee):
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(invitee)
+    path = reverse("federations:accept_invitation", args=[invitation.pk])
+    token = form_token(browser.get(reverse("federations:dashboard")).text, path)
+    response = browser.post(path, {"csrfmiddlewaretoken": token, "next": "dashboard"})
+    assertRedirects(response, furl(federation, "overview"))
+
+
 def test_owner_sees_recently_ended_invitations(client, federation, invitation, owner, invitee):
     services.decline_invitation(user=invitee, invitation_id=invitation.pk)
     client.force_login(owner)
