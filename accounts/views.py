@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy
 from django.views import i18n
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from supergrid.db import Row
 from supergrid.web import Moment, Window, confirm_page, paginate
 
 from . import cli_login as logins
@@ -112,6 +113,21 @@ def session_rows(page: Window) -> Window:
     return page
 
 
+@dataclass(frozen=True)
+class KeyRow:
+    """A signing key as the profile lists it: its date formatted once (``Moment``), its Remove URL filled in."""
+
+    name: str
+    key_id: str
+    added: Moment
+    remove_url: str
+
+
+def key_rows(rows: list[Row]) -> list[KeyRow]:
+    remove = reverse("remove_signing_key", kwargs={"key_id": 0}).replace("/0/", "/{}/")
+    return [KeyRow(row["name"], row["key_id"], Moment.of(row["created_at"]), remove.format(row["pk"])) for row in rows]
+
+
 def render_profile(
     request: AuthenticatedHttpRequest,
     access_form: DeploymentAccessForm | None = None,
@@ -130,7 +146,7 @@ def render_profile(
         # What `flwr` is pointed at (FLWR_SUPERGRID_ADDRESS must be the very address of the `flwr login`).
         "cli_address": settings.SUPERLINK_PUBLIC_ADDRESS,
         "hub_api_url": settings.HUB_API_URL,
-        "signing_keys": lists.signing_keys(user.pk),
+        "signing_keys": key_rows(lists.signing_keys(user.pk)),
         "sso_providers": settings.OIDC_PROVIDERS,
         "sso_connected": {
             account.provider: sso.provider_name(account.provider)

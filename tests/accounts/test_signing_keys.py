@@ -82,6 +82,40 @@ def test_removing_a_key_asks_first_and_keeps_it_marked(client, user):
     assert services.add_signing_key(user=user, name="laptop", public_key=public).pk != key.pk  # added anew
 
 
+def test_the_profile_has_one_remove_dialog_each_button_fills_in(client, user):
+    keys = [services.add_signing_key(user=user, name=name, public_key=new_key()[1]) for name in ("laptop", "<desk>")]
+    gone = services.add_signing_key(user=user, name="old", public_key=new_key()[1])
+    services.remove_signing_key(user=user, key_id=gone.pk)
+    client.force_login(user)
+    page = client.get(reverse("profile")).text
+    assert page.count("<dialog") == 1
+    assert page.count('data-dialog="remove-key-dialog"') == 2
+    assert 'Remove the signing key “<span data-fill="name"></span>”?' in page
+    assert '<form method="post" action="" data-fill="action">' in page
+    for key, name in zip(keys, ("laptop", "&lt;desk&gt;"), strict=True):
+        remove = reverse("remove_signing_key", kwargs={"key_id": key.pk})
+        # Without JavaScript the button's own form asks on the key's confirmation page.
+        assert f'<form method="get" action="{remove}" class="inline-form">' in page
+        assert f'data-fill-action="{remove}" data-fill-name="{name}" aria-label="Remove the signing key {name}"' in page
+    assert gone.key_id not in page
+    assert reverse("remove_signing_key", kwargs={"key_id": gone.pk}) not in page
+
+
+def test_removing_a_key_without_javascript_follows_its_buttons_form(client, user):
+    key = services.add_signing_key(user=user, name="laptop", public_key=new_key()[1])
+    client.force_login(user)
+    remove = reverse("remove_signing_key", kwargs={"key_id": key.pk})
+    confirmation = client.get(remove)
+    assertContains(confirmation, "Remove the signing key “laptop”?")
+    assertContains(confirmation, f'<form method="post" action="{remove}">')
+    response = client.post(remove, follow=True)
+    assert response.redirect_chain == [(f"{reverse('profile')}#signing-keys", 302)]
+    assertContains(response, "Removed the signing key “laptop”. Its reviews no longer count.")
+    assertNotContains(response, key.key_id)
+    key.refresh_from_db()
+    assert key.is_removed
+
+
 def test_nobody_removes_anothers_key(client, user):
     _, public = new_key()
     key = services.add_signing_key(user=user, name="laptop", public_key=public)
