@@ -1,32 +1,101 @@
 """The Settings tab's Webhooks section (the owner): add, remove, the recent deliveries, redeliver."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
 from federations.models import Federation
 from federations.rules import Action, FederationError
+from federations.templatetags.federation_tags import federation_url
 from federations.views.settings import settings_context
 from federations.views.tabs import render_tab
-from supergrid.web import confirm_page
+from supergrid.web import Moment, confirm_page
 
-from . import services
+from . import lists, services
 from .forms import WebhookForm
+from .models import Delivery
 
 SETTINGS_SECTION = "webhooks/settings_section.html"
 RECENT_DELIVERIES = 10
 
 
+@dataclass(frozen=True)
+class DeliveryRow:
+    """One recent delivery as the section writes it, worked out here (the template only writes it out)."""
+
+    event: str
+    created: Moment
+    created_text: str  # with seconds (SHORT_DATETIME_FORMAT)
+    badge_class: str
+    badge: str
+    status_code: int | None
+    error: str
+    next_try: datetime | None  # when a retrying delivery is tried again
+    attempts: int
+    redeliver_url: str
+    redeliver_label: str
+
+
+BADGES = {
+    Delivery.Status.DELIVERED: (" badge--success", pgettext_lazy("webhook delivery", "Delivered")),
+    Delivery.Status.FAILED: (" badge--danger", pgettext_lazy("webhook delivery", "Failed")),
+    Delivery.Status.RETRYING: ("", pgettext_lazy("webhook delivery", "Retrying")),
+}
+PENDING_BADGE = ("", pgettext_lazy("webhook delivery", "Pending"))
+
+
+def delivery_rows(federation: Federation, rows: list[dict]) -> list[DeliveryRow]:
+    """A webhook's recent deliveries (``lists.recent_deliveries``) as the section writes them."""
+    owner, name = federation.owner.username, federation.name
+    badges = {status: (css, str(label)) for status, (css, label) in BADGES.items()}
+    pending = (PENDING_BADGE[0], str(PENDING_BADGE[1]))
+    redeliver = _("Redeliver %(event)s of %(when)s")
+    shown = []
+    for row in rows:
+        created = Moment.of(row["created_at"])
+        created_text = f"{created.minute}:{row['created_at'].second:02}"  # zones differ by whole minutes
+        css, badge = badges.get(row["status"], pending)
+        shown.append(
+            DeliveryRow(
+                event=row["event"],
+                created=created,
+                created_text=created_text,
+                badge_class=css,
+                badge=badge,
+                status_code=row["status_code"],
+                error=row["error"],
+                next_try=row["next_attempt_at"] if row["status"] == Delivery.Status.RETRYING else None,
+                attempts=row["attempts"],
+                redeliver_url=federation_url("webhooks:redeliver", owner, name, delivery_id=row["id"]),
+                redeliver_label=redeliver % {"event": row["event"], "when": created_text},
+            )
+        )
+    return shown
+
+
 def settings_section_context(federation: Federation) -> dict:
     webhooks = list(federation.webhooks.all())
+    owner, name = federation.owner.username, federation.name
+    recent = lists.recent_deliveries([hook.pk for hook in webhooks], RECENT_DELIVERIES)
     return {
-        "webhooks": [(hook, list(hook.deliveries.all()[:RECENT_DELIVERIES])) for hook in webhooks],
+        "webhooks": [
+            (
+                hook,
+                federation_url("webhooks:remove", owner, name, webhook_id=hook.pk),
+                delivery_rows(federation, recent[hook.pk]),
+            )
+            for hook in webhooks
+        ],
         "webhook_form": WebhookForm(),
         "max_webhooks": services.MAX_WEBHOOKS,
     }

@@ -394,3 +394,44 @@ def test_adding_and_removing_a_webhook_is_in_the_activity_log_by_host_only(clien
     log = client.get(reverse("federations:activity", kwargs=federation.url_kwargs())).text
     assert "added a webhook sending to 93.184.216.34" in log
     assert "s3cret" not in log
+
+
+def test_the_settings_tab_shows_each_webhooks_newest_deliveries_and_one_remove_dialog(client, federation, owner):
+    import re
+
+    from webhooks.views import RECENT_DELIVERIES
+
+    busy = Webhook.objects.create(federation=federation, url="https://a.example.org/hook", events=["run.finished"])
+    quiet = Webhook.objects.create(federation=federation, url="https://b.example.org/hook", events=["run.started"])
+    now = timezone.now()
+    for number in range(RECENT_DELIVERIES + 2):  # the two oldest are not shown
+        Delivery.objects.create(
+            webhook=busy, event="run.finished", body="{}", status="delivered", status_code=200, attempts=1,
+            created_at=now - timedelta(minutes=30 - number), delivered_at=now,
+        )  # fmt: skip
+    Delivery.objects.create(
+        webhook=busy, event="run.finished", body="{}", status="failed", error="Connection refused", attempts=3,
+        created_at=now,
+    )  # fmt: skip
+    Delivery.objects.create(
+        webhook=quiet, event="run.started", body="{}", status="retrying", status_code=503, attempts=1,
+        created_at=now, next_attempt_at=now + timedelta(minutes=5),
+    )  # fmt: skip
+    client.force_login(owner)
+    page = client.get(settings_url(federation)).text
+    busy_part = page[page.index("https://a.example.org/hook") : page.index("https://b.example.org/hook")]
+    assert busy_part.count("run.finished</span>") == RECENT_DELIVERIES  # the newest, the failed one first
+    assert busy_part.index("Failed") < busy_part.index("Delivered")
+    assert "Connection refused" in busy_part
+    shown = re.findall(r'<time datetime="([^"]+)"', busy_part)
+    assert len(shown) == RECENT_DELIVERIES
+    assert shown == sorted(shown, reverse=True)  # newest first
+    for words in ("Retrying", "HTTP 503", "Next try"):
+        assert words in page
+    # One dialog for both Remove buttons; without JavaScript each leads to its webhook's confirmation page.
+    assert page.count("<dialog") == 1
+    for hook in (busy, quiet):
+        remove = reverse("webhooks:remove", kwargs={**federation.url_kwargs(), "webhook_id": hook.pk})
+        assert f'<form method="get" action="{remove}"' in page
+        assert f'data-fill-action="{remove}" data-fill-url="{hook.url}"' in page
+        assert f"Remove the webhook to {hook.url}?" in client.get(remove).text
