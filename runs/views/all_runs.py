@@ -8,7 +8,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.http import AuthenticatedHttpRequest
 from federations.models import Federation, split_handle
-from supergrid.web import deferred, render_page
+from supergrid.web import deferred, render_page, wants_partial
 from superlink import control_client
 
 from ..listing import RunRow, with_artifacts
@@ -19,14 +19,22 @@ ALL_RUNS_PAGE_SIZE = 25
 @login_required
 @require_GET
 def all_runs(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Every run in every federation the user belongs to: one query for the filters, one SuperLink call."""
-    federations = list(
-        Federation.objects.filter(memberships__user=request.user)
-        .select_related("owner")
-        .order_by("owner__username", "name")
+    """Every run in every federation the user belongs to: one query for the filters, one SuperLink call.
+
+    The runs' own request (htmx, the table alone) reads no federations unless one is chosen: the SuperLink
+    answers only for the caller's federations anyway, and the filter's options are not on it."""
+    chosen = request.GET.get("federation", "")
+    table_only = wants_partial(request) and request.htmx.target == "run-table"
+    federations = (
+        []
+        if table_only and not chosen
+        else list(
+            Federation.objects.filter(memberships__user=request.user)
+            .select_related("owner")
+            .order_by("owner__username", "name")
+        )
     )
     handles = {federation.handle for federation in federations}
-    chosen = request.GET.get("federation", "")
     status = request.GET.get("status", "")
     mine = request.GET.get("mine") == "1"
     try:

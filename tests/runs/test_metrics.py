@@ -118,6 +118,33 @@ def test_all_runs_needs_sign_in_and_says_when_the_superlink_is_down(client, fede
     assert ">Runs</a>" in client.get(reverse("federations:dashboard")).content.decode()  # in the header
 
 
+def test_the_runs_table_asks_the_superlink_with_the_filters_and_reads_no_federations(
+    client, federation, member, monkeypatch, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from superlink import control_client
+
+    asked = []
+    monkeypatch.setattr(control_client, "member_runs", lambda user, **filters: asked.append(filters) or [])
+    client.force_login(member)
+    placeholder_and_table = load_deferred(client, reverse("runs:all"), "run-table", status="active")
+    assert "No runs match these filters" in placeholder_and_table.text
+    htmx = {"HX-Request": "true", "HX-Target": "run-table"}
+    with CaptureQueriesContext(connection) as queries:
+        table = client.get(reverse("runs:all"), {"status": "active"}, headers=htmx).content.decode()
+    assert "No runs match these filters" in table
+    assert asked[-1]["status"] == "active"
+    assert asked[-1]["federation"] == ""
+    assert not [q["sql"] for q in queries if "federations_federation" in q["sql"]]  # the filter's options are not on it
+    # A chosen federation is one of the reader's, or the filter is dropped (as the page's select would show).
+    load_deferred(client, reverse("runs:all"), "run-table", federation=federation.handle)
+    assert asked[-1]["federation"] == federation.handle
+    load_deferred(client, reverse("runs:all"), "run-table", federation="@someone/else")
+    assert asked[-1]["federation"] == ""
+
+
 def test_compare_needs_two_runs_and_membership(client, federation, member, outsider):
     url = reverse("runs:compare", kwargs=federation.url_kwargs())
     client.force_login(outsider)
