@@ -6,6 +6,7 @@ Control API calls the portal's fragments make, answered by the stock SuperLink (
 
 import contextlib
 import hashlib
+import http.client
 import os
 import ssl
 import statistics
@@ -27,6 +28,8 @@ from flwr.proto.control_pb2 import (
 from flwr.proto.fab_pb2 import Fab
 from flwr.supercore.constant import NOOP_FEDERATION_ID
 from flwr.supercore.control.control_http_client import ControlHttpClient
+from flwr.supercore.protobuf.constants import PROTOBUF_MEDIA_TYPE
+from google.protobuf.message import Message
 
 from accounts.models import User
 from federations.models import Federation
@@ -171,33 +174,46 @@ def stock_control_ms(address: str, repeat: int) -> dict[str, float]:
 
 def stock_control_under_load(address: str, clients: int, seconds: float) -> dict[str, float]:
     """The p95 of each call the live sections make, asked of the stock SuperLink by ``clients`` threads at
-    once (each on a kept connection of its own), as the pages are asked under load."""
+    once, each on a kept HTTPS connection of its own: the same plain driver (``http.client``) that asks
+    gunicorn for the pages under load, so both sides pay the same client-side costs."""
     from .pages import percentile
 
-    show = ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)
-    calls: dict[str, Callable[[ControlHttpClient], object]] = {
-        SHOW_FEDERATION: lambda client: client.ShowFederation(show),
-        LIST_NODES: lambda client: client.ListNodes(ListNodesRequest()),
-        LIST_RUNS: lambda client: client.ListRuns(ListRunsRequest()),
+    calls: dict[str, tuple[str, Message]] = {
+        SHOW_FEDERATION: ("/v1/control/show-federation", ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)),
+        LIST_NODES: ("/v1/control/list-nodes", ListNodesRequest()),
+        LIST_RUNS: ("/v1/control/list-runs", ListRunsRequest()),
     }
-    return {name: percentile(concurrent_ms(address, call, clients, seconds), 0.95) for name, call in calls.items()}
+    return {
+        name: percentile(concurrent_ms(address, path, request.SerializeToString(), clients, seconds), 0.95)
+        for name, (path, request) in calls.items()
+    }
 
 
-def concurrent_ms(address: str, call: Callable[[ControlHttpClient], object], clients: int, seconds: float) -> list:
+def concurrent_ms(address: str, path: str, body: bytes, clients: int, seconds: float) -> list[float]:
+    host, port = address.rsplit(":", 1)
+    context = ssl.create_default_context(cafile=str(settings.SUPERLINK_TLS_DIR / "ca.pem"))
+    headers = {"Content-Type": PROTOBUF_MEDIA_TYPE, "Accept": PROTOBUF_MEDIA_TYPE}
     latencies: list[float] = []
     lock = threading.Lock()
     stop_at = time.perf_counter() + seconds
 
+    def ask(connection: http.client.HTTPSConnection) -> None:
+        connection.request("POST", path, body=body, headers=headers)
+        response = connection.getresponse()
+        response.read()
+        if response.status != 200:
+            raise RuntimeError(f"The stock SuperLink answered {path} with HTTP {response.status}")
+
     def work() -> None:
-        client, mine = stock_client(address), []
+        connection, mine = http.client.HTTPSConnection(host, int(port), context=context, timeout=30), []
         try:
-            call(client)  # connected first
+            ask(connection)  # connected first
             while time.perf_counter() < stop_at:
                 started = time.perf_counter()
-                call(client)
+                ask(connection)
                 mine.append((time.perf_counter() - started) * 1000)
         finally:
-            client.close()
+            connection.close()
         with lock:
             latencies.extend(mine)
 
