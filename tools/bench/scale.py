@@ -272,35 +272,33 @@ def online(nodes) -> int:
 # The runs ---------------------------------------------------------------------------------------------------
 
 
-def measure_ours(link, workdir: Path, content: bytes, runs: int) -> dict[str, tuple[list[float], set[str], Counted]]:
-    """Through our SuperLink (already up): the simulation of SIMULATED nodes, then REAL real SuperNodes."""
-    owner = User.objects.get(username=BIG_OWNER)
-    found: dict[str, tuple[list[float], set[str], Counted]] = {}
-    simulation = simulation_federation(owner)
+def runs_through_ours(label: str, owner: User, handle: str, content: bytes, link, runs: int) -> tuple:
+    """``runs`` runs of the example app in ``handle``: their times, outcomes and our SuperLink's counts."""
     times, outcomes, total = [], set(), Counted()
     for number in range(runs):
-        print(f"{SIMULATED} simulated SuperNodes through our SuperLink ({number + 1} of {runs})…", flush=True)
-        seconds, outcome, counted = our_run(owner, simulation.handle, content, link.metrics_url)
+        print(f"{label} through our SuperLink ({number + 1} of {runs})…", flush=True)
+        seconds, outcome, counted = our_run(owner, handle, content, link.metrics_url)
         print(f"  {seconds:.1f} s, {outcome}", flush=True)
         times.append(seconds)
         outcomes.add(outcome)
         add(total, counted)
-    found["simulation"] = (times, outcomes, total)
+    return times, outcomes, total
 
+
+def measure_ours(link, workdir: Path, content: bytes, runs: int) -> dict[str, tuple[list[float], set[str], Counted]]:
+    """Through our SuperLink (already up): the simulation of SIMULATED nodes, then REAL real SuperNodes."""
+    owner = User.objects.get(username=BIG_OWNER)
+    found = {}
+    simulation = simulation_federation(owner)
+    found["simulation"] = runs_through_ours(
+        f"{SIMULATED} simulated SuperNodes", owner, simulation.handle, content, link, runs
+    )
     grid = grid_federation(owner)
     keys = make_keys(workdir / "keys", REAL)
     register_ours(owner, grid, keys)
-    times, outcomes, total = [], set(), Counted()
     with supernodes(link.address, keys, workdir / "ours-nodes"):
         wait_online(lambda: online(control_client.list_nodes(owner)), REAL)
-        for number in range(runs):
-            print(f"{REAL} real SuperNodes through our SuperLink ({number + 1} of {runs})…", flush=True)
-            seconds, outcome, counted = our_run(owner, grid.handle, content, link.metrics_url)
-            print(f"  {seconds:.1f} s, {outcome}", flush=True)
-            times.append(seconds)
-            outcomes.add(outcome)
-            add(total, counted)
-    found["deployment"] = (times, outcomes, total)
+        found["deployment"] = runs_through_ours(f"{REAL} real SuperNodes", owner, grid.handle, content, link, runs)
     return found
 
 
