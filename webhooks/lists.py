@@ -1,5 +1,5 @@
-"""The Settings tab's recent deliveries, read in SQL (a list `make bench` measures at its bound: five
-webhooks of a federation, each with a long history).
+"""The Settings tab's last delivery of each webhook (``recent_deliveries(…, 1)``), read in SQL (a list
+`make bench` measures at its bound: five webhooks of a federation, each with a long history).
 
 One statement for every webhook of the federation: each webhook's newest deliveries by the index
 ``webhooks_delivery_recent``, without their bodies. A compound of one ``SELECT … LIMIT`` per webhook, so

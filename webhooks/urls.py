@@ -8,6 +8,7 @@ app_name = "webhooks"
 
 federation_patterns = [
     path("settings/webhooks/add/", views.add_webhook, name="add"),
+    path("settings/webhooks/<int:webhook_id>/", views.webhook_page, name="detail"),
     path("settings/webhooks/<int:webhook_id>/remove/", views.remove_webhook, name="remove"),
     path("settings/webhooks/deliveries/<int:delivery_id>/redeliver/", views.redeliver, name="redeliver"),
 ]

@@ -1,4 +1,5 @@
-"""The Settings tab's Webhooks section (the owner): add, remove, the recent deliveries, redeliver."""
+"""Webhooks (the owner): the Settings tab's section lists them, each with its last delivery; a webhook's own
+page shows its signing secret and its deliveries a page at a time, to redeliver; add, remove."""
 
 from dataclasses import dataclass
 from datetime import datetime
@@ -19,14 +20,15 @@ from federations.rules import Action, FederationError
 from federations.templatetags.federation_tags import federation_url
 from federations.views.settings import settings_context
 from federations.views.tabs import render_tab
-from supergrid.web import Moment, confirm_page
+from supergrid.web import Moment, confirm_page, paginate
 
 from . import lists, services
 from .forms import WebhookForm
 from .models import Delivery
 
 SETTINGS_SECTION = "webhooks/settings_section.html"
-RECENT_DELIVERIES = 10
+DELIVERIES_PAGE_SIZE = 25  # a webhook's page; the Settings tab shows each webhook's last delivery only
+DELIVERY_COLUMNS = ("id", "event", "created_at", "status", "status_code", "error", "next_attempt_at", "attempts")
 
 
 @dataclass(frozen=True)
@@ -55,7 +57,7 @@ PENDING_BADGE = ("", pgettext_lazy("webhook delivery", "Pending"))
 
 
 def delivery_rows(federation: Federation, rows: list[dict]) -> list[DeliveryRow]:
-    """A webhook's recent deliveries (``lists.recent_deliveries``) as the section writes them."""
+    """Deliveries as read (``lists.recent_deliveries`` or ``DELIVERY_COLUMNS``) as the pages write them."""
     owner, name = federation.owner.username, federation.name
     badges = {status: (css, str(label)) for status, (css, label) in BADGES.items()}
     pending = (PENDING_BADGE[0], str(PENDING_BADGE[1]))
@@ -86,13 +88,14 @@ def delivery_rows(federation: Federation, rows: list[dict]) -> list[DeliveryRow]
 def settings_section_context(federation: Federation) -> dict:
     webhooks = list(federation.webhooks.all())
     owner, name = federation.owner.username, federation.name
-    recent = lists.recent_deliveries([hook.pk for hook in webhooks], RECENT_DELIVERIES)
+    last = lists.recent_deliveries([hook.pk for hook in webhooks], 1)
     return {
         "webhooks": [
             (
                 hook,
+                federation_url("webhooks:detail", owner, name, webhook_id=hook.pk),
                 federation_url("webhooks:remove", owner, name, webhook_id=hook.pk),
-                delivery_rows(federation, recent[hook.pk]),
+                next(iter(delivery_rows(federation, last[hook.pk])), None),
             )
             for hook in webhooks
         ],
@@ -103,6 +106,31 @@ def settings_section_context(federation: Federation) -> dict:
 
 def back_to_settings(federation: Federation) -> HttpResponse:
     return redirect(reverse("federations:settings", kwargs=federation.url_kwargs()) + "#webhooks")
+
+
+def to_webhook(federation: Federation, webhook_id: int) -> HttpResponse:
+    return redirect("webhooks:detail", **federation.url_kwargs(), webhook_id=webhook_id)
+
+
+@login_required
+@require_http_methods(["GET"])
+def webhook_page(request: AuthenticatedHttpRequest, owner: str, name: str, webhook_id: int) -> HttpResponse:
+    """One webhook: what it sends, its signing secret, its deliveries newest first, a page at a time."""
+    federation, can = load_federation(request.user, owner, name, Action.VIEW_SETTINGS)
+    webhook = federation.webhooks.filter(pk=webhook_id).first()
+    if webhook is None:
+        raise Http404("No such webhook.")
+    deliveries = webhook.deliveries.values(*DELIVERY_COLUMNS)  # by webhooks_delivery_recent, without bodies
+    page = paginate(deliveries, request.GET.get("page"), DELIVERIES_PAGE_SIZE)
+    context = {
+        "webhook": webhook,
+        "page": page,
+        "deliveries": delivery_rows(federation, page.object_list),
+        "remove_url": federation_url("webhooks:remove", owner, name, webhook_id=webhook.pk),
+        "tab_template": "webhooks/webhook.html",
+        "tab_label": _("Webhook"),
+    }
+    return render_tab(request, federation, can, "settings", context)
 
 
 @login_required
@@ -124,7 +152,7 @@ def add_webhook(request: AuthenticatedHttpRequest, owner: str, name: str) -> Htt
             messages.success(
                 request, _("Webhook added: events go to %(url)s, signed with its secret.") % {"url": webhook.url}
             )
-            return back_to_settings(federation)
+            return to_webhook(federation, webhook.pk)
     context = settings_context(federation) | {"webhook_form": form}
     return render_tab(request, federation, can, "settings", context)
 
@@ -153,9 +181,8 @@ def redeliver(request: AuthenticatedHttpRequest, owner: str, name: str, delivery
         delivery = services.redeliver(federation=federation, actor=request.user, delivery_id=delivery_id)
     except FederationError as error:
         messages.error(request, error.message)
-    else:
-        messages.success(
-            request,
-            _("Sending %(event)s again to %(url)s.") % {"event": delivery.event, "url": delivery.webhook.url},
-        )
-    return back_to_settings(federation)
+        return back_to_settings(federation)
+    messages.success(
+        request, _("Sending %(event)s again to %(url)s.") % {"event": delivery.event, "url": delivery.webhook.url}
+    )
+    return to_webhook(federation, delivery.webhook_id)

@@ -1,5 +1,6 @@
-"""The owner's Webhooks section in a real browser: add one, see a delivery arrive at a real receiver,
-redeliver it, remove the webhook after confirming. Development's queue: deliveries go out from a thread."""
+"""The owner's Webhooks in a real browser: add one (its page shows the secret), see a delivery arrive at a
+real receiver (the Settings tab shows it as the last one), redeliver it, remove the webhook after
+confirming. Development's queue: deliveries go out from a thread."""
 
 import pytest
 from playwright.sync_api import expect
@@ -45,8 +46,11 @@ def test_add_a_webhook_watch_a_delivery_redeliver_and_remove(page, sign_in, rece
 
     services.remove_member(federation=federation, actor=alice, username="bob")
     receiver.wait_for(lambda lines: any(line.get("event") == "member.removed" for line in lines))
-    page.reload()
-    row = page.locator("#webhooks tr").filter(has_text="member.removed")
+    page.goto("/@alice/lab/settings/")
+    hook = page.locator("#webhooks article").filter(has_text=receiver.url)
+    expect(hook.get_by_text("Delivered")).to_be_visible()
+    hook.get_by_role("link", name=f"Deliveries and signing secret of the webhook to {receiver.url}").click()
+    row = page.locator("#webhook tr").filter(has_text="member.removed")
     expect(row.get_by_text("Delivered")).to_be_visible()
     expect(row.get_by_text("HTTP 200")).to_be_visible()
     row.get_by_role("button", name="Redeliver").click()
@@ -56,7 +60,7 @@ def test_add_a_webhook_watch_a_delivery_redeliver_and_remove(page, sign_in, rece
     assert first["event_id"] == second["event_id"]
     assert second["verified"]
 
-    page.get_by_role("button", name=f"Remove the webhook to {receiver.url}").click()
+    page.get_by_role("button", name="Remove webhook").click()
     dialog = page.get_by_role("dialog")
     expect(dialog.get_by_text(f"Remove the webhook to {receiver.url}?")).to_be_visible()
     dialog.get_by_role("button", name="Remove webhook").click()

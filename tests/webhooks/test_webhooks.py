@@ -16,6 +16,7 @@ from webhooks import sending, signing
 from webhooks.models import Delivery, Event, Webhook
 from webhooks.services import add_webhook, deliver
 
+from ..factories import FederationFactory
 from .receiving import Receiver
 
 pytestmark = pytest.mark.django_db
@@ -79,6 +80,7 @@ def test_the_owner_adds_a_webhook_and_sees_its_secret_and_deliveries(client, que
     assert webhook.secret in added.text
     assert "Run finished, Member left" in added.text
     assert "No deliveries yet" in added.text
+    assert added.redirect_chain == [(webhook_url(federation, webhook), 302)]  # its own page, with the secret
 
 
 def test_only_the_owner_manages_webhooks(client, queue, receiver, federation, member, hook):
@@ -139,12 +141,19 @@ def test_the_owner_removes_a_webhook_after_confirming(client, hook, federation, 
 
 
 def test_an_archived_federation_shows_its_webhooks_without_changes(client, hook, federation, owner):
+    delivery = Delivery.objects.create(webhook=hook, event="run.finished", body="{}", status="delivered")
     federation_services.archive_federation(federation=federation, actor=owner)
     client.force_login(owner)
     page = client.get(settings_url(federation))
     assert hook.url in page.text
     assert "Add a webhook" not in page.text
-    assert "Redeliver" not in page.text
+    assert "Remove webhook" not in page.text
+    its_page = client.get(webhook_url(federation, hook)).text
+    assert "run.finished" in its_page
+    assert "Redeliver" not in its_page
+    assert "Remove webhook" not in its_page
+    redeliver = reverse("webhooks:redeliver", kwargs={**federation.url_kwargs(), "delivery_id": delivery.pk})
+    assert client.post(redeliver).status_code == 403
 
 
 # Deliveries ------------------------------------------------------------------------------------------------
@@ -340,7 +349,8 @@ def test_redeliver_sends_the_same_event_again(
     assert "HTTP 200" in page.text
     url = reverse("webhooks:redeliver", kwargs={**federation.url_kwargs(), "delivery_id": first.pk})
     with django_capture_on_commit_callbacks(execute=True):
-        assert client.post(url).status_code == 302
+        answer = client.post(url)
+    assert answer.url == webhook_url(federation, hook)  # back to its deliveries, the new one on top
     run_queue(queue)
     again = Delivery.objects.exclude(pk=first.pk).get()
     assert again.event_id == first.event_id
@@ -396,42 +406,86 @@ def test_adding_and_removing_a_webhook_is_in_the_activity_log_by_host_only(clien
     assert "s3cret" not in log
 
 
-def test_the_settings_tab_shows_each_webhooks_newest_deliveries_and_one_remove_dialog(client, federation, owner):
-    import re
+def webhook_url(federation, webhook) -> str:
+    return reverse("webhooks:detail", kwargs={**federation.url_kwargs(), "webhook_id": webhook.pk})
 
-    from webhooks.views import RECENT_DELIVERIES
 
+def deliveries(webhook, count, now, **fields) -> list[Delivery]:
+    """``count`` deliveries a minute apart, the newest ``now``."""
+    fields = {"event": "run.finished", "body": "{}", "status": "delivered", "status_code": 200, "attempts": 1} | fields
+    return [
+        Delivery.objects.create(webhook=webhook, created_at=now - timedelta(minutes=count - 1 - number), **fields)
+        for number in range(count)
+    ]
+
+
+def test_the_settings_tab_shows_each_webhooks_last_delivery_and_one_remove_dialog(client, federation, owner):
     busy = Webhook.objects.create(federation=federation, url="https://a.example.org/hook", events=["run.finished"])
     quiet = Webhook.objects.create(federation=federation, url="https://b.example.org/hook", events=["run.started"])
+    silent = Webhook.objects.create(federation=federation, url="https://c.example.org/hook", events=["run.failed"])
     now = timezone.now()
-    for number in range(RECENT_DELIVERIES + 2):  # the two oldest are not shown
-        Delivery.objects.create(
-            webhook=busy, event="run.finished", body="{}", status="delivered", status_code=200, attempts=1,
-            created_at=now - timedelta(minutes=30 - number), delivered_at=now,
-        )  # fmt: skip
-    Delivery.objects.create(
-        webhook=busy, event="run.finished", body="{}", status="failed", error="Connection refused", attempts=3,
-        created_at=now,
-    )  # fmt: skip
-    Delivery.objects.create(
-        webhook=quiet, event="run.started", body="{}", status="retrying", status_code=503, attempts=1,
-        created_at=now, next_attempt_at=now + timedelta(minutes=5),
-    )  # fmt: skip
+    deliveries(busy, 30, now - timedelta(minutes=1))
+    deliveries(busy, 1, now, status="failed", status_code=None, error="Connection refused", attempts=3)
+    deliveries(quiet, 1, now, event="run.started", status="retrying", status_code=503)
     client.force_login(owner)
     page = client.get(settings_url(federation)).text
     busy_part = page[page.index("https://a.example.org/hook") : page.index("https://b.example.org/hook")]
-    assert busy_part.count("run.finished</span>") == RECENT_DELIVERIES  # the newest, the failed one first
-    assert busy_part.index("Failed") < busy_part.index("Delivered")
-    assert "Connection refused" in busy_part
-    shown = re.findall(r'<time datetime="([^"]+)"', busy_part)
-    assert len(shown) == RECENT_DELIVERIES
-    assert shown == sorted(shown, reverse=True)  # newest first
-    for words in ("Retrying", "HTTP 503", "Next try"):
-        assert words in page
-    # One dialog for both Remove buttons; without JavaScript each leads to its webhook's confirmation page.
+    quiet_part = page[page.index("https://b.example.org/hook") : page.index("https://c.example.org/hook")]
+    silent_part = page[page.index("https://c.example.org/hook") : page.index("</section>")]
+    # Each webhook's last delivery only: however long its history, the tab stays short.
+    assert busy_part.count("<time ") == 1
+    assert "Failed" in busy_part
+    assert "Delivered" not in busy_part
+    assert "Retrying" in quiet_part
+    assert "HTTP 503" in quiet_part
+    assert "No deliveries yet" in silent_part
+    assert "Redeliver" not in page  # on each webhook's own page
+    for hook in (busy, quiet, silent):
+        assert f'href="{webhook_url(federation, hook)}"' in page
+    # One dialog for the Remove buttons; without JavaScript each leads to its webhook's confirmation page.
     assert page.count("<dialog") == 1
-    for hook in (busy, quiet):
+    for hook in (busy, quiet, silent):
         remove = reverse("webhooks:remove", kwargs={**federation.url_kwargs(), "webhook_id": hook.pk})
         assert f'<form method="get" action="{remove}"' in page
         assert f'data-fill-action="{remove}" data-fill-url="{hook.url}"' in page
         assert f"Remove the webhook to {hook.url}?" in client.get(remove).text
+
+
+def test_a_webhooks_page_shows_its_secret_and_its_deliveries_a_page_at_a_time(client, federation, owner, member):
+    import re
+
+    from webhooks.views import DELIVERIES_PAGE_SIZE
+
+    hook = Webhook.objects.create(federation=federation, url="https://a.example.org/hook", events=["run.finished"])
+    other = Webhook.objects.create(federation=federation, url="https://b.example.org/hook", events=["run.started"])
+    now = timezone.now()
+    older = deliveries(hook, DELIVERIES_PAGE_SIZE + 3, now - timedelta(minutes=1))
+    newest = deliveries(hook, 1, now, status="retrying", status_code=503, next_attempt_at=now + timedelta(minutes=5))[0]
+    deliveries(other, 2, now, event="run.started")
+    client.force_login(owner)
+    first = client.get(webhook_url(federation, hook)).text
+    assert hook.secret in first
+    assert "Run finished" in first
+    assert "run.started" not in first  # another webhook's
+    for words in ("Retrying", "HTTP 503", "Next try"):
+        assert words in first
+
+    def shown(page: str) -> list[int]:
+        return [int(pk) for pk in re.findall(r'action="[^"]*/deliveries/(\d+)/redeliver/"', page)]
+
+    newest_first = [newest.pk] + [delivery.pk for delivery in reversed(older)]
+    assert shown(first) == newest_first[:DELIVERIES_PAGE_SIZE]
+    assert 'rel="next"' in first
+    second = client.get(webhook_url(federation, hook), {"page": 2}).text
+    assert shown(second) == newest_first[DELIVERIES_PAGE_SIZE:]  # the oldest four
+    assert 'rel="prev"' in second
+    assert 'rel="next"' not in second
+    assert "No more deliveries." in client.get(webhook_url(federation, hook), {"page": 9}).text
+    # Only the owner sees it; another federation's webhook is not found under this one.
+    client.force_login(member)
+    assert client.get(webhook_url(federation, hook)).status_code == 403
+    elsewhere = Webhook.objects.create(
+        federation=FederationFactory(owner=owner, name="elsewhere"), url="https://c.example.org/hook", events=[]
+    )
+    client.force_login(owner)
+    assert client.get(webhook_url(federation, elsewhere)).status_code == 404

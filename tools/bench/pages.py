@@ -18,12 +18,14 @@ from django.test.utils import CaptureQueriesContext
 
 from accounts.models import User
 from accounts.services import MAX_SIGNING_KEYS
+from webhooks.models import Webhook
 from webhooks.services import MAX_WEBHOOKS
 
 from .seed import (
     BIG_OWNER,
     BUSY_COUNT,
     BUSY_USER,
+    DELIVERIES_PER_WEBHOOK,
     FEDERATION_SIZES,
     HUB_APP,
     HUB_APP_VERSIONS,
@@ -83,6 +85,7 @@ def pages() -> list[Page]:
         Page(f"Members tab, {federation_name(10)}", BIG_OWNER, f"/@{BIG_OWNER}/{federation_name(10)}/members/"),
         Page(f"Activity tab, {big}", BIG_OWNER, f"/{handle}/activity/"),
         Page(f"Settings tab, {big}, {MAX_WEBHOOKS} webhooks", BIG_OWNER, f"/{handle}/settings/"),
+        Page(f"A webhook's page, {DELIVERIES_PER_WEBHOOK} deliveries", BIG_OWNER, webhook_path(handle)),
         Page("Profile", reader, "/profile/"),
         Page(
             f"Profile, {BUSY_COUNT} invitations and CLI sessions, {MAX_SIGNING_KEYS} signing keys",
@@ -101,6 +104,13 @@ def pages() -> list[Page]:
         Page(f"App page, {HUB_APP_VERSIONS} versions", reader, f"/apps/@{BIG_OWNER}/{HUB_APP}/"),
     ]
     return listed
+
+
+def webhook_path(handle: str) -> str:
+    """The first webhook's own page (its deliveries a page at a time), of the federation ``handle``."""
+    owner, name = handle.lstrip("@").split("/")
+    webhook = Webhook.objects.filter(federation__owner__username=owner, federation__name=name).order_by("pk").first()
+    return f"/{handle}/settings/webhooks/{webhook.pk if webhook else 0}/"
 
 
 def dashboard_live_path(username: str) -> str:
