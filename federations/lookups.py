@@ -84,7 +84,7 @@ MEMBER_PAGE_SQL = sql(
 
 # Every federation of an account (archived ones too) with its number of members, for `flwr federation
 # list`, the account's own workspace first as on the dashboard (the account by its unique flwr_aid, its
-# memberships by the user foreign key's index).
+# memberships in that order by federations_member_sorted).
 ACCOUNT_FEDERATIONS_SQL = sql(
     """
     SELECT {federation_columns}, {membership_columns},
@@ -93,7 +93,7 @@ ACCOUNT_FEDERATIONS_SQL = sql(
     JOIN {federation} f ON f.id = m.federation_id
     JOIN {user} o ON o.id = f.owner_id
     WHERE m.user_id = (SELECT u.id FROM {user} u WHERE u.flwr_aid = %(flwr_aid)s AND u.is_active)
-    ORDER BY f.owner_id = m.user_id AND LOWER(f.name) = 'workspace' DESC, o.username, f.name
+    ORDER BY m.sort_first DESC, m.sort_owner, m.sort_name
     """
 )
 

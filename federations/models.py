@@ -14,6 +14,7 @@ from django.utils.translation import gettext, gettext_noop, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import ascii_iexact
+from accounts.validators import USERNAME_MAX_LENGTH
 from supergrid import sources
 
 if TYPE_CHECKING:
@@ -236,6 +237,13 @@ class Membership(models.Model):
     )
     role = models.CharField(_("role"), max_length=8, choices=Role.choices, default=Role.MEMBER)
     joined_at = models.DateTimeField(_("joined at"), default=timezone.now)
+    # The federation's place in the member's list (the dashboard, `flwr federation list`): their own
+    # workspace first, then by owner and name. Copied here when the membership is made (``save``): a
+    # federation's owner and name, and a username, never change. The member's page of that list is then
+    # one range of ``federations_member_sorted``, however many federations they are in.
+    sort_first = models.BooleanField(_("listed first"), default=False, editable=False)
+    sort_owner = models.CharField(_("owner's username"), max_length=USERNAME_MAX_LENGTH, editable=False)
+    sort_name = models.CharField(_("federation name"), max_length=FEDERATION_NAME_MAX_LENGTH, editable=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -247,9 +255,16 @@ class Membership(models.Model):
                 fields=["federation"], condition=Q(role="owner"), name="federations_one_owner_membership"
             ),
             models.CheckConstraint(condition=Q(role__in=["owner", "member"]), name="federations_role_valid"),
+            models.CheckConstraint(
+                condition=~Q(sort_owner="") & ~Q(sort_name=""), name="federations_membership_sort_key_set"
+            ),
         ]
-        # The Members tab's order (owner first, then by joining), read a page at a time.
-        indexes = [models.Index(fields=["federation", "-role", "joined_at", "id"], name="federations_member_list")]
+        indexes = [
+            # The Members tab's order (owner first, then by joining), read a page at a time.
+            models.Index(fields=["federation", "-role", "joined_at", "id"], name="federations_member_list"),
+            # A member's federations in the order they are listed, read a page at a time.
+            models.Index(fields=["user", "-sort_first", "sort_owner", "sort_name"], name="federations_member_sorted"),
+        ]
 
     def __str__(self) -> str:
         # The role's label in lower case, as in English "alice in @alice/lab (owner)".
@@ -259,6 +274,13 @@ class Membership(models.Model):
             "federation": self.federation,
             "role": role,
         }
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self.sort_owner:  # made now: its place in the member's list, for good
+            federation = self.federation
+            self.sort_owner, self.sort_name = federation.owner.username, federation.name
+            self.sort_first = federation.owner_id == self.user_id and federation.is_workspace
+        super().save(*args, **kwargs)
 
     @property
     def is_owner(self) -> bool:

@@ -219,6 +219,42 @@ def test_the_workspace_is_listed_first(client, outsider):
     assert "Your workspace is ready" not in page
 
 
+def test_a_members_federations_are_listed_by_owner_then_name_a_page_at_a_time(client, outsider):
+    """However the memberships were made (created, invited and accepted, added), each keeps its place:
+    the member's own workspace, then by owner and name (``ann`` before ``anna``), 25 to a page."""
+    import re
+
+    from federations.views.dashboard import DASHBOARD_PAGE_SIZE
+
+    ann, anna, zed = (UserFactory(username=name) for name in ("ann", "anna", "zed"))
+    services.create_federation(owner=outsider, name="mine", kind=Federation.Kind.SIMULATION)
+    FederationFactory(owner=anna, name="alpha", members=[outsider])
+    for number in range(DASHBOARD_PAGE_SIZE):
+        FederationFactory(owner=zed, name=f"z{number:02}", members=[outsider])
+    invited = FederationFactory(owner=ann, name="zeta")
+    invitation = services.invite(federation=invited, inviter=ann, username=outsider.username)
+    services.accept_invitation(user=outsider, invitation_id=invitation.pk)
+    archived = FederationFactory(owner=ann, name="gone", members=[outsider])
+    services.archive_federation(federation=archived, actor=ann)
+    for membership in Membership.objects.select_related("federation__owner"):
+        assert (membership.sort_owner, membership.sort_name) == (
+            membership.federation.owner.username,
+            membership.federation.name,
+        )
+    expected = ["@oscar/workspace", "@ann/zeta", "@anna/alpha", "@oscar/mine"]
+    expected += [f"@zed/z{number:02}" for number in range(DASHBOARD_PAGE_SIZE)]
+    client.force_login(outsider)
+
+    def listed(path: str, page: int) -> list[str]:
+        html = client.get(path, {"page": page}).content.decode()
+        return re.findall(r'<a href="/@[^"]+/" class="mono">(@[^<]+)</a>', html)
+
+    dashboard = reverse("federations:dashboard")
+    assert listed(dashboard, 1) + listed(dashboard, 2) == expected
+    assert listed(dashboard, 2) == expected[DASHBOARD_PAGE_SIZE:]
+    assert listed(reverse("federations:archived"), 1) == ["@ann/gone"]
+
+
 def count_queries(client, path) -> int:
     with CaptureQueriesContext(connection) as queries:
         assert client.get(path).status_code == 200

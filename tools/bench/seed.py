@@ -97,6 +97,13 @@ SIMULATION_COLUMNS = (
 )
 SIMULATION_VALUES = "2, 2, 0, 'ray', false"
 DEPLOYMENT_VALUES = "null, null, null, '', null"
+# A membership's columns, its place in the member's list included (``Membership.save`` fills that in).
+MEMBERSHIP_COLUMNS = "federation_id, user_id, role, joined_at, sort_first, sort_owner, sort_name"
+
+
+def sort_key(member: str = "u.id") -> str:
+    """A membership's place in its member's list, where ``f`` is the federation and ``o`` its owner."""
+    return f"f.owner_id = {member} AND LOWER(f.name) = 'workspace', o.username, f.name"
 
 
 @transaction.atomic
@@ -159,23 +166,26 @@ def seed(scale: float = 1.0) -> Sizes:
             BIG_OWNER,
         )
         run(
-            "INSERT INTO {membership} (federation_id, user_id, role, joined_at) "
-            "SELECT id, owner_id, 'owner', created_at FROM {federation}"
+            f"INSERT INTO {{membership}} ({MEMBERSHIP_COLUMNS}) "
+            f"SELECT f.id, f.owner_id, 'owner', f.created_at, {sort_key('f.owner_id')} FROM {{federation}} f "
+            "JOIN {user} o ON o.id = f.owner_id"
         )
         # Nine more members per generic federation, spread over the users.
         run(
-            "INSERT INTO {membership} (federation_id, user_id, role, joined_at) "
-            "SELECT f.id, u.id, 'member', f.created_at + k * interval '1 hour' "
+            f"INSERT INTO {{membership}} ({MEMBERSHIP_COLUMNS}) "
+            f"SELECT f.id, u.id, 'member', f.created_at + k * interval '1 hour', {sort_key()} "
             "FROM {federation} f CROSS JOIN generate_series(1, %s) AS k "
             "JOIN {user} u ON u.username = 'user' || ((f.id * 7919 + k * 104729) %% %s + 1) "
+            "JOIN {user} o ON o.id = f.owner_id "
             "WHERE f.name LIKE 'fed%%' ON CONFLICT DO NOTHING",
             MEMBERS_PER_FEDERATION,
             users,
         )
         for size in USER_SIZES:
             run(
-                "INSERT INTO {membership} (federation_id, user_id, role, joined_at) "
-                "SELECT f.id, u.id, 'member', now() FROM {federation} f, {user} u "
+                f"INSERT INTO {{membership}} ({MEMBERSHIP_COLUMNS}) "
+                f"SELECT f.id, u.id, 'member', now(), {sort_key()} "
+                "FROM {federation} f JOIN {user} o ON o.id = f.owner_id, {user} u "
                 "WHERE u.username = %s AND f.name LIKE 'fed%%' AND f.archived_at IS NULL "
                 "AND f.id IN (SELECT id FROM {federation} WHERE name LIKE 'fed%%' AND archived_at IS NULL "
                 "ORDER BY id LIMIT %s) ON CONFLICT DO NOTHING",
@@ -184,8 +194,9 @@ def seed(scale: float = 1.0) -> Sizes:
             )
         for size in FEDERATION_SIZES:
             run(
-                "INSERT INTO {membership} (federation_id, user_id, role, joined_at) "
-                "SELECT f.id, u.id, 'member', now() - u.id * interval '1 second' FROM {federation} f, {user} u "
+                f"INSERT INTO {{membership}} ({MEMBERSHIP_COLUMNS}) "
+                f"SELECT f.id, u.id, 'member', now() - u.id * interval '1 second', {sort_key()} "
+                "FROM {federation} f JOIN {user} o ON o.id = f.owner_id, {user} u "
                 "WHERE f.name = %s AND u.username LIKE 'user%%' "
                 "AND u.id IN (SELECT id FROM {user} WHERE username LIKE 'user%%' ORDER BY id LIMIT %s) "
                 "ON CONFLICT DO NOTHING",
