@@ -68,6 +68,8 @@ def test_the_grafana_dashboard_plots_only_series_the_portal_and_the_superlink_ex
     # What the SuperLink's own endpoint serves: its registry, and its runs and SuperNodes (any counts).
     superlink_metrics.CONTROL_SECONDS.labels(method="start_run", outcome="ok").observe(0.1)
     superlink_metrics.MANAGER_CALLS.labels(method="can_execute", outcome="ok").inc()
+    superlink_metrics.MESSAGES.labels(api="fleet", direction="pulled").inc()
+    superlink_metrics.SQL_STATEMENTS.labels(api="other").inc()
     state = CollectorRegistry()
     counts = superlink_metrics.Counts(runs={("running", "simulation"): 1}, nodes={"online": 1})
     state.register(superlink_metrics.StateCounts(lambda: counts))
