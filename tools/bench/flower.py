@@ -15,6 +15,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 from django.conf import settings
@@ -138,23 +139,52 @@ LARGER = {
 }
 
 
-def our_control_ms(repeat: int) -> dict[str, float]:
+def interleaved_ms(ours: Callable, stock: Callable, repeat: int) -> tuple[float, float]:
+    """The median of each call, asked in turn, so both medians come from the same moments of a shared,
+    noisy machine (as the pages alternate with the floor)."""
+    for _ in range(3):
+        ours()
+        stock()
+    ours_times, stock_times = [], []
+    for _ in range(repeat):
+        start_at = time.perf_counter()
+        ours()
+        middle = time.perf_counter()
+        stock()
+        stock_times.append((time.perf_counter() - middle) * 1000)
+        ours_times.append((middle - start_at) * 1000)
+    return statistics.median(ours_times), statistics.median(stock_times)
+
+
+def control_ms(stock_address: str, repeat: int) -> dict[str, tuple[float, float]]:
+    """Each of our Control calls (``SAME_SIZE``, ``LARGER``) and stock's same kind of call, in turn: both
+    SuperLinks are up. By label: (ours, stock) in ms."""
     owner = User.objects.get(username=BIG_OWNER)
     handles = {size: f"@{BIG_OWNER}/{federation_name(size)}" for size in (1, max(FEDERATION_SIZES))}
+    stock = stock_client(stock_address)
+    stock_calls = {
+        SHOW_FEDERATION: lambda: stock.ShowFederation(ShowFederationRequest(federation_name=NOOP_FEDERATION_ID)),
+        LIST_FEDERATIONS: lambda: stock.ListFederations(ListFederationsRequest()),
+    }
     calls = {}
-    with control_client.connect(owner) as as_owner:
+    try:
+        with control_client.connect(owner) as as_owner:
+            for label, size in (
+                ("ShowFederation of a federation with 1 member", 1),
+                ("ShowFederation of a federation with 1,000 members", max(FEDERATION_SIZES)),
+            ):
+                request = ShowFederationRequest(federation_name=handles[size])
+                ours = partial(as_owner.ShowFederation, request)
+                calls[label] = interleaved_ms(ours, stock_calls[SHOW_FEDERATION], repeat)
         for label, size in (
-            ("ShowFederation of a federation with 1 member", 1),
-            ("ShowFederation of a federation with 1,000 members", max(FEDERATION_SIZES)),
+            ("ListFederations of a member of 1 federation", 1),
+            ("ListFederations of a member of 100 federations", 100),
         ):
-            request = ShowFederationRequest(federation_name=handles[size])
-            calls[label] = median_ms(lambda request=request: as_owner.ShowFederation(request), repeat)
-    for label, size in (
-        ("ListFederations of a member of 1 federation", 1),
-        ("ListFederations of a member of 100 federations", 100),
-    ):
-        with control_client.connect(User.objects.get(username=member_name(size))) as as_member:
-            calls[label] = median_ms(lambda: as_member.ListFederations(ListFederationsRequest()), repeat)
+            with control_client.connect(User.objects.get(username=member_name(size))) as as_member:
+                ours = partial(as_member.ListFederations, ListFederationsRequest())
+                calls[label] = interleaved_ms(ours, stock_calls[LIST_FEDERATIONS], repeat)
+    finally:
+        stock.close()
     return calls
 
 

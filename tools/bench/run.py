@@ -66,9 +66,10 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
             print("Pages under load (gunicorn)…", flush=True)
             measure_load(args, workdir, listed, figures, start, stop, wait_for_http, BIN, pages)
         loads.append(load_average())
-        print("Control API calls…", flush=True)
+        print("Control API calls, ours and stock's in turn…", flush=True)
         calls_repeat = 20 if args.quick else 100
-        ours_calls = flower.our_control_ms(calls_repeat)
+        with flower.stock_superlink(workdir) as stock_link:
+            control_calls = flower.control_ms(stock_link.address, calls_repeat)
         content = flower.fab()
         ours_runs, hub_runs = [], []
         app_id = flower.publish_example()
@@ -164,8 +165,7 @@ def run(args, workdir: Path, database_url: str, recreate_database) -> int:
                 passed,
             )
         )
-    for label, ours_ms in ours_calls.items():
-        stock_ms = stock_calls[flower.SAME_SIZE.get(label) or flower.LARGER[label]]
+    for label, (ours_ms, stock_ms) in control_calls.items():
         same_size = label in flower.SAME_SIZE
         rows.append(
             Row(
