@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from accounts.http import AuthenticatedHttpRequest
 from federations.access import load_federation
@@ -113,7 +113,7 @@ def to_webhook(federation: Federation, webhook_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET"])
+@require_GET
 def webhook_page(request: AuthenticatedHttpRequest, owner: str, name: str, webhook_id: int) -> HttpResponse:
     """One webhook: what it sends, its signing secret, its deliveries newest first, a page at a time."""
     federation, can = load_federation(request.user, owner, name, Action.VIEW_SETTINGS)
@@ -122,6 +122,7 @@ def webhook_page(request: AuthenticatedHttpRequest, owner: str, name: str, webho
         raise Http404("No such webhook.")
     deliveries = webhook.deliveries.values(*DELIVERY_COLUMNS)  # by webhooks_delivery_recent, without bodies
     page = paginate(deliveries, request.GET.get("page"), DELIVERIES_PAGE_SIZE)
+    owner, name = federation.owner.username, federation.name  # as written, whatever case the address used
     context = {
         "webhook": webhook,
         "page": page,
