@@ -255,12 +255,16 @@ def concurrent_ms(address: str, path: str, body: bytes, clients: int, seconds: f
     return latencies
 
 
+class RunTimedOut(RuntimeError):
+    """A run that did not finish in RUN_TIMEOUT_SECONDS."""
+
+
 def wait_until_finished(status: Callable[[], str], started: float) -> float:
     while time.perf_counter() - started < RUN_TIMEOUT_SECONDS:
         if status() == "finished":
             return time.perf_counter() - started
         time.sleep(0.1)
-    raise RuntimeError(f"The run did not finish in {RUN_TIMEOUT_SECONDS} s")
+    raise RunTimedOut(f"The run did not finish in {RUN_TIMEOUT_SECONDS} s")
 
 
 def fab() -> bytes:
