@@ -481,6 +481,11 @@ def test_a_webhooks_page_shows_its_secret_and_its_deliveries_a_page_at_a_time(cl
     assert 'rel="prev"' in second
     assert 'rel="next"' not in second
     assert "No more deliveries." in client.get(webhook_url(federation, hook), {"page": 9}).text
+    assert shown(client.get(webhook_url(federation, hook), {"page": "x"}).text) == shown(first)  # page 1
+    # The tabs swap the federation's body with htmx: the page answers with that part alone.
+    swapped = client.get(webhook_url(federation, hook), headers={"HX-Request": "true", "HX-Target": "federation-body"})
+    assert "<html" not in swapped.text
+    assert shown(swapped.text) == shown(first)
     # Only the owner sees it; another federation's webhook is not found under this one.
     client.force_login(member)
     assert client.get(webhook_url(federation, hook)).status_code == 403
